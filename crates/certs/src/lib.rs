@@ -1,0 +1,20 @@
+//! PKI material for eseal: the two signature suites (P-256/SHA-256 and SM2/SM3), keys behind
+//! one signing trait, certificate profiles and issuance for a provincial CA hierarchy, CRLs,
+//! and RFC 5280 path validation against several trust anchors.
+
+pub mod algorithm;
+pub mod crl;
+mod error;
+pub mod ids;
+pub mod inspect;
+pub mod issue;
+pub mod key;
+pub mod name;
+pub mod validate;
+
+pub use algorithm::{Algorithm, DigestAlgorithm, Hasher};
+pub use error::{Error, Result};
+pub use key::{KeyBundle, Passphrase, PublicKey, SigningKey, SoftwareKey};
+pub use x509_cert::Certificate;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
