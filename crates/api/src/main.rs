@@ -1,1 +1,9 @@
-fn main() {}
+//! `eseal`: the electronic-seal service and its command line.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::run()
+}

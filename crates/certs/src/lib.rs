@@ -3,6 +3,7 @@
 //! and RFC 5280 path validation against several trust anchors.
 
 pub mod algorithm;
+pub mod authority;
 pub mod crl;
 mod error;
 pub mod ids;
