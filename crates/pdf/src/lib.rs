@@ -1,0 +1,22 @@
+//! eseal-pdf: PDF structure for electronic seals.
+//!
+//! - [`reader`]: a lean reader that opens a file through `Read + Seek`, follows the
+//!   cross-reference chain and loads only the objects asked for.
+//! - [`writer`]: object serialisation and incremental updates that never change earlier bytes.
+//! - [`sign`]: signature fields, appearances, DocMDP/FieldMDP, the `/ByteRange` and `/Contents`
+//!   placeholders and the streaming hash through a [`sign::ContentSigner`].
+//! - [`repair`]: rebuilding broken cross-reference data of unsigned files, then a full rewrite.
+
+pub mod error;
+mod fuzz;
+pub mod object;
+pub mod reader;
+pub mod repair;
+pub mod sign;
+pub mod text;
+pub mod writer;
+
+pub use error::{Error, Result};
+pub use fuzz::parse_for_fuzz;
+pub use object::{Dict, ObjRef, Object, Stream, StreamData};
+pub use reader::{PdfReader, Revision, XrefKind};

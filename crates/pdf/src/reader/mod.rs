@@ -1,0 +1,388 @@
+//! The lean reader (ISO 32000-2 §7.5 file structure, §7.7 document structure): opens a file
+//! through `Read + Seek`, reads its cross-reference chain and revisions, and loads only the
+//! objects asked for, resolving through the newest cross-reference data, with a cache.
+//!
+//! Memory does not grow with the file: stream data stays in the file until asked for, and every
+//! read, window and decompression is bounded.
+
+mod filters;
+mod forms;
+pub(crate) mod lexer;
+mod pages;
+mod revision;
+pub(crate) mod source;
+mod xref;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{Read, Seek};
+use std::rc::Rc;
+
+pub use forms::{FormField, Widget};
+pub use pages::Page;
+pub use revision::Revision;
+pub use xref::{XrefEntry, XrefKind, XrefSection};
+
+pub(crate) use source::Source;
+
+use crate::error::{Error, Result};
+use crate::object::{Dict, ObjRef, Object, Stream, StreamData};
+use lexer::Parser;
+
+/// Largest stream data the reader loads into memory at once.
+pub const MAX_STREAM_LEN: u64 = filters::MAX_DECODED_LEN;
+/// Most objects in one object stream.
+const MAX_OBJSTM_OBJECTS: u64 = 1_000_000;
+/// Deepest chain of nested loads (indirect `/Length`, object streams).
+const MAX_LOAD_DEPTH: usize = 16;
+/// Object streams kept decoded.
+const OBJSTM_CACHE: usize = 8;
+
+/// A decoded object stream (§7.5.7): its data and where each object starts.
+struct ObjectStream {
+    data: Vec<u8>,
+    /// (object number, absolute offset in `data`).
+    offsets: Vec<(u32, usize)>,
+}
+
+/// A PDF file opened for reading.
+pub struct PdfReader<R> {
+    src: Source<R>,
+    revisions: Vec<Revision>,
+    /// The newest entry for each object number.
+    xref: BTreeMap<u32, XrefEntry>,
+    cache: HashMap<ObjRef, Object>,
+    objstm_cache: HashMap<u32, Rc<ObjectStream>>,
+    loading: Vec<ObjRef>,
+    repaired: bool,
+}
+
+impl<R: Read + Seek> PdfReader<R> {
+    /// Opens a PDF: finds `startxref`, follows the `/Prev` chain and reads every
+    /// cross-reference section. Fails with [`Error::Encrypted`] for encrypted files and with
+    /// [`Error::BrokenXref`] when the cross-reference data is unusable.
+    pub fn open(source: R) -> Result<Self> {
+        let mut src = Source::new(source)?;
+        let revisions = revision::load_revisions(&mut src)?;
+        let reader = Self::from_parts(src, revisions, false);
+        if reader.trailer().contains("Encrypt") {
+            return Err(Error::Encrypted);
+        }
+        Ok(reader)
+    }
+
+    pub(crate) fn from_parts(src: Source<R>, revisions: Vec<Revision>, repaired: bool) -> Self {
+        let mut merged = BTreeMap::new();
+        for rev in &revisions {
+            // Within a revision the first section (what startxref points to) wins.
+            for section in rev.sections.iter().rev() {
+                for (num, entry) in &section.entries {
+                    merged.insert(*num, *entry);
+                }
+            }
+        }
+        PdfReader {
+            src,
+            revisions,
+            xref: merged,
+            cache: HashMap::new(),
+            objstm_cache: HashMap::new(),
+            loading: Vec::new(),
+            repaired,
+        }
+    }
+
+    /// The revisions, oldest (the original document) first.
+    pub fn revisions(&self) -> &[Revision] {
+        &self.revisions
+    }
+
+    /// The newest revision.
+    pub fn last_revision(&self) -> &Revision {
+        // `load_revisions` and the repair scan always produce at least one revision.
+        &self.revisions[self.revisions.len() - 1]
+    }
+
+    /// The newest trailer.
+    pub fn trailer(&self) -> &Dict {
+        self.last_revision().trailer()
+    }
+
+    /// Length of the file in bytes.
+    pub fn file_len(&self) -> u64 {
+        self.src.len()
+    }
+
+    /// Whether the cross-reference data was rebuilt by scanning (see [`crate::repair`]).
+    pub fn is_repaired(&self) -> bool {
+        self.repaired
+    }
+
+    /// The newest cross-reference entry of object `num`.
+    pub fn xref_entry(&self, num: u32) -> Option<XrefEntry> {
+        self.xref.get(&num).copied()
+    }
+
+    /// Object numbers with an entry in the newest cross-reference data.
+    pub fn object_numbers(&self) -> impl Iterator<Item = (u32, XrefEntry)> + '_ {
+        self.xref.iter().map(|(n, e)| (*n, *e))
+    }
+
+    /// `/Size` of the newest trailer, at least one more than the highest object number used.
+    pub fn size(&self) -> u32 {
+        let declared = self
+            .trailer()
+            .get("Size")
+            .and_then(Object::as_i64)
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0);
+        let used = self
+            .xref
+            .keys()
+            .next_back()
+            .map_or(0, |n| n.saturating_add(1));
+        declared.max(used)
+    }
+
+    /// The underlying file.
+    pub fn source_mut(&mut self) -> &mut R {
+        self.src.inner_mut()
+    }
+
+    pub fn into_source(self) -> R {
+        self.src.into_inner()
+    }
+
+    /// Loads the object `r` (from the newest revision that defines it).
+    pub fn get(&mut self, r: ObjRef) -> Result<Object> {
+        if let Some(o) = self.cache.get(&r) {
+            return Ok(o.clone());
+        }
+        if self.loading.contains(&r) || self.loading.len() >= MAX_LOAD_DEPTH {
+            return Err(Error::syntax(
+                0,
+                format!("object {r} refers to itself while loading"),
+            ));
+        }
+        self.loading.push(r);
+        let result = self.load(r);
+        self.loading.pop();
+        let object = result?;
+        self.cache.insert(r, object.clone());
+        Ok(object)
+    }
+
+    fn load(&mut self, r: ObjRef) -> Result<Object> {
+        match self.xref.get(&r.num).copied() {
+            Some(XrefEntry::InFile { offset, gen }) if gen == r.gen => {
+                self.load_at(offset, Some(r))
+            }
+            Some(XrefEntry::InObjectStream { stream, index }) if r.gen == 0 => {
+                self.load_from_object_stream(r, stream, index)
+            }
+            _ => Err(Error::MissingObject(r)),
+        }
+    }
+
+    /// Parses the indirect object at `offset`; checks its number when `expected` is given.
+    pub(crate) fn load_at(&mut self, offset: u64, expected: Option<ObjRef>) -> Result<Object> {
+        let parsed = self.src.parse_indirect_at(offset)?;
+        if let Some(r) = expected {
+            if parsed.id != r {
+                return Err(Error::broken_xref(
+                    offset,
+                    format!("expected object {r} there, found {}", parsed.id),
+                ));
+            }
+        }
+        let Some(start) = parsed.stream_start else {
+            return Ok(parsed.object);
+        };
+        let Object::Dict(dict) = parsed.object else {
+            return Err(Error::syntax(offset, "stream without a dictionary"));
+        };
+        let declared = match dict.get("Length") {
+            Some(Object::Integer(l)) if *l >= 0 => Some(*l as u64),
+            Some(Object::Reference(lr)) => match self.get(*lr) {
+                Ok(Object::Integer(l)) if l >= 0 => Some(l as u64),
+                _ => None,
+            },
+            _ => None,
+        };
+        let length = match declared {
+            Some(l) if self.src.check_stream_end(start, l)?.is_some() => l,
+            _ => self
+                .src
+                .find_stream_length(start, MAX_STREAM_LEN)?
+                .ok_or_else(|| {
+                    Error::syntax(start, "stream has no valid /Length and no `endstream`")
+                })?,
+        };
+        Ok(Object::Stream(Stream {
+            dict,
+            data: StreamData::InFile {
+                offset: start,
+                length,
+            },
+        }))
+    }
+
+    fn load_from_object_stream(&mut self, r: ObjRef, stream: u32, index: u32) -> Result<Object> {
+        let objstm = self.object_stream(stream)?;
+        let Some(&(num, at)) = objstm.offsets.get(index as usize) else {
+            return Err(Error::broken_xref(
+                0,
+                format!("object {r} is not in object stream {stream}"),
+            ));
+        };
+        if num != r.num {
+            return Err(Error::broken_xref(
+                0,
+                format!(
+                    "object stream {stream} holds object {num} at index {index}, not {}",
+                    r.num
+                ),
+            ));
+        }
+        let mut p = Parser::new(&objstm.data[at..], at as u64, true);
+        p.read_object().map_err(|e| match e {
+            lexer::ParseError::Syntax(o, what) => {
+                Error::syntax(o, format!("in object stream {stream}: {what}"))
+            }
+            lexer::ParseError::NeedMore => Error::syntax(0, "truncated object stream"),
+        })
+    }
+
+    fn object_stream(&mut self, num: u32) -> Result<Rc<ObjectStream>> {
+        if let Some(o) = self.objstm_cache.get(&num) {
+            return Ok(o.clone());
+        }
+        let Object::Stream(stream) = self.get(ObjRef::new(num, 0))? else {
+            return Err(Error::wrong_type(
+                format!("object stream {num}"),
+                "a stream",
+            ));
+        };
+        let data = self.stream_decoded(&stream)?;
+        let int = |key: &'static str| -> Result<u64> {
+            match stream.dict.get(key) {
+                Some(Object::Integer(i)) if *i >= 0 => Ok(*i as u64),
+                _ => Err(Error::MissingEntry {
+                    dict: "object stream",
+                    key,
+                }),
+            }
+        };
+        let n = int("N")?;
+        let first = int("First")? as usize;
+        if n > MAX_OBJSTM_OBJECTS || first > data.len() {
+            return Err(Error::syntax(
+                0,
+                format!("object stream {num} has an invalid /N or /First"),
+            ));
+        }
+        let mut p = Parser::new(&data[..first], 0, true);
+        let mut offsets = Vec::with_capacity((n as usize).min(first / 2 + 1));
+        for _ in 0..n {
+            let (Ok(obj), Ok(off)) = (p.read_unsigned(), p.read_unsigned()) else {
+                return Err(Error::syntax(
+                    0,
+                    format!("object stream {num} has a malformed header"),
+                ));
+            };
+            let at = first.saturating_add(off as usize);
+            if at >= data.len() || obj > u64::from(u32::MAX) {
+                return Err(Error::syntax(
+                    0,
+                    format!("object stream {num}: offset out of range"),
+                ));
+            }
+            offsets.push((obj as u32, at));
+        }
+        if self.objstm_cache.len() >= OBJSTM_CACHE {
+            self.objstm_cache.clear();
+        }
+        let objstm = Rc::new(ObjectStream { data, offsets });
+        self.objstm_cache.insert(num, objstm.clone());
+        Ok(objstm)
+    }
+
+    /// Object numbers held by object stream `num`, in index order.
+    pub(crate) fn object_stream_members(&mut self, num: u32) -> Result<Vec<u32>> {
+        Ok(self
+            .object_stream(num)?
+            .offsets
+            .iter()
+            .map(|(n, _)| *n)
+            .collect())
+    }
+
+    pub(crate) fn into_parts(self) -> Source<R> {
+        self.src
+    }
+
+    /// Follows a reference; a reference to a missing or free object is null (§7.3.10).
+    pub fn resolve(&mut self, obj: &Object) -> Result<Object> {
+        match obj {
+            Object::Reference(r) => match self.get(*r) {
+                Err(Error::MissingObject(_)) => Ok(Object::Null),
+                other => other,
+            },
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// Resolves `obj` and requires a dictionary; `what` names it in the error.
+    pub fn resolve_dict(&mut self, obj: &Object, what: &str) -> Result<Dict> {
+        match self.resolve(obj)? {
+            Object::Dict(d) => Ok(d),
+            Object::Stream(s) => Ok(s.dict),
+            other => Err(Error::wrong_type(
+                format!("{what} ({})", other.type_name()),
+                "a dictionary",
+            )),
+        }
+    }
+
+    /// The raw (encoded) data of a stream.
+    pub fn stream_raw(&mut self, stream: &Stream) -> Result<Vec<u8>> {
+        match &stream.data {
+            StreamData::Bytes(b) => Ok(b.clone()),
+            StreamData::InFile { offset, length } => {
+                if *length > MAX_STREAM_LEN {
+                    return Err(Error::LimitExceeded {
+                        what: "stream length",
+                        limit: MAX_STREAM_LEN,
+                    });
+                }
+                self.src.read_at(*offset, *length as usize)
+            }
+        }
+    }
+
+    /// The decoded data of a stream (FlateDecode with predictors; size capped).
+    pub fn stream_decoded(&mut self, stream: &Stream) -> Result<Vec<u8>> {
+        let raw = self.stream_raw(stream)?;
+        let offset = match stream.data {
+            StreamData::InFile { offset, .. } => offset,
+            StreamData::Bytes(_) => 0,
+        };
+        filters::decode(&stream.dict, raw, offset, MAX_STREAM_LEN)
+    }
+
+    /// The `/Root` reference of the newest trailer.
+    pub fn catalog_ref(&self) -> Result<ObjRef> {
+        self.trailer()
+            .get("Root")
+            .and_then(Object::as_reference)
+            .ok_or(Error::MissingEntry {
+                dict: "trailer",
+                key: "Root",
+            })
+    }
+
+    /// The document catalog (§7.7.2).
+    pub fn catalog(&mut self) -> Result<Dict> {
+        let r = self.catalog_ref()?;
+        self.resolve_dict(&Object::Reference(r), "the catalog")
+    }
+}

@@ -1,0 +1,517 @@
+//! Signing by incremental update (ISO 32000-2 §12.8, ETSI EN 319 142-1 PAdES): one appended
+//! revision with the signature dictionary, the signature field and widget, optional
+//! certification (DocMDP), field locks (FieldMDP) and prepared empty signature fields; then the
+//! real `/ByteRange` is patched in, the signed ranges are streamed through a [`ContentSigner`]
+//! and the container is written into `/Contents`.
+//!
+//! Memory does not grow with the file: the original is copied with a fixed buffer and the hash
+//! input is read back from the output.
+
+mod appearance;
+mod field;
+mod image;
+mod mdp;
+mod placeholder;
+
+use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+
+use time::OffsetDateTime;
+
+pub use appearance::{Appearance, AppearanceContent};
+pub use field::{PreparedField, SIG_FLAGS, WIDGET_FLAGS};
+pub use image::{image_xobject, ImageXObject, SealImage};
+pub use mdp::{docmdp_reference, field_lock_dict, fieldmdp_reference, DocMdpPermission, FieldLock};
+pub use placeholder::{feed_byte_range, ByteRange, BYTE_RANGE_WIDTH};
+
+use crate::error::{Error, Result};
+use crate::object::{Dict, ObjRef, Object};
+use crate::reader::{FormField, PdfReader};
+use crate::text::{encode_text_string, format_pdf_date};
+use crate::writer::{write_incremental, IncrementalUpdate};
+use field::{
+    add_to_page_annots, check_rect_on_page, edit_dict, new_field_dict, register_in_acroform,
+};
+
+/// Highest object number this writer allocates from (ISO 32000-2 Annex C suggests 8 388 607).
+const MAX_OBJECT_NUMBER: u32 = 100_000_000;
+
+/// The crypto side of signing: receives the signed byte ranges and returns the DER signature
+/// container (CMS SignedData) for `/Contents`.
+pub trait ContentSigner {
+    /// Bytes to reserve for the DER signature container in `/Contents`.
+    fn reserved_len(&self) -> usize;
+    /// Each chunk of the signed byte ranges, in order.
+    fn update(&mut self, chunk: &[u8]);
+    /// The DER bytes for `/Contents`.
+    fn finish(&mut self) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+/// `/SubFilter` of the signature dictionary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SubFilter {
+    /// `/ETSI.CAdES.detached` (PAdES).
+    #[default]
+    CadesDetached,
+    /// `/adbe.pkcs7.detached` (for older readers).
+    Pkcs7Detached,
+}
+
+impl SubFilter {
+    pub fn pdf_name(self) -> &'static str {
+        match self {
+            SubFilter::CadesDetached => "ETSI.CAdES.detached",
+            SubFilter::Pkcs7Detached => "adbe.pkcs7.detached",
+        }
+    }
+}
+
+/// Which signature field receives the signature.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignatureTarget {
+    /// Create a new field on `page` (0-based). `rect` is in the page's default user space (see
+    /// [`crate::reader::Page::rect_from_view`]); it is ignored for invisible signatures.
+    /// Without a name, `Signature1`, `Signature2`, … is chosen.
+    NewField {
+        name: Option<String>,
+        page: usize,
+        rect: [f64; 4],
+    },
+    /// Fill an existing empty signature field (e.g. one prepared by a certifier) by full name;
+    /// its rectangle and page are kept.
+    ExistingField(String),
+}
+
+impl Default for SignatureTarget {
+    fn default() -> Self {
+        SignatureTarget::NewField {
+            name: None,
+            page: 0,
+            rect: [0.0; 4],
+        }
+    }
+}
+
+/// What to sign and how.
+#[derive(Debug, Clone, Default)]
+pub struct SignOptions {
+    pub target: SignatureTarget,
+    pub appearance: Appearance,
+    pub sub_filter: SubFilter,
+    /// `/M`; the current time when `None`.
+    pub signing_time: Option<OffsetDateTime>,
+    /// `/Name`, `/Reason`, `/Location`, `/ContactInfo` of the signature dictionary.
+    pub name: Option<String>,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    pub contact_info: Option<String>,
+    /// Certify with DocMDP permission 1, 2 or 3 (must be the document's first signature).
+    pub certify: Option<u8>,
+    /// Empty signature fields created in the same revision, for later signers.
+    pub prepare_fields: Vec<PreparedField>,
+    /// FieldMDP lock set by this signature. When filling a prepared field that carries a
+    /// `/Lock`, that lock is used if this is `None`.
+    pub lock_fields: Option<FieldLock>,
+}
+
+/// Where the appended revision lies in the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevisionOffsets {
+    /// First byte of the new revision.
+    pub start: u64,
+    /// Offset of its cross-reference section (the new `startxref`).
+    pub startxref: u64,
+    /// End of the file (after `%%EOF\n`).
+    pub end: u64,
+}
+
+/// A written revision whose `/ByteRange` is final and whose `/Contents` is still zeros: the
+/// state between writing and embedding the signature (useful for two-step remote signing).
+#[derive(Debug, Clone)]
+pub struct PreparedSignature {
+    pub byte_range: ByteRange,
+    /// Full name of the signature field.
+    pub field_name: String,
+    /// The signature dictionary's object.
+    pub signature_ref: ObjRef,
+    /// Offset of the `<` of `/Contents`.
+    pub contents_offset: u64,
+    /// Bytes reserved for the container.
+    pub reserved_len: usize,
+    pub revision: RevisionOffsets,
+}
+
+/// The result of [`sign_incremental`].
+#[derive(Debug, Clone)]
+pub struct SignOutcome {
+    pub byte_range: ByteRange,
+    pub field_name: String,
+    pub signature_ref: ObjRef,
+    pub revision: RevisionOffsets,
+    /// Length of the DER container written into `/Contents`.
+    pub signature_len: usize,
+}
+
+/// Signs `input` into `output` (which must be empty) with one incremental update.
+pub fn sign_incremental<I, O>(
+    input: &mut I,
+    output: &mut O,
+    opts: &SignOptions,
+    signer: &mut dyn ContentSigner,
+) -> Result<SignOutcome>
+where
+    I: Read + Seek,
+    O: Read + Write + Seek,
+{
+    let prepared = prepare_signature(input, output, opts, signer.reserved_len())?;
+    feed_byte_range(output, &prepared.byte_range, &mut |chunk| {
+        signer.update(chunk)
+    })?;
+    let der = signer.finish().map_err(Error::Signer)?;
+    embed_signature(output, &prepared, &der)?;
+    Ok(SignOutcome {
+        byte_range: prepared.byte_range,
+        field_name: prepared.field_name,
+        signature_ref: prepared.signature_ref,
+        revision: prepared.revision,
+        signature_len: der.len(),
+    })
+}
+
+/// Writes `der` into the `/Contents` placeholder of a prepared signature.
+pub fn embed_signature<O: Write + Seek>(
+    output: &mut O,
+    prepared: &PreparedSignature,
+    der: &[u8],
+) -> Result<()> {
+    placeholder::write_contents(output, prepared.contents_offset, prepared.reserved_len, der)?;
+    output.flush()?;
+    Ok(())
+}
+
+/// Writes `input` plus the signing revision to `output` (which must be empty), with the final
+/// `/ByteRange` and `/Contents` reserved for `reserved_len` bytes, all zeros.
+pub fn prepare_signature<I, O>(
+    input: &mut I,
+    output: &mut O,
+    opts: &SignOptions,
+    reserved_len: usize,
+) -> Result<PreparedSignature>
+where
+    I: Read + Seek,
+    O: Write + Seek,
+{
+    if reserved_len == 0 || reserved_len > 16 * 1024 * 1024 {
+        return Err(Error::InvalidOption(format!(
+            "reserved signature size {reserved_len} must be between 1 byte and 16 MiB"
+        )));
+    }
+    let existing = output.seek(SeekFrom::End(0))?;
+    if existing != 0 {
+        return Err(Error::OutputNotEmpty(existing));
+    }
+    let mut reader = PdfReader::open(&mut *input)?;
+    let plan = plan_update(&mut reader, opts, reserved_len)?;
+
+    let written = {
+        let mut w = BufWriter::with_capacity(64 * 1024, &mut *output);
+        let written = write_incremental(&mut reader, &plan.update, &mut w)?;
+        w.flush()?;
+        written
+    };
+    let body = written
+        .body_offsets
+        .get(&plan.sig_ref)
+        .copied()
+        .ok_or(Error::MissingObject(plan.sig_ref))?;
+    let contents_offset = body + plan.body.contents_at as u64;
+    let gap_end = contents_offset + plan.body.contents_len as u64;
+    let byte_range = ByteRange::around(contents_offset, gap_end, written.end);
+    placeholder::patch_byte_range(output, body + plan.body.byte_range_at as u64, &byte_range)?;
+    output.flush()?;
+    Ok(PreparedSignature {
+        byte_range,
+        field_name: plan.field_name,
+        signature_ref: plan.sig_ref,
+        contents_offset,
+        reserved_len,
+        revision: RevisionOffsets {
+            start: written.start,
+            startxref: written.startxref,
+            end: written.end,
+        },
+    })
+}
+
+struct Plan {
+    update: IncrementalUpdate,
+    sig_ref: ObjRef,
+    body: placeholder::SigDictBody,
+    field_name: String,
+}
+
+fn plan_update<R: Read + Seek>(
+    reader: &mut PdfReader<R>,
+    opts: &SignOptions,
+    reserved_len: usize,
+) -> Result<Plan> {
+    let certify = opts.certify.map(DocMdpPermission::try_from).transpose()?;
+    if docmdp_level(reader)? == Some(1) {
+        return Err(Error::CertifiedNoChanges);
+    }
+    let fields = reader.form_fields()?;
+    if certify.is_some() && fields.iter().any(|f| f.is_signature() && f.has_value()) {
+        return Err(Error::CertifyAfterSignature);
+    }
+    let mut names: Vec<String> = fields.iter().map(|f| f.full_name.clone()).collect();
+    if reader.size() > MAX_OBJECT_NUMBER {
+        return Err(Error::LimitExceeded {
+            what: "trailer /Size",
+            limit: u64::from(MAX_OBJECT_NUMBER),
+        });
+    }
+    let mut update = IncrementalUpdate::new(reader);
+    let sig_ref = update.reserve();
+
+    let (field_name, inherited_lock) = match &opts.target {
+        SignatureTarget::NewField { name, page, rect } => {
+            let name = unique_name(name.as_deref(), &names)?;
+            let rect = if opts.appearance.is_visible() {
+                *rect
+            } else {
+                [0.0; 4]
+            };
+            add_signature_field(
+                reader,
+                &mut update,
+                &name,
+                *page,
+                rect,
+                &opts.appearance,
+                Some(sig_ref),
+                opts.lock_fields.as_ref(),
+            )?;
+            names.push(name.clone());
+            (name, None)
+        }
+        SignatureTarget::ExistingField(name) => {
+            let field = fields
+                .iter()
+                .find(|f| &f.full_name == name)
+                .ok_or_else(|| Error::FieldNotFound(name.clone()))?;
+            let lock = fill_signature_field(
+                reader,
+                &mut update,
+                field,
+                &opts.appearance,
+                sig_ref,
+                opts.lock_fields.as_ref(),
+            )?;
+            (name.clone(), lock)
+        }
+    };
+
+    for p in &opts.prepare_fields {
+        let name = unique_name(Some(&p.name), &names)?;
+        add_signature_field(
+            reader,
+            &mut update,
+            &name,
+            p.page,
+            p.rect,
+            &Appearance::Invisible,
+            None,
+            None,
+        )?;
+        names.push(name);
+    }
+
+    let catalog_ref = reader.catalog_ref()?;
+    let mut references = Vec::new();
+    if let Some(p) = certify {
+        references.push(Object::Dict(docmdp_reference(p)));
+        let catalog = edit_dict(reader, &mut update, catalog_ref, "catalog")?;
+        let mut perms = match catalog.get("Perms") {
+            Some(Object::Dict(d)) => d.clone(),
+            _ => Dict::new(),
+        };
+        perms.set("DocMDP", sig_ref);
+        catalog.set("Perms", perms);
+    }
+    if let Some(lock) = opts.lock_fields.as_ref().or(inherited_lock.as_ref()) {
+        references.push(Object::Dict(fieldmdp_reference(lock, catalog_ref)));
+    }
+
+    let entries = signature_entries(opts, references);
+    let body = placeholder::sig_dict_body(&entries, reserved_len)?;
+    update.set_raw(sig_ref, body.bytes.clone());
+    Ok(Plan {
+        update,
+        sig_ref,
+        body,
+        field_name,
+    })
+}
+
+/// `/P` of an existing certification, if the document is certified.
+fn docmdp_level<R: Read + Seek>(reader: &mut PdfReader<R>) -> Result<Option<i64>> {
+    let catalog = reader.catalog()?;
+    let Some(perms) = catalog.get("Perms") else {
+        return Ok(None);
+    };
+    let perms = match reader.resolve(perms)? {
+        Object::Dict(d) => d,
+        _ => return Ok(None),
+    };
+    let Some(sig) = perms.get("DocMDP") else {
+        return Ok(None);
+    };
+    let sig = match reader.resolve(sig)? {
+        Object::Dict(d) => d,
+        _ => return Ok(None),
+    };
+    let refs = match sig
+        .get("Reference")
+        .map(|r| reader.resolve(r))
+        .transpose()?
+    {
+        Some(Object::Array(a)) => a,
+        _ => return Ok(Some(2)),
+    };
+    for r in refs {
+        let d = match reader.resolve(&r)? {
+            Object::Dict(d) => d,
+            _ => continue,
+        };
+        if d.has_name("TransformMethod", "DocMDP") {
+            let p = match d
+                .get("TransformParams")
+                .map(|t| reader.resolve(t))
+                .transpose()?
+            {
+                Some(Object::Dict(t)) => t.get("P").and_then(Object::as_i64).unwrap_or(2),
+                _ => 2,
+            };
+            return Ok(Some(p));
+        }
+    }
+    Ok(Some(2))
+}
+
+fn unique_name(requested: Option<&str>, taken: &[String]) -> Result<String> {
+    match requested {
+        Some(n) if n.is_empty() || n.contains('.') => Err(Error::InvalidOption(format!(
+            "field name {n:?} must be non-empty and contain no period"
+        ))),
+        Some(n) if taken.iter().any(|t| t == n) => Err(Error::FieldExists(n.to_string())),
+        Some(n) => Ok(n.to_string()),
+        None => Ok((1..)
+            .map(|i| format!("Signature{i}"))
+            .find(|c| !taken.contains(c))
+            .unwrap_or_default()),
+    }
+}
+
+/// Adds a new signature field (merged with its widget) on page `page_index`; with `value`
+/// it is signed by that signature dictionary, else it is an empty (prepared) field.
+#[allow(clippy::too_many_arguments)]
+fn add_signature_field<R: Read + Seek>(
+    reader: &mut PdfReader<R>,
+    update: &mut IncrementalUpdate,
+    name: &str,
+    page_index: usize,
+    rect: [f64; 4],
+    appearance: &Appearance,
+    value: Option<ObjRef>,
+    lock: Option<&FieldLock>,
+) -> Result<ObjRef> {
+    let page = reader.page(page_index)?;
+    let visible = rect != [0.0; 4];
+    if visible {
+        check_rect_on_page(&page, rect)?;
+    }
+    let ap = appearance::add_appearance(update, appearance, rect, page.rotate)?;
+    let mut dict = new_field_dict(name, page.obj_ref, rect, ap);
+    if let Some(v) = value {
+        dict.set("V", v);
+    }
+    if let Some(lock) = lock {
+        dict.set("Lock", field_lock_dict(lock));
+    }
+    let field_ref = update.add(dict);
+    add_to_page_annots(reader, update, page.obj_ref, field_ref)?;
+    register_in_acroform(reader, update, Some(field_ref))?;
+    Ok(field_ref)
+}
+
+/// Fills an existing empty signature field; returns the field's own `/Lock`, if any.
+fn fill_signature_field<R: Read + Seek>(
+    reader: &mut PdfReader<R>,
+    update: &mut IncrementalUpdate,
+    field: &FormField,
+    appearance: &Appearance,
+    sig_ref: ObjRef,
+    lock: Option<&FieldLock>,
+) -> Result<Option<FieldLock>> {
+    if !field.is_signature() {
+        return Err(Error::NotASignatureField(field.full_name.clone()));
+    }
+    if field.has_value() {
+        return Err(Error::FieldAlreadySigned(field.full_name.clone()));
+    }
+    let field_lock = field.lock.as_ref().and_then(mdp::field_lock_from_dict);
+    edit_dict(reader, update, field.obj_ref, "signature field")?.set("V", sig_ref);
+    if lock.is_some() && field.lock.is_none() {
+        if let Some(l) = lock {
+            edit_dict(reader, update, field.obj_ref, "signature field")?
+                .set("Lock", field_lock_dict(l));
+        }
+    }
+    if let Some(widget) = field.widgets.first() {
+        let rect = widget.rect.unwrap_or([0.0; 4]);
+        let rotate = match widget.page {
+            Some(p) => page_rotation(reader, p)?,
+            None => 0,
+        };
+        let ap = appearance::add_appearance(update, appearance, rect, rotate)?;
+        let w = edit_dict(reader, update, widget.obj_ref, "signature widget")?;
+        w.set("AP", Dict::new().with("N", ap));
+    }
+    if field::sig_flags_missing(reader)? {
+        register_in_acroform(reader, update, None)?;
+    }
+    Ok(field_lock)
+}
+
+/// `/Rotate` of the page object `page_ref` (looked up through the page list).
+fn page_rotation<R: Read + Seek>(reader: &mut PdfReader<R>, page_ref: ObjRef) -> Result<u16> {
+    let refs = reader.page_refs()?;
+    match refs.iter().position(|r| *r == page_ref) {
+        Some(i) => Ok(reader.page(i)?.rotate),
+        None => Ok(0),
+    }
+}
+
+/// The signature dictionary's entries other than `/ByteRange` and `/Contents`.
+fn signature_entries(opts: &SignOptions, references: Vec<Object>) -> Dict {
+    let time = opts.signing_time.unwrap_or_else(OffsetDateTime::now_utc);
+    let mut d = Dict::new()
+        .with("Type", Object::name("Sig"))
+        .with("Filter", Object::name("Adobe.PPKLite"))
+        .with("SubFilter", Object::name(opts.sub_filter.pdf_name()))
+        .with("M", Object::String(format_pdf_date(time).into_bytes()));
+    let text = |s: &Option<String>| s.as_deref().map(|v| Object::String(encode_text_string(v)));
+    for (key, value) in [
+        ("Name", text(&opts.name)),
+        ("Reason", text(&opts.reason)),
+        ("Location", text(&opts.location)),
+        ("ContactInfo", text(&opts.contact_info)),
+    ] {
+        if let Some(v) = value {
+            d.set(key, v);
+        }
+    }
+    if !references.is_empty() {
+        d.set("Reference", Object::Array(references));
+    }
+    d
+}

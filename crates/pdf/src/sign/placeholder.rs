@@ -1,0 +1,139 @@
+//! The signature dictionary's placeholders and the byte range (ISO 32000-2 §12.8.1, Table 255):
+//! a fixed-width `/ByteRange` patched in place after writing, a `/Contents` hexadecimal string of
+//! reserved size, streaming the two signed ranges to a signer, and embedding the container.
+
+use std::io::{Read, Seek, SeekFrom, Write};
+
+use crate::error::{Error, Result};
+use crate::object::Dict;
+use crate::writer::serialize::write_dict;
+
+/// Characters between `[` and `]` of the `/ByteRange` placeholder: room for four numbers of
+/// up to 13 digits (files up to ~9 TB), padded with spaces.
+pub const BYTE_RANGE_WIDTH: usize = 44;
+/// Read buffer for hashing the byte ranges.
+pub const HASH_BUFFER: usize = 64 * 1024;
+
+/// The signed byte ranges `[0 a b c]`: bytes `0..a` and `b..b+c`; the gap `a..b` is exactly the
+/// `/Contents` hex string including `<` and `>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange(pub [u64; 4]);
+
+impl ByteRange {
+    /// The range around the `/Contents` string `[gap_start, gap_end)` in a file of `file_len`.
+    pub fn around(gap_start: u64, gap_end: u64, file_len: u64) -> Self {
+        ByteRange([0, gap_start, gap_end, file_len.saturating_sub(gap_end)])
+    }
+
+    /// The two signed spans as (offset, length).
+    pub fn spans(&self) -> [(u64, u64); 2] {
+        [(self.0[0], self.0[1]), (self.0[2], self.0[3])]
+    }
+
+    /// The text between `[` and `]`, padded with spaces to [`BYTE_RANGE_WIDTH`].
+    pub fn placeholder_text(&self) -> Result<String> {
+        let s = format!("{} {} {} {}", self.0[0], self.0[1], self.0[2], self.0[3]);
+        if s.len() > BYTE_RANGE_WIDTH {
+            return Err(Error::LimitExceeded {
+                what: "/ByteRange text",
+                limit: BYTE_RANGE_WIDTH as u64,
+            });
+        }
+        Ok(format!("{s:<BYTE_RANGE_WIDTH$}"))
+    }
+}
+
+/// A serialised signature dictionary with the positions of its placeholders.
+pub(crate) struct SigDictBody {
+    pub bytes: Vec<u8>,
+    /// Position of the first character after `/ByteRange [`.
+    pub byte_range_at: usize,
+    /// Position of the `<` of `/Contents`.
+    pub contents_at: usize,
+    /// Length of the `/Contents` string including `<` and `>`.
+    pub contents_len: usize,
+}
+
+/// Serialises `entries` followed by `/ByteRange` and `/Contents` placeholders reserving
+/// `reserved_len` bytes for the signature container.
+pub(crate) fn sig_dict_body(entries: &Dict, reserved_len: usize) -> Result<SigDictBody> {
+    let mut bytes = Vec::new();
+    write_dict(&mut bytes, entries)?;
+    bytes.truncate(bytes.len() - 2); // reopen the dictionary: drop `>>`
+    bytes.extend_from_slice(b"/ByteRange [");
+    let byte_range_at = bytes.len();
+    bytes.extend_from_slice(ByteRange([0; 4]).placeholder_text()?.as_bytes());
+    bytes.extend_from_slice(b"]/Contents ");
+    let contents_at = bytes.len();
+    bytes.push(b'<');
+    bytes.resize(bytes.len() + reserved_len * 2, b'0');
+    bytes.push(b'>');
+    let contents_len = bytes.len() - contents_at;
+    bytes.extend_from_slice(b">>");
+    Ok(SigDictBody {
+        bytes,
+        byte_range_at,
+        contents_at,
+        contents_len,
+    })
+}
+
+/// Writes the real `/ByteRange` over the placeholder at `at`.
+pub(crate) fn patch_byte_range<W: Write + Seek>(
+    out: &mut W,
+    at: u64,
+    range: &ByteRange,
+) -> Result<()> {
+    out.seek(SeekFrom::Start(at))?;
+    out.write_all(range.placeholder_text()?.as_bytes())?;
+    Ok(())
+}
+
+/// Reads the signed spans of `file` and passes them to `sink` in order, with a fixed buffer.
+pub fn feed_byte_range<F: Read + Seek>(
+    file: &mut F,
+    range: &ByteRange,
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<()> {
+    let mut buf = vec![0u8; HASH_BUFFER];
+    for (offset, len) in range.spans() {
+        file.seek(SeekFrom::Start(offset))?;
+        let mut left = len;
+        while left > 0 {
+            let want = left.min(HASH_BUFFER as u64) as usize;
+            let n = file.read(&mut buf[..want])?;
+            if n == 0 {
+                return Err(Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the output ended inside the signed byte range",
+                )));
+            }
+            sink(&buf[..n]);
+            left -= n as u64;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `der` hex-encoded into the `/Contents` string at `contents_at` (the `<`), whose
+/// reserved capacity is `reserved_len` bytes.
+pub(crate) fn write_contents<W: Write + Seek>(
+    out: &mut W,
+    contents_at: u64,
+    reserved_len: usize,
+    der: &[u8],
+) -> Result<()> {
+    if der.len() > reserved_len {
+        return Err(Error::SignatureTooLarge {
+            needed: der.len(),
+            reserved: reserved_len,
+        });
+    }
+    let mut hex = Vec::with_capacity(der.len() * 2);
+    for b in der {
+        hex.extend_from_slice(format!("{b:02X}").as_bytes());
+    }
+    out.seek(SeekFrom::Start(contents_at + 1))?;
+    out.write_all(&hex)?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Writing PDF: object syntax (ISO 32000-2 §7.3) and incremental updates (§7.5.6).
+
+mod incremental;
+pub mod serialize;
+
+pub use incremental::{
+    write_incremental, IncrementalUpdate, RevisionBase, WrittenRevision, COPY_BUFFER,
+};

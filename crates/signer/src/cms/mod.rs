@@ -1,0 +1,27 @@
+//! CMS SignedData (RFC 5652) as PAdES and GB/T 35275 use it: detached, one signer, signed
+//! attributes with ESS signing-certificate-v2 (RFC 5035), P-256/SHA-256 or SM2/SM3.
+//!
+//! - `content_type`, `attr`: identifiers and attribute types (ASN.1 mirrored, no logic);
+//! - `builder`: making a signature and adding unsigned attributes (timestamps) later;
+//! - `parse`: reading one, keeping the bytes that were signed;
+//! - `verify`: checking one against the digest of the detached content.
+
+pub mod attr;
+mod builder;
+pub mod content_type;
+mod error;
+mod parse;
+mod raw;
+mod verify;
+
+pub use builder::{
+    add_unsigned_attribute, attribute, estimate_len, sign_detached, timestamp_attribute,
+    PreparedSignature, SignOptions,
+};
+pub use content_type::ContentTypeFamily;
+pub use error::CmsError;
+pub use parse::{parse_for_fuzz, EmbeddedCertificate, SignedCms, SignerInfoView};
+pub use verify::{EssBinding, SignerVerdict};
+
+#[cfg(test)]
+mod tests;

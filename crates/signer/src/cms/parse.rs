@@ -1,0 +1,210 @@
+//! Reading a DER ContentInfo holding SignedData (RFC 5652 §3, §5), with both content-type
+//! families (PKCS#7 and GM/T 0010) and both SM2 signature identifiers (GM/T 0006 `.501`,
+//! GM/T 0010 `.301.1`). Reading checks structure only; `verify` checks the signature.
+
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
+use const_oid::ObjectIdentifier;
+use der::{Any, Decode, Encode};
+use eseal_certs::{Algorithm, DigestAlgorithm};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attributes;
+use x509_cert::Certificate;
+
+use super::attr::ID_AA_SIGNATURE_TIME_STAMP_TOKEN;
+use super::content_type::ContentTypeFamily;
+use super::raw;
+use super::CmsError;
+
+/// A parsed CMS signature: the SignedData with the original bytes of what was signed.
+#[derive(Clone, Debug)]
+pub struct SignedCms {
+    family: ContentTypeFamily,
+    signed_data: SignedData,
+    certificates: Vec<EmbeddedCertificate>,
+    signers: Vec<SignerInfoView>,
+}
+
+/// A certificate from the SignedData `certificates` field, with its bytes as found.
+#[derive(Clone, Debug)]
+pub struct EmbeddedCertificate {
+    pub certificate: Certificate,
+    pub der: Vec<u8>,
+}
+
+/// One SignerInfo (RFC 5652 §5.3) with the bytes its signature covers.
+#[derive(Clone, Debug)]
+pub struct SignerInfoView {
+    info: SignerInfo,
+    /// DER of the signed attributes with the SET OF tag, exactly as signed.
+    signed_attrs_der: Option<Vec<u8>>,
+}
+
+impl SignedCms {
+    /// Parse a DER ContentInfo. Zero bytes after it (a PDF `/Contents` placeholder's
+    /// padding) are ignored; anything else after it is an error.
+    pub fn parse(data: &[u8]) -> Result<Self, CmsError> {
+        let der = raw::strip_padding(data)?;
+        let content_info =
+            ContentInfo::from_der(der).map_err(CmsError::malformed("ContentInfo"))?;
+        let family = ContentTypeFamily::from_signed_data(&content_info.content_type)
+            .ok_or(CmsError::NotSignedData(content_info.content_type))?;
+        let signed_data: SignedData = content_info
+            .content
+            .decode_as()
+            .map_err(CmsError::malformed("SignedData"))?;
+        let spans = raw::signed_data_spans(der)?;
+        let certificates = spans
+            .certificates
+            .iter()
+            .map(|d| EmbeddedCertificate::parse(d))
+            .collect::<Result<_, _>>()?;
+        let signers = spans
+            .signer_infos
+            .iter()
+            .map(SignerInfoView::parse)
+            .collect::<Result<_, _>>()?;
+        Ok(SignedCms {
+            family,
+            signed_data,
+            certificates,
+            signers,
+        })
+    }
+
+    /// Which content-type family the outer ContentInfo uses.
+    pub fn family(&self) -> ContentTypeFamily {
+        self.family
+    }
+
+    /// `encapContentInfo.eContentType`.
+    pub fn econtent_type(&self) -> ObjectIdentifier {
+        self.signed_data.encap_content_info.econtent_type
+    }
+
+    /// Whether the content is detached (no eContent), as PAdES requires.
+    pub fn is_detached(&self) -> bool {
+        self.signed_data.encap_content_info.econtent.is_none()
+    }
+
+    pub fn signed_data(&self) -> &SignedData {
+        &self.signed_data
+    }
+
+    /// The certificates embedded in the signature, in the order found.
+    pub fn certificates(&self) -> &[EmbeddedCertificate] {
+        &self.certificates
+    }
+
+    pub fn signers(&self) -> &[SignerInfoView] {
+        &self.signers
+    }
+
+    /// The only signer; PAdES signatures have exactly one.
+    pub fn signer(&self) -> Result<&SignerInfoView, CmsError> {
+        match self.signers.as_slice() {
+            [one] => Ok(one),
+            many => Err(CmsError::SignerCount(many.len())),
+        }
+    }
+}
+
+impl EmbeddedCertificate {
+    fn parse(der: &[u8]) -> Result<Self, CmsError> {
+        Ok(EmbeddedCertificate {
+            certificate: Certificate::from_der(der).map_err(CmsError::malformed("certificate"))?,
+            der: der.to_vec(),
+        })
+    }
+
+    /// A certificate given by the caller, encoded as DER.
+    pub fn from_certificate(certificate: &Certificate) -> Result<Self, CmsError> {
+        Ok(EmbeddedCertificate {
+            der: certificate.to_der().map_err(CmsError::Encoding)?,
+            certificate: certificate.clone(),
+        })
+    }
+}
+
+impl SignerInfoView {
+    fn parse(spans: &raw::SignerInfoSpans<'_>) -> Result<Self, CmsError> {
+        Ok(SignerInfoView {
+            info: SignerInfo::from_der(spans.raw).map_err(CmsError::malformed("SignerInfo"))?,
+            signed_attrs_der: spans.signed_attrs.map(raw::signed_attrs_as_set),
+        })
+    }
+
+    /// The SignerInfo as decoded.
+    pub fn info(&self) -> &SignerInfo {
+        &self.info
+    }
+
+    pub fn sid(&self) -> &SignerIdentifier {
+        &self.info.sid
+    }
+
+    /// The digest algorithm, which the caller uses to hash the detached content.
+    pub fn digest_algorithm(&self) -> Result<DigestAlgorithm, CmsError> {
+        let id = &self.info.digest_alg;
+        DigestAlgorithm::from_oid(&id.oid)
+            .filter(|_| absent_or_null(id))
+            .ok_or(CmsError::UnsupportedDigestAlgorithm(id.oid))
+    }
+
+    /// The signature suite; SM2 may be named `.501` or `.301.1`.
+    pub fn signature_algorithm(&self) -> Result<Algorithm, CmsError> {
+        let id = &self.info.signature_algorithm;
+        Algorithm::from_signature_oid(&id.oid)
+            .filter(|_| absent_or_null(id))
+            .ok_or(CmsError::UnsupportedSignatureAlgorithm(id.oid))
+    }
+
+    pub fn signed_attributes(&self) -> Option<&Attributes> {
+        self.info.signed_attrs.as_ref()
+    }
+
+    /// DER of the signed attributes with the SET OF tag (0x31): the bytes the signature covers.
+    pub fn signed_attributes_der(&self) -> Option<&[u8]> {
+        self.signed_attrs_der.as_deref()
+    }
+
+    pub fn unsigned_attributes(&self) -> Option<&Attributes> {
+        self.info.unsigned_attrs.as_ref()
+    }
+
+    /// The signature value (for P-256 and SM2: DER `SEQUENCE { r, s }`). An RFC 3161
+    /// signature timestamp is over this value.
+    pub fn signature(&self) -> &[u8] {
+        self.info.signature.as_bytes()
+    }
+
+    /// DER of each signature timestamp token (a ContentInfo) in the unsigned attributes.
+    pub fn timestamp_tokens(&self) -> Result<Vec<Vec<u8>>, CmsError> {
+        let Some(attrs) = self.unsigned_attributes() else {
+            return Ok(Vec::new());
+        };
+        attrs
+            .iter()
+            .filter(|a| a.oid == ID_AA_SIGNATURE_TIME_STAMP_TOKEN)
+            .flat_map(|a| a.values.iter())
+            .map(|v| v.to_der().map_err(CmsError::Encoding))
+            .collect()
+    }
+}
+
+/// Our algorithms take no parameters; NULL is tolerated as some producers write it.
+fn absent_or_null(id: &AlgorithmIdentifierOwned) -> bool {
+    id.parameters.as_ref().is_none_or(Any::is_null)
+}
+
+/// Run the parser on arbitrary bytes, for fuzzing: it must return, never panic.
+pub fn parse_for_fuzz(data: &[u8]) {
+    if let Ok(cms) = SignedCms::parse(data) {
+        for signer in cms.signers() {
+            let _ = signer.digest_algorithm();
+            let _ = signer.signature_algorithm();
+            let _ = signer.timestamp_tokens();
+        }
+        let _ = cms.verify_detached(&[0u8; 32]);
+    }
+}

@@ -1,0 +1,9 @@
+//! Signature formats over bytes for eseal.
+//!
+//! So far: CMS SignedData, detached, for PAdES B-B (RFC 5652, RFC 5035, RFC 6211, ETSI EN 319
+//! 122-1) with P-256/SHA-256 and SM2/SM3 (GB/T 35275, GM/T 0010 content types). Signing goes
+//! through [`eseal_certs::SigningKey`], so software keys, tokens and remote signers all fit.
+
+pub mod cms;
+
+pub use cms::CmsError;
