@@ -12,6 +12,7 @@ mod fuzz;
 pub mod object;
 pub mod reader;
 pub mod repair;
+pub mod seal;
 pub mod sign;
 pub mod text;
 pub mod writer;

@@ -58,6 +58,18 @@ fn check_signed(original: &[u8], signed: &[u8], outcome: &SignOutcome, signer: &
         .map(|n| n.parse().unwrap())
         .collect();
     assert_eq!(nums, outcome.byte_range.0.to_vec());
+    // The new revision ends with the keywords on lines of their own (pyHanko insists).
+    let tail = &signed[outcome.revision.startxref as usize..];
+    let sx = tail
+        .windows(9)
+        .rposition(|w| w == b"startxref")
+        .expect("startxref");
+    assert!(
+        sx > 0 && tail[sx - 1] == b'\n',
+        "startxref must start a line: {}",
+        String::from_utf8_lossy(tail)
+    );
+    assert!(tail.ends_with(b"%%EOF\n"));
     // The container is in /Contents.
     let hex = std::str::from_utf8(&gap[1..gap.len() - 1]).unwrap();
     assert!(

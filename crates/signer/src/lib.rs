@@ -5,5 +5,6 @@
 //! through [`eseal_certs::SigningKey`], so software keys, tokens and remote signers all fit.
 
 pub mod cms;
+pub mod ses;
 
 pub use cms::CmsError;

@@ -4,6 +4,8 @@
 
 mod passphrase;
 mod pki;
+mod sign;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +75,10 @@ enum Command {
     Cert(CertCommand),
     /// Sign a certificate revocation list for a CA.
     Crl(pki::CrlArgs),
+    /// Seal a PDF: append a PAdES signature (visible or invisible) as an incremental update.
+    Sign(Box<sign::SignArgs>),
+    /// Verify every seal in a PDF. Exit 0 all TOTAL-PASSED, 1 any not, 2 unreadable input.
+    Verify(verify::VerifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -114,6 +120,8 @@ pub fn run() -> ExitCode {
         Command::Cert(CertCommand::Verify(a)) => pki::cert_verify(a),
         Command::Cert(CertCommand::Show { cert }) => pki::cert_show(&cert),
         Command::Crl(a) => pki::crl(a),
+        Command::Sign(a) => sign::run(*a),
+        Command::Verify(a) => verify::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -298,14 +298,7 @@ fn plan_update<R: Read + Seek>(
                 .iter()
                 .find(|f| &f.full_name == name)
                 .ok_or_else(|| Error::FieldNotFound(name.clone()))?;
-            let lock = fill_signature_field(
-                reader,
-                &mut update,
-                field,
-                &opts.appearance,
-                sig_ref,
-                opts.lock_fields.as_ref(),
-            )?;
+            let lock = fill_signature_field(reader, &mut update, field, &opts.appearance, sig_ref)?;
             (name.clone(), lock)
         }
     };
@@ -450,7 +443,6 @@ fn fill_signature_field<R: Read + Seek>(
     field: &FormField,
     appearance: &Appearance,
     sig_ref: ObjRef,
-    lock: Option<&FieldLock>,
 ) -> Result<Option<FieldLock>> {
     if !field.is_signature() {
         return Err(Error::NotASignatureField(field.full_name.clone()));
@@ -459,13 +451,10 @@ fn fill_signature_field<R: Read + Seek>(
         return Err(Error::FieldAlreadySigned(field.full_name.clone()));
     }
     let field_lock = field.lock.as_ref().and_then(mdp::field_lock_from_dict);
+    // Only /V changes on the field: adding /Lock to a prepared field after certification
+    // is a change DocMDP does not allow (pyHanko flags it). The lock this signer sets lives
+    // in the FieldMDP /Reference of its signature dictionary.
     edit_dict(reader, update, field.obj_ref, "signature field")?.set("V", sig_ref);
-    if lock.is_some() && field.lock.is_none() {
-        if let Some(l) = lock {
-            edit_dict(reader, update, field.obj_ref, "signature field")?
-                .set("Lock", field_lock_dict(l));
-        }
-    }
     if let Some(widget) = field.widgets.first() {
         let rect = widget.rect.unwrap_or([0.0; 4]);
         let rotate = match widget.page {

@@ -165,6 +165,8 @@ impl IncrementalUpdate {
                 trailer.set("Size", i64::from(size));
                 let mut t = b"trailer\n".to_vec();
                 write_object(&mut t, &Object::Dict(trailer))?;
+                // pyHanko (and the spec's grammar) want startxref on a line of its own.
+                t.push(b'\n');
                 w.write_all(&t)?;
             }
             XrefKind::Stream => {

@@ -1,0 +1,381 @@
+//! `eseal sign`: seal a PDF with a PAdES signature as one incremental update.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use eseal_certs::authority::read_certs;
+use eseal_certs::{inspect, Certificate, SigningKey, SoftwareKey};
+use eseal_pdf::reader::PdfReader;
+use eseal_pdf::seal::{seal, Sealer};
+use eseal_pdf::sign::{
+    Appearance, FieldLock, PreparedField, SealImage, SignOptions, SignatureTarget, SubFilter,
+};
+
+use super::passphrase::{self, DEFAULT_VAR};
+use super::{CliResult, Failure};
+
+/// Default seal size when only `--image` is given: Ø40 mm, a company seal.
+const DEFAULT_SEAL_PT: f64 = 40.0 / 25.4 * 72.0;
+
+#[derive(Args)]
+pub struct SignArgs {
+    /// Input PDF, or - for standard input.
+    #[arg(long = "in")]
+    input: String,
+    /// Output PDF, or - for standard output. Written whole or not at all.
+    #[arg(long)]
+    out: String,
+    /// Private key: PKCS#8 (plain or encrypted), SEC1 PEM, or PKCS#12 (.p12/.pfx).
+    #[arg(long)]
+    key: PathBuf,
+    /// Signer certificate (optional with a PKCS#12 key that carries it). Further
+    /// certificates in the file are embedded as the chain.
+    #[arg(long)]
+    cert: Option<PathBuf>,
+    /// Issuing CA certificates to embed (e.g. PREFIX.chain.pem).
+    #[arg(long)]
+    chain: Option<PathBuf>,
+    /// Environment variable holding the key's passphrase (default ESEAL_KEY_PASSPHRASE).
+    #[arg(long, default_value = DEFAULT_VAR)]
+    key_pass_env: String,
+    /// Seal picture (PNG with transparency, or JPEG); without it the seal is invisible.
+    #[arg(long)]
+    image: Option<PathBuf>,
+    /// Page for a new visible seal, counted from 1.
+    #[arg(long, default_value_t = 1)]
+    page: usize,
+    /// Seal rectangle X,Y,W,H in points from the lower-left corner of the page as shown.
+    #[arg(long, value_parser = parse_rect)]
+    rect: Option<[f64; 4]>,
+    /// Signature field: a prepared empty field is filled (keeping its rectangle); another
+    /// name creates a new field.
+    #[arg(long)]
+    field: Option<String>,
+    /// Certify the document (DocMDP): 1 no changes, 2 form filling and signing, 3 also annotations.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    certify: Option<u8>,
+    /// Empty signature fields for later signers: NAME[@PAGE:X,Y,W,H],... (PAGE from 1).
+    #[arg(long, value_delimiter = ',', num_args = 1)]
+    prepare_fields: Vec<String>,
+    /// Lock fields after this signature (FieldMDP): NAME,... or "all".
+    #[arg(long, value_delimiter = ',')]
+    lock_fields: Vec<String>,
+    /// Why the document is sealed (/Reason).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Where it is sealed (/Location).
+    #[arg(long)]
+    location: Option<String>,
+    /// How to reach the signer (/ContactInfo).
+    #[arg(long)]
+    contact: Option<String>,
+    /// Signer name (/Name); the certificate's common name by default.
+    #[arg(long)]
+    name: Option<String>,
+    /// cades (ETSI.CAdES.detached, PAdES) or pkcs7 (adbe.pkcs7.detached).
+    #[arg(long, default_value = "cades", value_parser = ["cades", "pkcs7"])]
+    subfilter: String,
+}
+
+fn parse_rect(s: &str) -> Result<[f64; 4], String> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("'{s}': expected X,Y,W,H numbers"))?;
+    match v[..] {
+        [x, y, w, h] if w > 0.0 && h > 0.0 && x.is_finite() && y.is_finite() => Ok([x, y, w, h]),
+        _ => Err(format!(
+            "'{s}': expected X,Y,W,H with positive width and height"
+        )),
+    }
+}
+
+/// A prepared field from the command line: its name and, if given, (1-based page, X,Y,W,H).
+type PreparedSpec = (String, Option<(usize, [f64; 4])>);
+
+/// NAME or NAME@PAGE:X,Y,W,H (the rectangle's commas survive clap's splitting because the
+/// list is re-joined here).
+fn parse_prepared(items: &[String]) -> Result<Vec<PreparedSpec>, Failure> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        let item = &items[i];
+        match item.split_once('@') {
+            None => {
+                out.push((item.clone(), None));
+                i += 1;
+            }
+            Some((name, place)) => {
+                let rest = items.get(i + 1..i + 4).ok_or_else(|| {
+                    Failure::input(format!(
+                        "--prepare-fields '{item}': expected NAME@PAGE:X,Y,W,H"
+                    ))
+                })?;
+                let joined = format!("{place},{}", rest.join(","));
+                let (page, rect) = joined.split_once(':').ok_or_else(|| {
+                    Failure::input(format!(
+                        "--prepare-fields '{name}': expected NAME@PAGE:X,Y,W,H"
+                    ))
+                })?;
+                let page: usize = page.parse().ok().filter(|p| *p >= 1).ok_or_else(|| {
+                    Failure::input(format!(
+                        "--prepare-fields '{name}': page must be a number from 1"
+                    ))
+                })?;
+                let rect = parse_rect(rect).map_err(Failure::input)?;
+                out.push((name.to_string(), Some((page, rect))));
+                i += 4;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The signer's key, certificate and chain from the files given.
+pub struct Credentials {
+    pub key: SoftwareKey,
+    pub certificate: Certificate,
+    pub chain: Vec<Certificate>,
+}
+
+pub fn load_credentials(
+    key: &Path,
+    cert: Option<&Path>,
+    chain: Option<&Path>,
+    pass_env: &str,
+) -> Result<Credentials, Failure> {
+    let data = std::fs::read(key).map_err(|e| Failure::input(format!("{}: {e}", key.display())))?;
+    let what = key.display().to_string();
+    let bundle = SoftwareKey::load(&data, &mut || passphrase::for_existing(pass_env, &what))
+        .map_err(|e| Failure::input(e.in_file(key)))?;
+    let mut certs = match cert {
+        Some(p) => read_certs(p)?,
+        None => bundle.certificates.clone(),
+    };
+    if certs.is_empty() {
+        return Err(Failure::input(format!(
+            "{}: no certificate; give --cert (only PKCS#12 files carry their certificate)",
+            key.display()
+        )));
+    }
+    // The signer certificate is the one matching the key, wherever it is in the file.
+    let idx = certs
+        .iter()
+        .position(|c| inspect::public_key(c).ok().as_ref() == Some(bundle.key.public_key()))
+        .ok_or_else(|| Failure::input("the key does not match the certificate given"))?;
+    let certificate = certs.remove(idx);
+    let mut chain_certs = certs;
+    if let Some(p) = chain {
+        for c in read_certs(p)? {
+            if c != certificate && !chain_certs.contains(&c) {
+                chain_certs.push(c);
+            }
+        }
+    }
+    Ok(Credentials {
+        key: bundle.key,
+        certificate,
+        chain: chain_certs,
+    })
+}
+
+pub fn run(a: SignArgs) -> CliResult {
+    let creds = load_credentials(
+        &a.key,
+        a.cert.as_deref(),
+        a.chain.as_deref(),
+        &a.key_pass_env,
+    )?;
+    let mut input = open_input(&a.input)?;
+    let opts = sign_options(&a, &mut input, &creds)?;
+    let sealer = Sealer {
+        key: &creds.key,
+        certificate: &creds.certificate,
+        chain: &creds.chain,
+    };
+    let (mut out_file, out_path) = create_output(&a.out)?;
+    let outcome = seal(&mut input, &mut out_file, &opts, &sealer).map_err(|e| {
+        if let Some(p) = &out_path {
+            let _ = std::fs::remove_file(p.with_extension("eseal-partial"));
+        }
+        Failure::input(format!("{}: {e}", a.input))
+    })?;
+    finish_output(out_file, out_path, &a.out)?;
+    eprintln!(
+        "sealed field '{}' with {} ({} bytes of signature), byte range {:?}",
+        outcome.field_name,
+        inspect::subject(&creds.certificate),
+        outcome.signature_len,
+        outcome.byte_range.0
+    );
+    Ok(())
+}
+
+fn sign_options(
+    a: &SignArgs,
+    input: &mut File,
+    creds: &Credentials,
+) -> Result<SignOptions, Failure> {
+    let mut reader =
+        PdfReader::open(&mut *input).map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
+    let page_count = reader
+        .page_count()
+        .map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
+    let page_index = |page: usize| -> Result<usize, Failure> {
+        if page == 0 || page > page_count {
+            Err(Failure::input(format!(
+                "page {page} does not exist (the document has {page_count})"
+            )))
+        } else {
+            Ok(page - 1)
+        }
+    };
+    let appearance = match &a.image {
+        Some(p) => Appearance::Image(SealImage::new(
+            std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
+        )),
+        None => Appearance::Invisible,
+    };
+    let existing = match &a.field {
+        Some(name) => reader
+            .form_field(name)
+            .map_err(|e| Failure::input(format!("{}: {e}", a.input)))?,
+        None => None,
+    };
+    let target = if let Some(field) = existing {
+        if a.rect.is_some() {
+            eprintln!(
+                "note: field '{}' exists; its own rectangle is used, --rect ignored",
+                field.full_name
+            );
+        }
+        SignatureTarget::ExistingField(field.full_name)
+    } else {
+        let index = page_index(a.page)?;
+        let page = reader
+            .page(index)
+            .map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
+        let rect = match (a.rect, &appearance) {
+            (Some([x, y, w, h]), _) => page.rect_from_view(x, y, w, h),
+            (None, Appearance::Invisible) => [0.0; 4],
+            (None, _) => {
+                // Lower right of the page as shown, a seal's width from the edges.
+                let (vw, _) = view_size(&page);
+                let s = DEFAULT_SEAL_PT;
+                page.rect_from_view(vw - 2.0 * s, s, s, s)
+            }
+        };
+        SignatureTarget::NewField {
+            name: a.field.clone(),
+            page: index,
+            rect,
+        }
+    };
+    let mut prepare_fields = Vec::new();
+    for (name, place) in parse_prepared(&a.prepare_fields)? {
+        let (page, rect) = match place {
+            Some((p, [x, y, w, h])) => {
+                let index = page_index(p)?;
+                let page = reader
+                    .page(index)
+                    .map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
+                (index, page.rect_from_view(x, y, w, h))
+            }
+            None => (0, [0.0; 4]),
+        };
+        prepare_fields.push(PreparedField { name, page, rect });
+    }
+    let lock_fields = match a.lock_fields.as_slice() {
+        [] => None,
+        [all] if all.eq_ignore_ascii_case("all") => Some(FieldLock::All),
+        names => Some(FieldLock::Include(names.to_vec())),
+    };
+    drop(reader);
+    input
+        .rewind()
+        .map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
+    Ok(SignOptions {
+        target,
+        appearance,
+        sub_filter: if a.subfilter == "pkcs7" {
+            SubFilter::Pkcs7Detached
+        } else {
+            SubFilter::CadesDetached
+        },
+        signing_time: None,
+        name: a.name.clone().or_else(|| {
+            eseal_certs::name::common_name(creds.certificate.tbs_certificate().subject())
+        }),
+        reason: a.reason.clone(),
+        location: a.location.clone(),
+        contact_info: a.contact.clone(),
+        certify: a.certify,
+        prepare_fields,
+        lock_fields,
+    })
+}
+
+/// Width and height of the page as displayed (rotation applied).
+fn view_size(page: &eseal_pdf::reader::Page) -> (f64, f64) {
+    let [x0, y0, x1, y1] = page.crop_box;
+    let (w, h) = (x1 - x0, y1 - y0);
+    if page.rotate % 180 == 90 {
+        (h, w)
+    } else {
+        (w, h)
+    }
+}
+
+/// The input as a seekable file; standard input is spooled to an anonymous temporary file.
+fn open_input(path: &str) -> Result<File, Failure> {
+    if path == "-" {
+        let mut tmp =
+            tempfile::tempfile().map_err(|e| Failure::input(format!("temporary file: {e}")))?;
+        io::copy(&mut io::stdin().lock(), &mut tmp)
+            .map_err(|e| Failure::input(format!("standard input: {e}")))?;
+        tmp.rewind()
+            .map_err(|e| Failure::input(format!("temporary file: {e}")))?;
+        Ok(tmp)
+    } else {
+        File::open(path).map_err(|e| Failure::input(format!("{path}: {e}")))
+    }
+}
+
+/// A read-write file the writer can hash back from: a hidden file next to the target (renamed
+/// into place when complete), or an anonymous temporary file for standard output.
+fn create_output(path: &str) -> Result<(File, Option<PathBuf>), Failure> {
+    if path == "-" {
+        let f = tempfile::tempfile().map_err(|e| Failure::input(format!("temporary file: {e}")))?;
+        return Ok((f, None));
+    }
+    let target = PathBuf::from(path);
+    let partial = target.with_extension("eseal-partial");
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&partial)
+        .map_err(|e| Failure::input(format!("{}: {e}", partial.display())))?;
+    Ok((f, Some(target)))
+}
+
+fn finish_output(mut f: File, target: Option<PathBuf>, shown: &str) -> CliResult {
+    let err = |e: io::Error| Failure::input(format!("{shown}: {e}"));
+    match target {
+        None => {
+            f.rewind().map_err(err)?;
+            let mut stdout = io::stdout().lock();
+            io::copy(&mut f, &mut stdout).map_err(err)?;
+            stdout.flush().map_err(err)
+        }
+        Some(target) => {
+            f.sync_all().map_err(err)?;
+            drop(f);
+            std::fs::rename(target.with_extension("eseal-partial"), &target).map_err(err)
+        }
+    }
+}

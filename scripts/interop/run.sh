@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Independent judges on what eseal makes (called by .ci/run after the tests).
+#
+# 1. A PKI made by `eseal ca` / `eseal cert` (P-256 and SM2): openssl verify on every chain
+#    (with CRLs for P-256, with the GM/T default SM2 ID for SM2).
+# 2. `eseal sign` on inputs of many producers and in every sealing mode; each output goes
+#    through ../shared/interop/verify-all.sh and must be valid, intact and trusted for every
+#    judge that checks signatures; a copy with one flipped byte must be rejected by all of them.
+#
+# Needs ../shared/interop/install.sh and its sample PDFs (make-pdfs.py). Writes target/interop/.
+# Exit 1 when a judge disagrees; results in target/interop/summary.md.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+I="${ESEAL_INTEROP_KIT:-$ROOT/../shared/interop}"
+EIH="${ESEAL_INTEROP_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/eseal-interop}"
+E="${ESEAL_BIN:-$ROOT/target/debug/eseal}"
+PY="$EIH/venv/bin/python"
+W="$ROOT/target/interop"
+JUDGE="$PY $ROOT/scripts/interop/judge.py"
+export ESEAL_KEY_PASSPHRASE="interop-only-passphrase"
+export PYTHONDONTWRITEBYTECODE=1
+
+[ -x "$E" ] || { echo "no eseal binary at $E (cargo build first)" >&2; exit 2; }
+[ -x "$PY" ] || { echo "interop kit not installed: bash $I/install.sh" >&2; exit 2; }
+rm -rf "$W"; mkdir -p "$W/pki" "$W/in" "$W/out" "$W/judged"
+SUMMARY="$W/summary.md"
+FAILS=0
+note() { echo "$*" | tee -a "$SUMMARY"; }
+fail() { note "FAIL: $*"; FAILS=$((FAILS + 1)); }
+
+note "# eseal interop run $(date -u +%FT%TZ)"
+note ""
+note "## 1. PKI made by eseal, judged by $(openssl version | cut -d' ' -f1-2)"
+cd "$W/pki"
+for alg in p256 sm2; do
+  "$E" ca init --dir "$alg-prov" --name "Interop Province Root ($alg)" --alg "$alg" >/dev/null
+  "$E" ca sub --dir "$alg-city" --parent "$alg-prov" --name "Interop City CA ($alg)" >/dev/null
+  "$E" ca sub --dir "$alg-county" --parent "$alg-city" --name "Interop County CA ($alg)" >/dev/null
+  for who in seal seal2 seal3; do
+    "$E" cert issue --ca "$alg-county" --name "互操作测试局 $who" --uscc 91350100M000100Y43 --out "$alg-$who" >/dev/null
+  done
+  "$E" cert issue --ca "$alg-county" --name "Revoked Org" --uscc 91350100M000100Y43 --out "$alg-revoked" >/dev/null
+  serial=$("$E" cert show "$alg-revoked.pem" | awk '/^serial:/ {print $2}')
+  "$E" cert revoke --ca "$alg-county" --serial "$serial" --reason keyCompromise >/dev/null
+  for lvl in county city prov; do "$E" crl --ca "$alg-$lvl" --out "$alg-$lvl.crl.pem" >/dev/null; done
+  cat "$alg-county.crl.pem" "$alg-city.crl.pem" "$alg-prov.crl.pem" > "$alg-crls.pem"
+done
+for who in seal seal2 seal3; do
+  out=$(openssl verify -crl_check_all -CAfile p256-prov/ca.pem -untrusted "p256-$who.chain.pem" -CRLfile p256-crls.pem "p256-$who.pem" 2>&1) \
+    && note "- openssl verify -crl_check_all p256-$who: $out" || fail "openssl rejects p256-$who: $out"
+done
+if out=$(openssl verify -crl_check_all -CAfile p256-prov/ca.pem -untrusted p256-revoked.chain.pem -CRLfile p256-crls.pem p256-revoked.pem 2>&1); then
+  fail "openssl accepts the revoked certificate: $out"
+else
+  note "- openssl verify -crl_check_all p256-revoked: rejected ($(echo "$out" | grep -o 'certificate revoked' | head -1))"
+fi
+for pair in "sm2-seal.pem sm2-county/ca.pem" "sm2-county/ca.pem sm2-city/ca.pem" "sm2-city/ca.pem sm2-prov/ca.pem"; do
+  set -- $pair
+  out=$(openssl verify -vfyopt distid:1234567812345678 -partial_chain -CAfile "$2" "$1" 2>&1) \
+    && note "- openssl verify -vfyopt distid:1234567812345678 $1 (issuer $2): $out" || fail "openssl rejects SM2 $1: $out"
+done
+
+note ""
+note "## 2. Sealed PDFs, judged by pyHanko, pdfsig, openssl cms, PDFBox, qpdf (P-256) and PDFBox, gmssl, qpdf (SM2)"
+cd "$W/in"
+PDFS="$EIH/pdfs"
+[ -f "$PDFS/license_cn.pdf" ] || "$PY" "$I/gen/make-pdfs.py" "$PDFS" --only license_cn.pdf,big_1mb.pdf,text_1000p.pdf
+cp "$PDFS/license_cn.pdf" reportlab.pdf
+cp "$PDFS/big_1mb.pdf" big_1mb.pdf
+cp "$PDFS/text_1000p.pdf" text_1000p.pdf
+qpdf --linearize reportlab.pdf qpdf_linearized.pdf
+qpdf --object-streams=generate reportlab.pdf qpdf_objstm.pdf
+pdftocairo -pdf reportlab.pdf cairo.pdf
+gs -q -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -sOutputFile=ghostscript.pdf reportlab.pdf
+# A file that already carries someone else's signature and an incremental update (pyHanko).
+KIT_SIGNED="$EIH/signed/license_invisible.pdf"
+[ -f "$KIT_SIGNED" ] && cp "$KIT_SIGNED" pyhanko_signed.pdf
+
+cd "$W/out"
+SEAL_PNG="$ROOT/testdata/seal-red.png"
+P="$W/pki"
+sign() { # sign ALG WHO IN OUT [extra args]
+  local alg=$1 who=$2 in=$3 out=$4; shift 4
+  "$E" sign --in "$in" --out "$out" --key "$P/$alg-$who.key" --cert "$P/$alg-$who.pem" --chain "$P/$alg-$who.chain.pem" "$@" 2>>"$W/sign.log"
+}
+judge() { # judge EXPECT FILE ALG SIGS
+  local expect=$1 f=$2 alg=$3 sigs=$4 b
+  b=$(basename "$f" .pdf)
+  if [ "$alg" = sm2 ]; then
+    bash "$I/verify-all.sh" "$f" "$P/sm2-prov/ca.pem" --tools pdfbox,gmssl,qpdf > "$W/judged/$b.jsonl" || true
+    tools="pdfbox,gmssl-sm2"
+  else
+    bash "$I/verify-all.sh" "$f" "$P/p256-prov/ca.pem" --crl "$P/p256-crls.pem" > "$W/judged/$b.jsonl" || true
+    tools="pyhanko,pdfsig,openssl-cms,pdfbox"
+  fi
+  if out=$($JUDGE "$expect" "$W/judged/$b.jsonl" --signatures "$sigs" --tools "$tools"); then
+    note "- $out"
+  else
+    fail "$out"
+  fi
+}
+tampered() { # flip one byte in the first signed range; every judge must notice
+  local f=$1 alg=$2 t
+  t="${f%.pdf}.TAMPERED.pdf"
+  "$PY" "$I/verify/tamper.py" "$f" "$t" --mode comment >/dev/null
+  judge tampered "$t" "$alg" 1
+}
+
+for alg in p256 sm2; do
+  sign $alg seal "$W/in/reportlab.pdf" $alg-invisible.pdf
+  judge valid $alg-invisible.pdf $alg 1
+  tampered $alg-invisible.pdf $alg
+  sign $alg seal "$W/in/reportlab.pdf" $alg-visible.pdf --image "$SEAL_PNG" --page 1 --rect 380,80,113,113
+  judge valid $alg-visible.pdf $alg 1
+  sign $alg seal2 $alg-visible.pdf $alg-two.pdf --image "$SEAL_PNG" --rect 250,80,113,113 --field dept2
+  judge valid $alg-two.pdf $alg 2
+  sign $alg seal3 $alg-two.pdf $alg-three.pdf --image "$SEAL_PNG" --rect 120,80,113,113 --field dept3
+  judge valid $alg-three.pdf $alg 3
+  tampered $alg-three.pdf $alg
+  sign $alg seal "$W/in/reportlab.pdf" $alg-certified.pdf --certify 2 --image "$SEAL_PNG" --rect 380,80,113,113 \
+    --prepare-fields "city@1:250,80,113,113,province@1:120,80,113,113"
+  sign $alg seal2 $alg-certified.pdf $alg-certified-2.pdf --field city --image "$SEAL_PNG"
+  sign $alg seal3 $alg-certified-2.pdf $alg-certified-3.pdf --field province --image "$SEAL_PNG" --lock-fields all
+  judge valid $alg-certified.pdf $alg 1
+  judge valid $alg-certified-3.pdf $alg 3
+  sign $alg seal "$W/in/reportlab.pdf" $alg-pkcs7.pdf --subfilter pkcs7
+  judge valid $alg-pkcs7.pdf $alg 1
+done
+for kind in big_1mb text_1000p qpdf_linearized qpdf_objstm cairo ghostscript; do
+  sign p256 seal "$W/in/$kind.pdf" "input-$kind.pdf" --image "$SEAL_PNG" --rect 380,80,113,113
+  judge valid "input-$kind.pdf" p256 1
+done
+if [ -f "$W/in/pyhanko_signed.pdf" ]; then
+  # Signed by the kit's own PKI first, then by ours: judge each signature against its root.
+  sign p256 seal "$W/in/pyhanko_signed.pdf" input-pyhanko_signed.pdf
+  cat "$EIH/pki/root.pem" "$P/p256-prov/ca.pem" > "$W/two-roots.pem"
+  bash "$I/verify-all.sh" input-pyhanko_signed.pdf "$W/two-roots.pem" --tools pdfsig,openssl,pdfbox > "$W/judged/input-pyhanko_signed.jsonl" || true
+  if out=$($JUDGE valid "$W/judged/input-pyhanko_signed.jsonl" --signatures 2 --tools pdfsig,openssl-cms,pdfbox); then note "- $out"; else fail "$out"; fi
+fi
+# The revoked certificate's seal must be refused as untrusted by every judge that has the CRL.
+sign p256 revoked "$W/in/reportlab.pdf" p256-revoked.pdf
+bash "$I/verify-all.sh" p256-revoked.pdf "$P/p256-prov/ca.pem" --crl "$P/p256-crls.pem" --tools pyhanko,pdfsig,openssl,pdfbox > "$W/judged/p256-revoked.jsonl" || true
+if "$PY" - "$W/judged/p256-revoked.jsonl" <<'PYEOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+bad = [r["tool"] for r in rows if r.get("signature_index") is not None and r.get("trusted") is not False]
+print("revoked signer flagged untrusted by:", sorted({r["tool"] for r in rows if r.get("trusted") is False}))
+sys.exit(1 if bad or not rows else 0)
+PYEOF
+then note "- ok: p256-revoked.pdf flagged untrusted by every judge"; else fail "a judge trusts the revoked signer ($W/judged/p256-revoked.jsonl)"; fi
+
+note ""
+if [ "$FAILS" -gt 0 ]; then
+  note "interop: $FAILS failed checks"
+  exit 1
+fi
+note "interop: all checks passed"
