@@ -4,6 +4,7 @@
 
 mod passphrase;
 mod pki;
+mod serve;
 mod sign;
 mod verify;
 
@@ -79,6 +80,8 @@ enum Command {
     Sign(Box<sign::SignArgs>),
     /// Verify every seal in a PDF. Exit 0 all TOTAL-PASSED, 1 any not, 2 unreadable input.
     Verify(verify::VerifyArgs),
+    /// Run the HTTP service (SQLite in the data folder, or PostgreSQL).
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Subcommand)]
@@ -122,6 +125,7 @@ pub fn run() -> ExitCode {
         Command::Crl(a) => pki::crl(a),
         Command::Sign(a) => sign::run(*a),
         Command::Verify(a) => verify::run(a),
+        Command::Serve(a) => serve::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
