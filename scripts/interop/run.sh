@@ -150,6 +150,34 @@ PYEOF
 then note "- ok: p256-revoked.pdf flagged untrusted by every judge"; else fail "a judge trusts the revoked signer ($W/judged/p256-revoked.jsonl)"; fi
 
 note ""
+note "## 3. GB/T 38540 seals and seal signatures, checked by scripts/ses_check.py (asn1crypto + gmssl)"
+cd "$W/pki"
+"$E" cert issue --ca sm2-county --name "电子印章制作中心" --uscc 91350100M000100Y43 --out sm2-maker >/dev/null
+for spec in "04 round contract" "03 oval invoice" "01 round legal"; do
+  set -- $spec
+  "$E" seal create --maker-key sm2-maker.key --maker-cert sm2-maker.pem --cert sm2-seal.pem --name "互操作测试局 $3" \
+    --type "$1" --owner-code 91350100M000100Y43 --draw "$2" --out "$3.esl" >/dev/null
+  if out=$("$PY" "$ROOT/scripts/ses_check.py" seal "$3.esl"); then note "- ok: seal $3.esl ($1, drawn $2)"; else fail "ses_check seal $3.esl: $out"; fi
+done
+cd "$W/out"
+sign sm2 seal "$W/in/reportlab.pdf" sm2-ses.pdf --seal "$P/contract.esl" --format ses
+digest=$("$PY" "$ROOT/scripts/interop/ses_pdf.py" sm2-ses.pdf sm2-ses.der)
+if out=$("$PY" "$ROOT/scripts/ses_check.py" signature sm2-ses.der --data-digest "$digest"); then
+  note "- ok: SES_Signature in sm2-ses.pdf: $(echo "$out" | "$PY" -c 'import json,sys; r=json.load(sys.stdin); print({k: v for k, v in r["checks"].items()})')"
+else
+  fail "ses_check signature sm2-ses.pdf: $out"
+fi
+"$PY" "$I/verify/tamper.py" sm2-ses.pdf sm2-ses.TAMPERED.pdf --mode comment >/dev/null
+digest=$("$PY" "$ROOT/scripts/interop/ses_pdf.py" sm2-ses.TAMPERED.pdf sm2-ses.TAMPERED.der)
+if "$PY" "$ROOT/scripts/ses_check.py" signature sm2-ses.TAMPERED.der --data-digest "$digest" >/dev/null; then
+  fail "ses_check accepts a tampered SES-sealed PDF"
+else
+  note "- ok: tampered SES-sealed PDF rejected (data hash)"
+fi
+sign sm2 seal "$W/in/reportlab.pdf" sm2-cms-with-seal-picture.pdf --seal "$P/contract.esl"
+judge valid sm2-cms-with-seal-picture.pdf sm2 1
+
+note ""
 if [ "$FAILS" -gt 0 ]; then
   note "interop: $FAILS failed checks"
   exit 1

@@ -12,16 +12,42 @@ use eseal_pdf::reader::PdfReader;
 fn setup(alg: &str) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     hierarchy(d.path(), alg);
-    ok(d.path(), &["cert", "issue", "--ca", "county", "--name", "第二部门", "--uscc", "91350100M000100Y43", "--out", "dept2"]);
+    ok(
+        d.path(),
+        &[
+            "cert",
+            "issue",
+            "--ca",
+            "county",
+            "--name",
+            "第二部门",
+            "--uscc",
+            "91350100M000100Y43",
+            "--out",
+            "dept2",
+        ],
+    );
     std::fs::write(d.path().join("in.pdf"), simple_pdf(2)).unwrap();
     d
 }
 
 fn sign_args<'a>(who: &'a str, input: &'a str, out: &'a str) -> Vec<String> {
-    ["sign", "--in", input, "--out", out, "--key", &format!("{who}.key"), "--cert", &format!("{who}.pem"), "--chain", &format!("{who}.chain.pem")]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "sign",
+        "--in",
+        input,
+        "--out",
+        out,
+        "--key",
+        &format!("{who}.key"),
+        "--cert",
+        &format!("{who}.pem"),
+        "--chain",
+        &format!("{who}.chain.pem"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn run(dir: &std::path::Path, args: &[String]) -> std::process::Output {
@@ -49,7 +75,10 @@ fn invisible_seal_appends_and_keeps_every_earlier_byte() {
         let original = std::fs::read(p.join("in.pdf")).unwrap();
         let signed = std::fs::read(p.join("out.pdf")).unwrap();
         assert_eq!(&signed[..original.len()], &original[..]);
-        assert_eq!(signature_fields(&signed), vec![("Signature1".to_string(), true)]);
+        assert_eq!(
+            signature_fields(&signed),
+            vec![("Signature1".to_string(), true)]
+        );
         assert!(!p.join("out.eseal-partial").exists());
     }
 }
@@ -80,9 +109,48 @@ fn stdin_to_stdout_gives_the_same_kind_of_file() {
 fn pkcs12_key_needs_no_cert_and_key_cert_mismatch_is_refused() {
     let d = setup("p256");
     let p = d.path();
-    ok(p, &["cert", "issue", "--ca", "county", "--name", "P12 Org", "--uscc", "91350100M000100Y43", "--out", "p12org", "--p12"]);
-    ok(p, &["sign", "--in", "in.pdf", "--out", "p12.pdf", "--key", "p12org.p12"]);
-    let out = eseal(p, &["sign", "--in", "in.pdf", "--out", "bad.pdf", "--key", "seal.key", "--cert", "dept2.pem"]);
+    ok(
+        p,
+        &[
+            "cert",
+            "issue",
+            "--ca",
+            "county",
+            "--name",
+            "P12 Org",
+            "--uscc",
+            "91350100M000100Y43",
+            "--out",
+            "p12org",
+            "--p12",
+        ],
+    );
+    ok(
+        p,
+        &[
+            "sign",
+            "--in",
+            "in.pdf",
+            "--out",
+            "p12.pdf",
+            "--key",
+            "p12org.p12",
+        ],
+    );
+    let out = eseal(
+        p,
+        &[
+            "sign",
+            "--in",
+            "in.pdf",
+            "--out",
+            "bad.pdf",
+            "--key",
+            "seal.key",
+            "--cert",
+            "dept2.pem",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("does not match"), "{}", stderr(&out));
     assert!(!p.join("bad.pdf").exists());
@@ -99,7 +167,11 @@ fn wrong_passphrase_and_bad_pdf_fail_cleanly_without_output() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("seal.key") && stderr(&out).contains("wrong passphrase"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("seal.key") && stderr(&out).contains("wrong passphrase"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!p.join("out.pdf").exists());
 
     std::fs::write(p.join("notpdf.pdf"), b"this is not a PDF at all").unwrap();
@@ -108,9 +180,25 @@ fn wrong_passphrase_and_bad_pdf_fail_cleanly_without_output() {
     assert!(stderr(&out).contains("notpdf.pdf"), "{}", stderr(&out));
     assert!(!p.join("out.pdf").exists() && !p.join("out.eseal-partial").exists());
 
-    let out = run(p, &[sign_args("seal", "in.pdf", "out.pdf"), vec!["--page".into(), "9".into(), "--image".into(), testdata("seal-red.png").display().to_string()]].concat());
+    let out = run(
+        p,
+        &[
+            sign_args("seal", "in.pdf", "out.pdf"),
+            vec![
+                "--page".into(),
+                "9".into(),
+                "--image".into(),
+                testdata("seal-red.png").display().to_string(),
+            ],
+        ]
+        .concat(),
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("page 9 does not exist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("page 9 does not exist"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -119,24 +207,46 @@ fn certified_document_collects_department_seals_in_prepared_fields() {
     let p = d.path();
     let png = testdata("seal-red.png").display().to_string();
     let mut first = sign_args("seal", "in.pdf", "c1.pdf");
-    first.extend(["--certify", "2", "--image", &png, "--rect", "400,60,113,113", "--prepare-fields", "dept2@1:250,60,113,113,dept3@2:100,100,113,113"].map(String::from));
+    first.extend(
+        [
+            "--certify",
+            "2",
+            "--image",
+            &png,
+            "--rect",
+            "400,60,113,113",
+            "--prepare-fields",
+            "dept2@1:250,60,113,113,dept3@2:100,100,113,113",
+        ]
+        .map(String::from),
+    );
     let out = run(p, &first);
     assert!(out.status.success(), "{}", stderr(&out));
     let c1 = std::fs::read(p.join("c1.pdf")).unwrap();
     let fields = signature_fields(&c1);
-    assert!(fields.contains(&("dept2".into(), false)) && fields.contains(&("dept3".into(), false)), "{fields:?}");
+    assert!(
+        fields.contains(&("dept2".into(), false)) && fields.contains(&("dept3".into(), false)),
+        "{fields:?}"
+    );
 
     let mut second = sign_args("dept2", "c1.pdf", "c2.pdf");
     second.extend(["--field", "dept2", "--image", &png].map(String::from));
     let out = run(p, &second);
     assert!(out.status.success(), "{}", stderr(&out));
     let c2 = std::fs::read(p.join("c2.pdf")).unwrap();
-    assert_eq!(&c2[..c1.len()], &c1[..], "the certified revision is untouched");
+    assert_eq!(
+        &c2[..c1.len()],
+        &c1[..],
+        "the certified revision is untouched"
+    );
     // The prepared field kept its rectangle: the widget is still at 250,60.
     let mut r = PdfReader::open(std::io::Cursor::new(&c2)).unwrap();
     let f = r.form_field("dept2").unwrap().unwrap();
     let rect = f.widgets[0].rect.unwrap();
-    assert!((rect[0] - 250.0).abs() < 0.01 && (rect[1] - 60.0).abs() < 0.01, "{rect:?}");
+    assert!(
+        (rect[0] - 250.0).abs() < 0.01 && (rect[1] - 60.0).abs() < 0.01,
+        "{rect:?}"
+    );
     assert!(f.has_value());
 
     // A document certified with P=1 takes no further seal.
@@ -197,20 +307,53 @@ fn visible_seal_renders_in_poppler_and_pdfbox() {
     assert!(out.status.success(), "{}", stderr(&out));
 
     let mut renders = Vec::new();
-    let st = Command::new("pdftoppm").current_dir(p).args(["-png", "-r", "72", "-f", "1", "-l", "1", "-singlefile", "visible.pdf", "poppler"]).status().unwrap();
+    let st = Command::new("pdftoppm")
+        .current_dir(p)
+        .args([
+            "-png",
+            "-r",
+            "72",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            "visible.pdf",
+            "poppler",
+        ])
+        .status()
+        .unwrap();
     assert!(st.success());
     renders.push(("poppler", p.join("poppler.png")));
     let pdfbox = "/usr/share/java/pdfbox2.jar:/usr/share/java/pdfbox2-tools.jar:/usr/share/java/commons-logging.jar:/usr/share/java/fontbox2.jar";
     if std::path::Path::new("/usr/share/java/pdfbox2-tools.jar").exists() && tool("java") {
         let st = Command::new("java")
             .current_dir(p)
-            .args(["-cp", pdfbox, "org.apache.pdfbox.tools.PDFToImage", "-imageType", "png", "-dpi", "72", "-startPage", "1", "-endPage", "1", "-outputPrefix", "pdfbox", "visible.pdf"])
+            .args([
+                "-cp",
+                pdfbox,
+                "org.apache.pdfbox.tools.PDFToImage",
+                "-imageType",
+                "png",
+                "-dpi",
+                "72",
+                "-startPage",
+                "1",
+                "-endPage",
+                "1",
+                "-outputPrefix",
+                "pdfbox",
+                "visible.pdf",
+            ])
             .status()
             .unwrap();
         assert!(st.success(), "PDFBox rendering failed");
         renders.push(("pdfbox", p.join("pdfbox1.png")));
     } else {
-        assert!(std::env::var_os("CI").is_none(), "PDFBox tools are required in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PDFBox tools are required in CI"
+        );
     }
     for (who, file) in renders {
         let img = decode_png(&file);
@@ -218,16 +361,31 @@ fn visible_seal_renders_in_poppler_and_pdfbox() {
         // Rim of the seal: the picture's outer ring is 8-22 px of 400 from its edge → at
         // 200 pt scale about 4-11 pt in from the rectangle's left edge, at mid-height.
         let rim = (300 + 7, 100 + 100);
-        assert!(is_red(pixel(&img, rim.0, rim.1)), "{who}: rim at {rim:?} is {:?}", pixel(&img, rim.0, rim.1));
+        assert!(
+            is_red(pixel(&img, rim.0, rim.1)),
+            "{who}: rim at {rim:?} is {:?}",
+            pixel(&img, rim.0, rim.1)
+        );
         // Star at the centre.
-        assert!(is_red(pixel(&img, 400, 205)), "{who}: centre {:?}", pixel(&img, 400, 205));
+        assert!(
+            is_red(pixel(&img, 400, 205)),
+            "{who}: centre {:?}",
+            pixel(&img, 400, 205)
+        );
         // Transparent corners of the picture show the white page, not black.
         for (x, y) in [(303, 103), (497, 297), (303, 297), (497, 103)] {
-            assert!(is_white(pixel(&img, x, y)), "{who}: corner ({x},{y}) is {:?}", pixel(&img, x, y));
+            assert!(
+                is_white(pixel(&img, x, y)),
+                "{who}: corner ({x},{y}) is {:?}",
+                pixel(&img, x, y)
+            );
         }
         // Nothing red outside the rectangle.
         for (x, y) in [(290, 200), (510, 200), (400, 90), (400, 310)] {
-            assert!(!is_red(pixel(&img, x, y)), "{who}: red outside the seal at ({x},{y})");
+            assert!(
+                !is_red(pixel(&img, x, y)),
+                "{who}: red outside the seal at ({x},{y})"
+            );
         }
     }
 }

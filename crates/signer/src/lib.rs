@@ -5,6 +5,7 @@
 //! through [`eseal_certs::SigningKey`], so software keys, tokens and remote signers all fit.
 
 pub mod cms;
+pub mod picture;
 pub mod ses;
 
 pub use cms::CmsError;

@@ -4,6 +4,8 @@
 
 mod passphrase;
 mod pki;
+mod seal;
+mod seal_picture;
 mod serve;
 mod sign;
 mod verify;
@@ -76,6 +78,9 @@ enum Command {
     Cert(CertCommand),
     /// Sign a certificate revocation list for a CA.
     Crl(pki::CrlArgs),
+    /// Electronic seals (GB/T 38540): create and inspect `.esl` files.
+    #[command(subcommand)]
+    Seal(SealCommand),
     /// Seal a PDF: append a PAdES signature (visible or invisible) as an incremental update.
     Sign(Box<sign::SignArgs>),
     /// Verify every seal in a PDF. Exit 0 all TOTAL-PASSED, 1 any not, 2 unreadable input.
@@ -90,6 +95,14 @@ enum CaCommand {
     Init(pki::CaInitArgs),
     /// Create a subordinate CA (city, county, department) signed by PARENT_DIR's CA.
     Sub(pki::CaSubArgs),
+}
+
+#[derive(Subcommand)]
+enum SealCommand {
+    /// Make a seal signed by the seal maker (SM2/SM3), bound to its owner's code.
+    Create(Box<seal::SealCreateArgs>),
+    /// Print a seal's contents and checks; optionally write its picture.
+    Show(seal::SealShowArgs),
 }
 
 #[derive(Subcommand)]
@@ -123,6 +136,8 @@ pub fn run() -> ExitCode {
         Command::Cert(CertCommand::Verify(a)) => pki::cert_verify(a),
         Command::Cert(CertCommand::Show { cert }) => pki::cert_show(&cert),
         Command::Crl(a) => pki::crl(a),
+        Command::Seal(SealCommand::Create(a)) => seal::create(*a),
+        Command::Seal(SealCommand::Show(a)) => seal::show(a),
         Command::Sign(a) => sign::run(*a),
         Command::Verify(a) => verify::run(a),
         Command::Serve(a) => serve::run(a),

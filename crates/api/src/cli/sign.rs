@@ -8,10 +8,11 @@ use clap::Args;
 use eseal_certs::authority::read_certs;
 use eseal_certs::{inspect, Certificate, SigningKey, SoftwareKey};
 use eseal_pdf::reader::PdfReader;
-use eseal_pdf::seal::{seal, Sealer};
+use eseal_pdf::seal::{seal, seal_ses, Sealer};
 use eseal_pdf::sign::{
     Appearance, FieldLock, PreparedField, SealImage, SignOptions, SignatureTarget, SubFilter,
 };
+use eseal_signer::ses;
 
 use super::passphrase::{self, DEFAULT_VAR};
 use super::{CliResult, Failure};
@@ -77,6 +78,14 @@ pub struct SignArgs {
     /// cades (ETSI.CAdES.detached, PAdES) or pkcs7 (adbe.pkcs7.detached).
     #[arg(long, default_value = "cades", value_parser = ["cades", "pkcs7"])]
     subfilter: String,
+    /// A GB/T 38540 seal (.esl): its picture is drawn (unless --image is given) and, with
+    /// --format ses, it goes into the signature.
+    #[arg(long)]
+    seal: Option<PathBuf>,
+    /// cms (PAdES CMS) or ses (GB/T 38540 SES_Signature under adbe.pkcs7.detached; needs --seal
+    /// and an SM2 key whose certificate is in the seal's list).
+    #[arg(long, default_value = "cms", value_parser = ["cms", "ses"])]
+    format: String,
 }
 
 fn parse_rect(s: &str) -> Result<[f64; 4], String> {
@@ -190,14 +199,25 @@ pub fn run(a: SignArgs) -> CliResult {
         &a.key_pass_env,
     )?;
     let mut input = open_input(&a.input)?;
-    let opts = sign_options(&a, &mut input, &creds)?;
+    let seal_file = match &a.seal {
+        Some(p) => Some(load_seal(p)?),
+        None => None,
+    };
+    if a.format == "ses" && seal_file.is_none() {
+        return Err(Failure::input("--format ses needs --seal SEAL.esl"));
+    }
+    let opts = sign_options(&a, &mut input, &creds, seal_file.as_ref().map(|(_, s)| s))?;
     let sealer = Sealer {
         key: &creds.key,
         certificate: &creds.certificate,
         chain: &creds.chain,
     };
     let (mut out_file, out_path) = create_output(&a.out)?;
-    let outcome = seal(&mut input, &mut out_file, &opts, &sealer).map_err(|e| {
+    let result = match (&seal_file, a.format.as_str()) {
+        (Some((der, _)), "ses") => seal_ses(&mut input, &mut out_file, &opts, &sealer, der),
+        _ => seal(&mut input, &mut out_file, &opts, &sealer),
+    };
+    let outcome = result.map_err(|e| {
         if let Some(p) = &out_path {
             let _ = std::fs::remove_file(p.with_extension("eseal-partial"));
         }
@@ -214,10 +234,20 @@ pub fn run(a: SignArgs) -> CliResult {
     Ok(())
 }
 
+/// The seal file's bytes and what it says.
+fn load_seal(path: &Path) -> Result<(Vec<u8>, ses::Seal), Failure> {
+    let der =
+        std::fs::read(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    let parsed =
+        ses::Seal::parse(&der).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    Ok((der, parsed))
+}
+
 fn sign_options(
     a: &SignArgs,
     input: &mut File,
     creds: &Credentials,
+    seal_file: Option<&ses::Seal>,
 ) -> Result<SignOptions, Failure> {
     let mut reader =
         PdfReader::open(&mut *input).map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
@@ -233,12 +263,34 @@ fn sign_options(
             Ok(page - 1)
         }
     };
-    let appearance = match &a.image {
-        Some(p) => Appearance::Image(SealImage::new(
+    let appearance = match (&a.image, seal_file) {
+        (Some(p), _) => Appearance::Image(SealImage::new(
             std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
         )),
-        None => Appearance::Invisible,
+        (None, Some(s))
+            if matches!(
+                s.picture.kind.to_ascii_uppercase().as_str(),
+                "PNG" | "JPG" | "JPEG"
+            ) =>
+        {
+            Appearance::Image(SealImage::new(s.picture.data.clone()))
+        }
+        (None, Some(s)) => {
+            return Err(Failure::input(format!(
+                "the seal's picture is {}, which cannot be drawn yet; give --image",
+                s.picture.kind
+            )))
+        }
+        (None, None) => Appearance::Invisible,
     };
+    // The seal's own size (millimetres) decides the default rectangle.
+    let seal_size_pt = seal_file.map(|s| {
+        let mm = 72.0 / 25.4;
+        (
+            s.picture.width_mm as f64 * mm,
+            s.picture.height_mm as f64 * mm,
+        )
+    });
     let existing = match &a.field {
         Some(name) => reader
             .form_field(name)
@@ -264,8 +316,8 @@ fn sign_options(
             (None, _) => {
                 // Lower right of the page as shown, a seal's width from the edges.
                 let (vw, _) = view_size(&page);
-                let s = DEFAULT_SEAL_PT;
-                page.rect_from_view(vw - 2.0 * s, s, s, s)
+                let (w, h) = seal_size_pt.unwrap_or((DEFAULT_SEAL_PT, DEFAULT_SEAL_PT));
+                page.rect_from_view(vw - 2.0 * w, w, w, h)
             }
         };
         SignatureTarget::NewField {
