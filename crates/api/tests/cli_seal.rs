@@ -311,3 +311,45 @@ fn sign_with_a_seal_writes_a_gbt38540_signature_or_cms_with_its_picture() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn drawn_picture_names_the_organisation_not_the_seal() {
+    use eseal_signer::picture::{FontSource, SealDrawing};
+    let Ok(font) = FontSource::system_default() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "a CJK font is required in CI"
+        );
+        return;
+    };
+    let d = setup();
+    let p = d.path();
+    let out = create(
+        p,
+        &[
+            "--name",
+            "福建示例科技有限公司合同专用章",
+            "--type",
+            "04",
+            "--owner-code",
+            "91350100M000100Y43",
+            "--draw",
+            "round",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let seal = ses::Seal::parse(&std::fs::read(p.join("s.esl")).unwrap()).unwrap();
+    // The same drawing made directly: organisation on the arc, 合同专用章 under the star, code below.
+    let expected = SealDrawing::for_type(
+        ses::SealType::Contract,
+        "福建示例科技有限公司",
+        Some("91350100M000100Y43"),
+    )
+    .unwrap()
+    .to_png(&font, 300.0 / 25.4)
+    .unwrap();
+    assert!(
+        seal.picture.data == expected,
+        "the drawn seal differs from the organisation's contract seal"
+    );
+}

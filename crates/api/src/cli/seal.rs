@@ -131,14 +131,27 @@ pub fn create(a: SealCreateArgs) -> CliResult {
                 height_mm,
             }
         }
-        (None, Some(shape)) => super::seal_picture::draw_png(
-            shape,
-            seal_type,
-            &a.name,
-            owner.code.code(),
-            width_mm,
-            height_mm,
-        )?,
+        (None, Some(shape)) => {
+            // The picture carries the owner's name: the person for a name seal, else the
+            // organisation named in the signer certificate (the seal's own name, such as
+            // 某某公司合同专用章, would repeat the centre line on the arc).
+            let subject = signer_cert.tbs_certificate().subject();
+            let drawn_name = if seal_type.is_personal() {
+                eseal_certs::name::common_name(subject)
+            } else {
+                eseal_certs::name::organization(subject)
+                    .or_else(|| eseal_certs::name::common_name(subject))
+            }
+            .unwrap_or_else(|| a.name.clone());
+            super::seal_picture::draw_png(
+                shape,
+                seal_type,
+                &drawn_name,
+                owner.code.code(),
+                width_mm,
+                height_mm,
+            )?
+        }
         (None, None) => {
             return Err(Failure::input(
                 "give the seal picture with --image FILE or --draw round|oval|square",
