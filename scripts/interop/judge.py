@@ -7,6 +7,9 @@ EXPECT is one of:
   valid     every signature-checking judge says valid, intact and trusted for every signature
             (qpdf, a structure-only judge, must say valid); no judge says false
   tampered  every signature-checking judge says the first signature is not valid
+  certification-broken
+            every signature is cryptographically valid, but pyHanko's change analysis fails
+            the first (certifying) signature: what a new field after P=2 must look like
 Prints one line per judge and exits 1 when the expectation fails.
 """
 import json
@@ -55,6 +58,10 @@ def main():
                 bad = [f for f in fields if r.get(f) is not True]
                 if bad:
                     problems.append(f"{tool} sig {r['signature_index']}: {bad} not true: {r.get('detail')}")
+        elif expect == "certification-broken":
+            for r in got:
+                if r.get("valid") is not True or r.get("intact") is not True:
+                    problems.append(f"{tool} sig {r['signature_index']}: not intact/valid: {r.get('detail')}")
         elif expect == "tampered":
             first = min(got, key=lambda r: r["signature_index"])
             if first.get("valid") is not False:
@@ -70,6 +77,10 @@ def main():
         for r in by_tool.get("pyhanko", []):
             if r.get("signature_index") is not None and r.get("bottom_line") is not True:
                 problems.append(f"pyhanko sig {r['signature_index']}: bottom line not PASS: {r.get('detail')}")
+    if expect == "certification-broken":
+        first = [r for r in by_tool.get("pyhanko", []) if r.get("signature_index") == 0]
+        if not first or first[0].get("bottom_line") is not False:
+            problems.append(f"pyhanko did not fail the certification: {first and first[0].get('detail')}")
     status = "ok" if not problems else "FAIL"
     print(f"{status}: {path} ({expect})")
     for p in problems:

@@ -123,6 +123,12 @@ for alg in p256 sm2; do
   sign $alg seal3 $alg-certified-2.pdf $alg-certified-3.pdf --field province --image "$SEAL_PNG" --lock-fields all
   judge valid $alg-certified.pdf $alg 1
   judge valid $alg-certified-3.pdf $alg 3
+  if [ $alg = p256 ]; then
+    # Adding a new signature field after a P=2 certification is a change DocMDP forbids:
+    # pyHanko must fail the certification while the cryptography stays intact.
+    sign $alg seal2 $alg-certified.pdf $alg-certified-newfield.pdf --field intruder --image "$SEAL_PNG" --rect 20,20,80,80
+    judge certification-broken $alg-certified-newfield.pdf $alg 2
+  fi
   sign $alg seal "$W/in/reportlab.pdf" $alg-pkcs7.pdf --subfilter pkcs7
   judge valid $alg-pkcs7.pdf $alg 1
 done
