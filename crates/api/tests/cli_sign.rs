@@ -79,8 +79,36 @@ fn invisible_seal_appends_and_keeps_every_earlier_byte() {
             signature_fields(&signed),
             vec![("Signature1".to_string(), true)]
         );
-        assert!(!p.join("out.eseal-partial").exists());
+        assert!(no_partial_files(p));
     }
+}
+
+fn no_partial_files(dir: &std::path::Path) -> bool {
+    std::fs::read_dir(dir).unwrap().all(|e| {
+        !e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".partial")
+    })
+}
+
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_writes_the_target_and_keeps_the_link() {
+    let d = setup("p256");
+    let p = d.path();
+    std::fs::write(p.join("real.pdf"), b"old").unwrap();
+    std::os::unix::fs::symlink(p.join("real.pdf"), p.join("link.pdf")).unwrap();
+    let out = run(p, &sign_args("seal", "in.pdf", "link.pdf"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let meta = std::fs::symlink_metadata(p.join("link.pdf")).unwrap();
+    assert!(
+        meta.file_type().is_symlink(),
+        "the link was replaced by a file"
+    );
+    let written = std::fs::read(p.join("real.pdf")).unwrap();
+    assert!(written.starts_with(&simple_pdf(2)) && written.ends_with(b"%%EOF\n"));
+    assert!(no_partial_files(p));
 }
 
 #[test]
@@ -178,7 +206,7 @@ fn wrong_passphrase_and_bad_pdf_fail_cleanly_without_output() {
     let out = run(p, &sign_args("seal", "notpdf.pdf", "out.pdf"));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("notpdf.pdf"), "{}", stderr(&out));
-    assert!(!p.join("out.pdf").exists() && !p.join("out.eseal-partial").exists());
+    assert!(!p.join("out.pdf").exists() && no_partial_files(p));
 
     let out = run(
         p,

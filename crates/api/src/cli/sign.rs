@@ -212,18 +212,14 @@ pub fn run(a: SignArgs) -> CliResult {
         certificate: &creds.certificate,
         chain: &creds.chain,
     };
-    let (mut out_file, out_path) = create_output(&a.out)?;
+    let (mut out_file, destination) = create_output(&a.out)?;
     let result = match (&seal_file, a.format.as_str()) {
         (Some((der, _)), "ses") => seal_ses(&mut input, &mut out_file, &opts, &sealer, der),
         _ => seal(&mut input, &mut out_file, &opts, &sealer),
     };
-    let outcome = result.map_err(|e| {
-        if let Some(p) = &out_path {
-            let _ = std::fs::remove_file(p.with_extension("eseal-partial"));
-        }
-        Failure::input(format!("{}: {e}", a.input))
-    })?;
-    finish_output(out_file, out_path, &a.out)?;
+    // On failure the temporary file is dropped (and deleted); the target is untouched.
+    let outcome = result.map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
+    finish_output(out_file, destination, &a.out)?;
     eprintln!(
         "sealed field '{}' with {} ({} bytes of signature), byte range {:?}",
         outcome.field_name,
@@ -396,38 +392,69 @@ fn open_input(path: &str) -> Result<File, Failure> {
     }
 }
 
-/// A read-write file the writer can hash back from: a hidden file next to the target (renamed
-/// into place when complete), or an anonymous temporary file for standard output.
-fn create_output(path: &str) -> Result<(File, Option<PathBuf>), Failure> {
-    if path == "-" {
-        let f = tempfile::tempfile().map_err(|e| Failure::input(format!("temporary file: {e}")))?;
-        return Ok((f, None));
-    }
-    let target = PathBuf::from(path);
-    let partial = target.with_extension("eseal-partial");
-    let f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&partial)
-        .map_err(|e| Failure::input(format!("{}: {e}", partial.display())))?;
-    Ok((f, Some(target)))
+/// Where the sealed file goes. The writer needs a readable, writable, seekable file to hash
+/// back from, so output is always built in a temporary file first.
+enum Destination {
+    Stdout,
+    /// A regular file (or a new one): the temporary file beside it is renamed into place, so
+    /// the target is either the old file or the whole new one.
+    Replace(tempfile::NamedTempFile, PathBuf),
+    /// Anything else (a device, a pipe, a symbolic link): written through when complete,
+    /// never replaced.
+    WriteThrough(PathBuf),
 }
 
-fn finish_output(mut f: File, target: Option<PathBuf>, shown: &str) -> CliResult {
+fn create_output(path: &str) -> Result<(File, Destination), Failure> {
+    let temp_err = |e: io::Error| Failure::input(format!("temporary file: {e}"));
+    if path == "-" {
+        return Ok((tempfile::tempfile().map_err(temp_err)?, Destination::Stdout));
+    }
+    let target = PathBuf::from(path);
+    match std::fs::symlink_metadata(&target) {
+        Ok(m) if !m.file_type().is_file() => Ok((
+            tempfile::tempfile().map_err(temp_err)?,
+            Destination::WriteThrough(target),
+        )),
+        _ => {
+            let dir = match target.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let tmp = tempfile::Builder::new()
+                .prefix(".eseal-")
+                .suffix(".partial")
+                .tempfile_in(&dir)
+                .map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
+            let f = tmp.reopen().map_err(temp_err)?;
+            Ok((f, Destination::Replace(tmp, target)))
+        }
+    }
+}
+
+fn finish_output(mut f: File, dest: Destination, shown: &str) -> CliResult {
     let err = |e: io::Error| Failure::input(format!("{shown}: {e}"));
-    match target {
-        None => {
+    match dest {
+        Destination::Stdout => {
             f.rewind().map_err(err)?;
             let mut stdout = io::stdout().lock();
             io::copy(&mut f, &mut stdout).map_err(err)?;
             stdout.flush().map_err(err)
         }
-        Some(target) => {
+        Destination::WriteThrough(target) => {
+            f.rewind().map_err(err)?;
+            let mut out = OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(&target)
+                .map_err(err)?;
+            io::copy(&mut f, &mut out).map_err(err)?;
+            out.flush().map_err(err)
+        }
+        Destination::Replace(tmp, target) => {
             f.sync_all().map_err(err)?;
             drop(f);
-            std::fs::rename(target.with_extension("eseal-partial"), &target).map_err(err)
+            tmp.persist(&target).map_err(|e| err(e.error))?;
+            Ok(())
         }
     }
 }
