@@ -72,6 +72,8 @@ qpdf --linearize reportlab.pdf qpdf_linearized.pdf
 qpdf --object-streams=generate reportlab.pdf qpdf_objstm.pdf
 pdftocairo -pdf reportlab.pdf cairo.pdf
 gs -q -dNOPAUSE -dBATCH -sDEVICE=pdfwrite -sOutputFile=ghostscript.pdf reportlab.pdf
+# pdfTeX, LuaTeX and LibreOffice files (and the others again) from testdata/producers.
+for f in pdftex luatex libreoffice; do cp "$ROOT/testdata/producers/$f.pdf" "$f.pdf"; done
 # A file that already carries someone else's signature and an incremental update (pyHanko).
 KIT_SIGNED="$EIH/signed/license_invisible.pdf"
 [ -f "$KIT_SIGNED" ] && cp "$KIT_SIGNED" pyhanko_signed.pdf
@@ -132,7 +134,7 @@ for alg in p256 sm2; do
   sign $alg seal "$W/in/reportlab.pdf" $alg-pkcs7.pdf --subfilter pkcs7
   judge valid $alg-pkcs7.pdf $alg 1
 done
-for kind in big_1mb text_1000p qpdf_linearized qpdf_objstm cairo ghostscript; do
+for kind in big_1mb text_1000p qpdf_linearized qpdf_objstm cairo ghostscript pdftex luatex libreoffice; do
   sign p256 seal "$W/in/$kind.pdf" "input-$kind.pdf" --image "$SEAL_PNG" --rect 380,80,113,113
   judge valid "input-$kind.pdf" p256 1
 done
