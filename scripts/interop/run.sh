@@ -100,6 +100,15 @@ judge() { # judge EXPECT FILE ALG SIGS
   else
     fail "$out"
   fi
+  # Our own verifier must agree: no false alarm on what we sign, every attack caught.
+  local root="$P/$alg-prov/ca.pem" want=1 rc=0
+  [ "$expect" = valid ] && want=0
+  "$E" verify "$f" --trust "$root" --crl "$P/$alg-crls.pem" --format text > "$W/judged/$b.eseal.txt" 2>&1 || rc=$?
+  if [ "$rc" = "$want" ]; then
+    note "  - eseal verify agrees (exit $rc)"
+  else
+    fail "eseal verify $b exited $rc, expected $want: $(tail -5 "$W/judged/$b.eseal.txt")"
+  fi
 }
 tampered() { # flip one byte in the first signed range; every judge must notice
   local f=$1 alg=$2 t
@@ -182,6 +191,11 @@ if "$PY" "$ROOT/scripts/ses_check.py" signature sm2-ses.TAMPERED.der --data-dige
 else
   note "- ok: tampered SES-sealed PDF rejected (data hash)"
 fi
+for f in sm2-ses.pdf sm2-ses.TAMPERED.pdf; do
+  want=0; case $f in *TAMPERED*) want=1 ;; esac
+  rc=0; "$E" verify "$f" --trust "$P/sm2-prov/ca.pem" --chain "$P/sm2-seal.chain.pem" --crl "$P/sm2-crls.pem" > "$W/judged/$f.eseal.txt" 2>&1 || rc=$?
+  if [ "$rc" = "$want" ]; then note "  - eseal verify $f agrees (exit $rc)"; else fail "eseal verify $f exited $rc, expected $want"; fi
+done
 sign sm2 seal "$W/in/reportlab.pdf" sm2-cms-with-seal-picture.pdf --seal "$P/contract.esl"
 judge valid sm2-cms-with-seal-picture.pdf sm2 1
 

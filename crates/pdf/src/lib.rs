@@ -15,6 +15,7 @@ pub mod repair;
 pub mod seal;
 pub mod sign;
 pub mod text;
+pub mod verify;
 pub mod writer;
 
 pub use error::{Error, Result};

@@ -1,0 +1,14 @@
+//! The one error type of the verifier. It is returned only when the input cannot be examined
+//! at all (not a PDF, unreadable); everything wrong *inside* a PDF becomes a finding in the
+//! [`super::Report`], so that a broken or forged document is reported, not refused.
+
+/// Why a file could not be verified at all.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Reading the file failed.
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    /// The file is not a PDF (no `%PDF-` header or no `startxref` at its end).
+    #[error("not a PDF file: {0}")]
+    NotPdf(String),
+}

@@ -1,0 +1,315 @@
+//! The verification report: one entry per signature with an ETSI TS 119 102-1 indication and
+//! sub-indication, and a document verdict. Serialised as JSON, as terminal text and as one
+//! self-contained HTML page.
+//!
+//! # JSON schema `eseal-verify/1`
+//!
+//! The JSON is these types serialised with serde; each field's doc comment below is its
+//! definition. Top level: `schema` (always `"eseal-verify/1"`), `file` {`name`, `length`,
+//! `revisions`}, `verdict` {`passed`, `indication`, `summary`}, `signatures` (array, signing
+//! order), `document_problems` (strings), `verified_at`, `validation_time` (RFC 3339).
+//! Each signature: `index`, `field`, `kind` (`certification` | `approval` |
+//! `document-timestamp`), `certification_level`, `sub_filter`, `indication` (`TOTAL-PASSED` |
+//! `TOTAL-FAILED` | `INDETERMINATE`), `sub_indication` (below, or null), `reasons`, `warnings`,
+//! `signer` {`common_name`, `organization`, `uscc`, `subject`, `serial`}, `seal_name`,
+//! `signing_time` {`time`, `source`}, `chain` [{`subject`, `issuer`, `serial`, `not_before`,
+//! `not_after`, `revocation`}], `coverage` {`byte_range`, `revision`, `covers_whole_file`,
+//! `bytes_after`}, `digest_algorithm`, `signature_algorithm`, `timestamps` [{`kind`,
+//! `claimed_time`, `status`}], `allowed_changes` and `disallowed_changes` [{`revision`, `rule`,
+//! `description`}]. Fields are only ever added within version 1; a change of meaning makes
+//! version 2.
+//!
+//! ETSI TS 119 102-1 has no sub-indication for "the document was changed after signing in a way
+//! the signature does not permit" nor for "a format this verifier cannot check yet"; the report
+//! uses two extension values for them, `DISALLOWED_CHANGE` (with TOTAL-FAILED) and
+//! `UNSUPPORTED_FORMAT` (with INDETERMINATE), marked as extensions in the schema.
+
+mod html;
+mod text;
+
+use serde::Serialize;
+
+/// Schema identifier written into every JSON report.
+pub const SCHEMA: &str = "eseal-verify/1";
+
+/// The main indication (ETSI TS 119 102-1 §5.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Indication {
+    #[serde(rename = "TOTAL-PASSED")]
+    TotalPassed,
+    #[serde(rename = "TOTAL-FAILED")]
+    TotalFailed,
+    #[serde(rename = "INDETERMINATE")]
+    Indeterminate,
+}
+
+impl Indication {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Indication::TotalPassed => "TOTAL-PASSED",
+            Indication::TotalFailed => "TOTAL-FAILED",
+            Indication::Indeterminate => "INDETERMINATE",
+        }
+    }
+}
+
+/// Sub-indications (ETSI TS 119 102-1 Table 5), plus two marked extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SubIndication {
+    // with TOTAL-FAILED
+    FormatFailure,
+    HashFailure,
+    SigCryptoFailure,
+    Revoked,
+    /// Extension: a change after signing that no change rule allows.
+    DisallowedChange,
+    // with INDETERMINATE
+    SigConstraintsFailure,
+    ChainConstraintsFailure,
+    CertificateChainGeneralFailure,
+    CryptoConstraintsFailure,
+    NoSigningCertificateFound,
+    NoCertificateChainFound,
+    RevokedNoPoe,
+    OutOfBoundsNoPoe,
+    /// Extension: a signature format or type this verifier does not check yet.
+    UnsupportedFormat,
+}
+
+impl SubIndication {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubIndication::FormatFailure => "FORMAT_FAILURE",
+            SubIndication::HashFailure => "HASH_FAILURE",
+            SubIndication::SigCryptoFailure => "SIG_CRYPTO_FAILURE",
+            SubIndication::Revoked => "REVOKED",
+            SubIndication::DisallowedChange => "DISALLOWED_CHANGE",
+            SubIndication::SigConstraintsFailure => "SIG_CONSTRAINTS_FAILURE",
+            SubIndication::ChainConstraintsFailure => "CHAIN_CONSTRAINTS_FAILURE",
+            SubIndication::CertificateChainGeneralFailure => "CERTIFICATE_CHAIN_GENERAL_FAILURE",
+            SubIndication::CryptoConstraintsFailure => "CRYPTO_CONSTRAINTS_FAILURE",
+            SubIndication::NoSigningCertificateFound => "NO_SIGNING_CERTIFICATE_FOUND",
+            SubIndication::NoCertificateChainFound => "NO_CERTIFICATE_CHAIN_FOUND",
+            SubIndication::RevokedNoPoe => "REVOKED_NO_POE",
+            SubIndication::OutOfBoundsNoPoe => "OUT_OF_BOUNDS_NO_POE",
+            SubIndication::UnsupportedFormat => "UNSUPPORTED_FORMAT",
+        }
+    }
+
+    /// The indication this sub-indication belongs to.
+    pub fn indication(self) -> Indication {
+        match self {
+            SubIndication::FormatFailure
+            | SubIndication::HashFailure
+            | SubIndication::SigCryptoFailure
+            | SubIndication::Revoked
+            | SubIndication::DisallowedChange => Indication::TotalFailed,
+            _ => Indication::Indeterminate,
+        }
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// The file examined.
+    pub file: FileFacts,
+    /// The document verdict.
+    pub verdict: DocumentVerdict,
+    /// One per signature (and document timestamp), in signing order.
+    pub signatures: Vec<SignatureReport>,
+    /// Findings about the document as a whole (structure, bytes after the last revision).
+    pub document_problems: Vec<String>,
+    /// When the verification ran (RFC 3339, UTC).
+    pub verified_at: String,
+    /// The time certificate paths were validated at when no trusted timestamp exists
+    /// (`--at`, or the time of verification), RFC 3339.
+    pub validation_time: String,
+}
+
+/// What the verifier saw of the file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileFacts {
+    pub name: Option<String>,
+    pub length: u64,
+    /// Revisions found through `startxref` and the `/Prev` chain.
+    pub revisions: usize,
+}
+
+/// The document verdict: `passed` only when there is at least one signature and every
+/// signature is TOTAL-PASSED and there are no document problems.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentVerdict {
+    pub passed: bool,
+    /// `TOTAL-PASSED` when `passed`, otherwise the worst indication found (`TOTAL-FAILED`
+    /// before `INDETERMINATE`); `TOTAL-FAILED` for a document without signatures.
+    pub indication: Indication,
+    /// One sentence for people.
+    pub summary: String,
+}
+
+/// What kind of signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureKind {
+    /// A signature with a DocMDP transform (ISO 32000-2 §12.8.2.2).
+    Certification,
+    /// Any other `/Type /Sig` signature.
+    Approval,
+    /// `/Type /DocTimeStamp` (ETSI EN 319 142-1 §5.4).
+    DocumentTimestamp,
+}
+
+/// One signature.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureReport {
+    /// 0-based, in signing order.
+    pub index: usize,
+    /// Full name of the signature field.
+    pub field: String,
+    pub kind: SignatureKind,
+    /// DocMDP `/P` (1, 2 or 3) for a certification signature.
+    pub certification_level: Option<i64>,
+    /// `/SubFilter` of the signature dictionary.
+    pub sub_filter: Option<String>,
+    pub indication: Indication,
+    pub sub_indication: Option<SubIndication>,
+    /// Why the indication is not TOTAL-PASSED, in plain words (empty when it is).
+    pub reasons: Vec<String>,
+    /// Notes that do not change the indication (e.g. revocation not checked, timestamps not
+    /// verified).
+    pub warnings: Vec<String>,
+    pub signer: Option<Signer>,
+    /// The seal's name: `/Name` of the signature dictionary, else the field name.
+    pub seal_name: String,
+    pub signing_time: Option<SigningTime>,
+    /// Certificates from the signer to the trust anchor (or as far as a path was built).
+    pub chain: Vec<CertificateFacts>,
+    pub coverage: Coverage,
+    /// `SHA-256` or `SM3`.
+    pub digest_algorithm: Option<String>,
+    /// `P-256` or `SM2`.
+    pub signature_algorithm: Option<String>,
+    /// Timestamp tokens found (signature timestamps in the CMS, or the document timestamp).
+    pub timestamps: Vec<TimestampFacts>,
+    /// Changes in later revisions that a rule allowed.
+    pub allowed_changes: Vec<ChangeFacts>,
+    /// Changes in later revisions that no rule allowed (any makes the signature TOTAL-FAILED).
+    pub disallowed_changes: Vec<ChangeFacts>,
+    /// For a GB/T 38540 seal signature: the electronic seal it carries (absent for CMS).
+    pub seal: Option<SealFacts>,
+}
+
+/// The GB/T 38540 electronic seal inside a seal signature, and how its checks went.
+#[derive(Debug, Clone, Serialize)]
+pub struct SealFacts {
+    /// `SES_ESPropertyInfo.name`.
+    pub name: String,
+    /// Seal type code (01 法定名称章 … 99 其他) and its name.
+    pub seal_type: String,
+    /// `esID`.
+    pub id: String,
+    /// GB/T 38540 version of the seal: 4, or 1 for GM/T 0031-2014.
+    pub version: u8,
+    /// Kind and value of the owner code bound into the seal, e.g. "unified social credit
+    /// code 91350100M000100Y43".
+    pub owner: Option<String>,
+    pub valid_from: String,
+    pub valid_until: String,
+    /// Subject of the seal maker's (制章者) certificate.
+    pub maker: Option<String>,
+    /// Each step of GB/T 38540 §9 in the standard's order: `passed`, `FAILED: why` or
+    /// `not checked: why`.
+    pub checks: Vec<(String, String)>,
+}
+
+/// Who signed, from the signer certificate's subject.
+#[derive(Debug, Clone, Serialize)]
+pub struct Signer {
+    pub common_name: Option<String>,
+    pub organization: Option<String>,
+    /// Unified social credit code (GB 32100) from `organizationIdentifier`.
+    pub uscc: Option<String>,
+    pub subject: String,
+    pub serial: String,
+}
+
+/// The signing time and where it comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct SigningTime {
+    /// RFC 3339, or the raw PDF date when it cannot be parsed.
+    pub time: String,
+    /// `claimed /M` (the signer's own claim, not proof) or `timestamp`.
+    pub source: String,
+}
+
+/// One certificate of the chain.
+#[derive(Debug, Clone, Serialize)]
+pub struct CertificateFacts {
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    /// `good per CRL of <thisUpdate>`, `not checked`, `trust anchor`.
+    pub revocation: String,
+}
+
+/// What the signature covers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    /// `/ByteRange` as written, if it is four integers.
+    pub byte_range: Option<Vec<i64>>,
+    /// The revision (0-based) whose end the byte range reaches, if any.
+    pub revision: Option<usize>,
+    pub covers_whole_file: bool,
+    /// Bytes of the file after the signed revision.
+    pub bytes_after: u64,
+}
+
+/// A timestamp token.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimestampFacts {
+    /// `signature-timestamp` or `document-timestamp`.
+    pub kind: String,
+    /// The time the token claims (genTime), if it could be read.
+    pub claimed_time: Option<String>,
+    /// `not checked`, or what was checked.
+    pub status: String,
+}
+
+/// One change found after the signature.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeFacts {
+    /// The revision (0-based) that made the change.
+    pub revision: usize,
+    /// The rule that allowed it (absent for disallowed changes).
+    pub rule: Option<String>,
+    /// The change in plain words.
+    pub description: String,
+}
+
+impl Report {
+    /// The report as pretty JSON (schema [`SCHEMA`]).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// The report as terminal text.
+    pub fn to_text(&self) -> String {
+        text::render(self)
+    }
+
+    /// The report as one self-contained HTML page.
+    pub fn to_html(&self) -> String {
+        html::render(self)
+    }
+
+    /// Whether every signature is TOTAL-PASSED (and there is at least one).
+    pub fn passed(&self) -> bool {
+        self.verdict.passed
+    }
+}

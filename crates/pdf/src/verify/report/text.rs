@@ -1,0 +1,139 @@
+//! The report as plain text for a terminal.
+
+use std::fmt::Write;
+
+use super::{Report, SignatureReport};
+
+pub(super) fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let name = r.file.name.as_deref().unwrap_or("(input)");
+    let _ = writeln!(
+        out,
+        "{name}: {} ({} bytes, {} revision(s))",
+        r.verdict.indication.as_str(),
+        r.file.length,
+        r.file.revisions
+    );
+    let _ = writeln!(out, "  {}", r.verdict.summary);
+    for p in &r.document_problems {
+        let _ = writeln!(out, "  document problem: {p}");
+    }
+    for s in &r.signatures {
+        signature(&mut out, s);
+    }
+    let _ = writeln!(
+        out,
+        "verified at {} (paths validated at {})",
+        r.verified_at, r.validation_time
+    );
+    out
+}
+
+fn signature(out: &mut String, s: &SignatureReport) {
+    let sub = s.sub_indication.map(|x| format!(" / {}", x.as_str()));
+    let _ = writeln!(
+        out,
+        "\n#{} field '{}' ({:?}{}): {}{}",
+        s.index + 1,
+        s.field,
+        s.kind,
+        s.certification_level
+            .map(|p| format!(", DocMDP P={p}"))
+            .unwrap_or_default(),
+        s.indication.as_str(),
+        sub.unwrap_or_default()
+    );
+    for r in &s.reasons {
+        let _ = writeln!(out, "  ✗ {r}");
+    }
+    for w in &s.warnings {
+        let _ = writeln!(out, "  ! {w}");
+    }
+    let _ = writeln!(out, "  seal name:    {}", s.seal_name);
+    if let Some(signer) = &s.signer {
+        let _ = writeln!(
+            out,
+            "  signer:       {}",
+            signer.common_name.as_deref().unwrap_or(&signer.subject)
+        );
+        if let Some(o) = &signer.organization {
+            let _ = writeln!(out, "  organisation: {o}");
+        }
+        if let Some(u) = &signer.uscc {
+            let _ = writeln!(out, "  USCC:         {u}");
+        }
+    }
+    if let Some(seal) = &s.seal {
+        let _ = writeln!(
+            out,
+            "  seal:         {} ({}), id {}",
+            seal.name, seal.seal_type, seal.id
+        );
+        if let Some(o) = &seal.owner {
+            let _ = writeln!(out, "  seal owner:   {o}");
+        }
+        if let Some(m) = &seal.maker {
+            let _ = writeln!(out, "  seal maker:   {m}");
+        }
+        let _ = writeln!(
+            out,
+            "  seal valid:   {} to {}",
+            seal.valid_from, seal.valid_until
+        );
+        for (step, result) in &seal.checks {
+            let _ = writeln!(out, "  seal check:   {step}: {result}");
+        }
+    }
+    if let Some(t) = &s.signing_time {
+        let _ = writeln!(out, "  signing time: {} ({})", t.time, t.source);
+    }
+    let c = &s.coverage;
+    let _ = writeln!(
+        out,
+        "  coverage:     {}{}",
+        match c.revision {
+            Some(r) => format!("revision {r}"),
+            None => "no revision".to_string(),
+        },
+        if c.covers_whole_file {
+            ", the whole file".to_string()
+        } else {
+            format!(", {} bytes after it", c.bytes_after)
+        }
+    );
+    for (i, cert) in s.chain.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  chain[{i}]:     {} (serial {}, {})",
+            cert.subject, cert.serial, cert.revocation
+        );
+    }
+    for t in &s.timestamps {
+        let _ = writeln!(
+            out,
+            "  {}: {}{}",
+            t.kind,
+            t.status,
+            t.claimed_time
+                .as_ref()
+                .map(|x| format!(", claims {x}"))
+                .unwrap_or_default()
+        );
+    }
+    for ch in &s.allowed_changes {
+        let _ = writeln!(
+            out,
+            "  allowed change (revision {}, {}): {}",
+            ch.revision,
+            ch.rule.as_deref().unwrap_or("-"),
+            ch.description
+        );
+    }
+    for ch in &s.disallowed_changes {
+        let _ = writeln!(
+            out,
+            "  DISALLOWED change (revision {}): {}",
+            ch.revision, ch.description
+        );
+    }
+}

@@ -1,0 +1,329 @@
+//! The verifier on our own signer's outputs: every case of the sealing issue must pass with no
+//! false alarm, and the report must say what was signed and which later changes a rule allowed.
+
+mod common;
+mod verify_common;
+
+use eseal_pdf::sign::{
+    Appearance, AppearanceContent, FieldLock, PreparedField, SealImage, SignOptions,
+    SignatureTarget,
+};
+use eseal_pdf::verify::{Indication, SignatureKind, SubIndication};
+use eseal_pdf::Dict;
+use verify_common::*;
+
+fn png() -> Vec<u8> {
+    let mut buf = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut buf, 2, 2);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().unwrap();
+        w.write_image_data(&[255, 0, 0, 255].repeat(4)).unwrap();
+    }
+    buf
+}
+
+fn new_field(name: &str, rect: [f64; 4], appearance: Appearance) -> SignOptions {
+    SignOptions {
+        target: SignatureTarget::NewField {
+            name: Some(name.into()),
+            page: 0,
+            rect,
+        },
+        appearance,
+        ..Default::default()
+    }
+}
+
+fn vector() -> Appearance {
+    Appearance::Content(AppearanceContent {
+        content: b"1 0 0 rg 0 0 10 10 re f".to_vec(),
+        resources: Dict::new(),
+        width: 10.0,
+        height: 10.0,
+    })
+}
+
+#[test]
+fn invisible_seal_passes_with_full_report() {
+    let pki = pki();
+    let opts = SignOptions {
+        name: Some("测试市市场监督管理局 合同专用章".into()),
+        ..Default::default()
+    };
+    let pdf = seal_with(&pki, &base_pdf(), &opts);
+    save("positive_invisible", &pdf);
+    let r = verify(&pdf, &options(&pki));
+    assert_all_passed(&r);
+    let s = &r.signatures[0];
+    assert_eq!(s.kind, SignatureKind::Approval);
+    assert_eq!(s.seal_name, "测试市市场监督管理局 合同专用章");
+    let signer = s.signer.as_ref().unwrap();
+    assert_eq!(signer.organization.as_deref(), Some("测试市市场监督管理局"));
+    assert_eq!(
+        signer.uscc.as_deref(),
+        Some(eseal_certs::testing::TEST_USCC)
+    );
+    assert_eq!(s.chain.len(), 3, "leaf, intermediate, root");
+    assert!(s.chain[0].revocation.starts_with("good per CRL"));
+    assert!(s.coverage.covers_whole_file && s.coverage.bytes_after == 0);
+    assert_eq!(s.signing_time.as_ref().unwrap().source, "claimed /M");
+    assert_eq!(s.digest_algorithm.as_deref(), Some("SHA-256"));
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    assert_eq!(json["schema"], "eseal-verify/1");
+    assert_eq!(json["signatures"][0]["indication"], "TOTAL-PASSED");
+}
+
+#[test]
+fn sm2_seal_passes() {
+    let pki = eseal_certs::testing::TestPki::new(eseal_certs::Algorithm::Sm2).unwrap();
+    let pdf = seal_with(&pki, &base_pdf(), &SignOptions::default());
+    let r = verify(&pdf, &options(&pki));
+    assert_all_passed(&r);
+    assert_eq!(r.signatures[0].digest_algorithm.as_deref(), Some("SM3"));
+}
+
+#[test]
+fn visible_image_and_vector_seals_pass() {
+    let pki = pki();
+    let img = seal_with(
+        &pki,
+        &base_pdf(),
+        &new_field(
+            "Seal",
+            [300.0, 300.0, 400.0, 400.0],
+            Appearance::Image(SealImage::new(png())),
+        ),
+    );
+    save("positive_visible_image", &img);
+    assert_all_passed(&verify(&img, &options(&pki)));
+    let vec = seal_with(
+        &pki,
+        &base_pdf(),
+        &new_field("Seal", [300.0, 300.0, 340.0, 340.0], vector()),
+    );
+    assert_all_passed(&verify(&vec, &options(&pki)));
+}
+
+#[test]
+fn two_and_three_sequential_seals_pass() {
+    let pki = pki();
+    let one = seal_with(
+        &pki,
+        &base_pdf(),
+        &new_field("A", [10.0, 10.0, 50.0, 50.0], vector()),
+    );
+    let two = seal_with(
+        &pki,
+        &one,
+        &new_field("B", [60.0, 10.0, 100.0, 50.0], vector()),
+    );
+    let three = seal_with(&pki, &two, &SignOptions::default());
+    save("positive_three", &three);
+    let r = verify(&three, &options(&pki));
+    assert_all_passed(&r);
+    assert_eq!(r.signatures.len(), 3);
+    assert_eq!(
+        r.signatures
+            .iter()
+            .map(|s| s.coverage.revision)
+            .collect::<Vec<_>>(),
+        vec![Some(1), Some(2), Some(3)],
+        "signing order follows the revisions"
+    );
+    let first = &r.signatures[0];
+    assert!(!first.coverage.covers_whole_file);
+    let rules: Vec<_> = first
+        .allowed_changes
+        .iter()
+        .filter_map(|c| c.rule.as_deref())
+        .collect();
+    assert!(
+        rules.contains(&"AddSignatureField") && rules.contains(&"PageAnnotsAppendWidget"),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn certification_with_prepared_fields_then_approvals_pass() {
+    let pki = pki();
+    let certify = SignOptions {
+        certify: Some(2),
+        prepare_fields: vec![
+            PreparedField {
+                name: "Dept2".into(),
+                page: 0,
+                rect: [100.0, 100.0, 150.0, 150.0],
+            },
+            PreparedField {
+                name: "Dept3".into(),
+                page: 0,
+                rect: [200.0, 100.0, 250.0, 150.0],
+            },
+        ],
+        ..Default::default()
+    };
+    let p0 = seal_with(&pki, &base_pdf(), &certify);
+    let into = |name: &str| SignOptions {
+        target: SignatureTarget::ExistingField(name.into()),
+        appearance: vector(),
+        ..Default::default()
+    };
+    let p1 = seal_with(&pki, &p0, &into("Dept2"));
+    let p2 = seal_with(&pki, &p1, &into("Dept3"));
+    save("positive_certified_prepared", &p2);
+    let r = verify(&p2, &options(&pki));
+    assert_all_passed(&r);
+    assert_eq!(r.signatures[0].kind, SignatureKind::Certification);
+    assert_eq!(r.signatures[0].certification_level, Some(2));
+    assert!(r.signatures[0]
+        .allowed_changes
+        .iter()
+        .any(|c| c.rule.as_deref() == Some("FillPreparedSignatureField")));
+    // An invisible approval in a new field is allowed at P=2 too.
+    let p3 = seal_with(&pki, &p2, &SignOptions::default());
+    assert_all_passed(&verify(&p3, &options(&pki)));
+}
+
+/// Fills text field 8 (`Name`) or 9 (`Note`) with a new value and a new appearance.
+fn fill(pdf: &[u8], num: u32, value: &str) -> Vec<u8> {
+    let ap = size(pdf);
+    let old = object_text(pdf, num);
+    let at = old.find("/V (").unwrap();
+    let end = at + old[at..].find(')').unwrap() + 1;
+    let field = format!(
+        "{}/V ({value}) /AP << /N {ap} 0 R >>{}",
+        &old[..at],
+        &old[end..]
+    );
+    let stream = common::stream_body(
+        " /Type /XObject /Subtype /Form /BBox [0 0 200 20]",
+        format!("BT ({value}) Tj ET").as_bytes(),
+    );
+    append(pdf, &[(num, field.into_bytes()), (ap, stream)])
+}
+
+#[test]
+fn field_locks_allow_other_fields_and_signatures() {
+    let pki = pki();
+    let locked = SignOptions {
+        lock_fields: Some(FieldLock::Include(vec!["Name".into()])),
+        ..Default::default()
+    };
+    let p0 = seal_with(&pki, &base_pdf(), &locked);
+    let p1 = fill(&p0, 9, "checked");
+    let p2 = seal_with(&pki, &p1, &SignOptions::default());
+    save("positive_fieldmdp", &p2);
+    let r = verify(&p2, &options(&pki));
+    assert_all_passed(&r);
+    assert!(r.signatures[0]
+        .allowed_changes
+        .iter()
+        .any(|c| c.rule.as_deref() == Some("FormValueOnUnlockedField")));
+    // The locked field changed: the locking signature fails, the later one does not cover it.
+    let bad = fill(&p2, 8, "Mallory");
+    let r = verify(&bad, &options(&pki));
+    assert_sig(
+        &r,
+        0,
+        Indication::TotalFailed,
+        SubIndication::DisallowedChange,
+    );
+    assert!(disallowed_mentions(&r, 0, "locked"), "{}", r.to_text());
+}
+
+#[test]
+fn form_filling_under_p2_passes_but_not_under_p1() {
+    let pki = pki();
+    let p2 = seal_with(
+        &pki,
+        &base_pdf(),
+        &SignOptions {
+            certify: Some(2),
+            ..Default::default()
+        },
+    );
+    assert_all_passed(&verify(&fill(&p2, 9, "ok"), &options(&pki)));
+    let p1 = seal_with(
+        &pki,
+        &base_pdf(),
+        &SignOptions {
+            certify: Some(1),
+            ..Default::default()
+        },
+    );
+    assert_all_passed(&verify(&p1, &options(&pki)));
+    let r = verify(&fill(&p1, 9, "ok"), &options(&pki));
+    assert_sig(
+        &r,
+        0,
+        Indication::TotalFailed,
+        SubIndication::DisallowedChange,
+    );
+    assert!(disallowed_mentions(&r, 0, "P=1"));
+}
+
+#[test]
+fn small_note_annotation_allowed_at_p3_only() {
+    let pki = pki();
+    let note = |pdf: &[u8]| {
+        let n = size(pdf);
+        let page = append_to_annots(&object_text(pdf, 3), n);
+        append(
+            pdf,
+            &[
+                (3, page.into_bytes()),
+                (
+                    n,
+                    b"<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (seen) >>"
+                        .to_vec(),
+                ),
+            ],
+        )
+    };
+    let p3 = seal_with(
+        &pki,
+        &base_pdf(),
+        &SignOptions {
+            certify: Some(3),
+            ..Default::default()
+        },
+    );
+    let r = verify(&note(&p3), &options(&pki));
+    assert_all_passed(&r);
+    assert!(r.signatures[0]
+        .allowed_changes
+        .iter()
+        .any(|c| c.rule.as_deref() == Some("AnnotationUnderP3")));
+    let p2 = seal_with(
+        &pki,
+        &base_pdf(),
+        &SignOptions {
+            certify: Some(2),
+            ..Default::default()
+        },
+    );
+    let r = verify(&note(&p2), &options(&pki));
+    assert_sig(
+        &r,
+        0,
+        Indication::TotalFailed,
+        SubIndication::DisallowedChange,
+    );
+}
+
+#[test]
+fn report_formats_escape_and_round_trip() {
+    let pki = pki();
+    let opts = SignOptions {
+        name: Some("<script>alert(1)</script>".into()),
+        ..Default::default()
+    };
+    let pdf = seal_with(&pki, &base_pdf(), &opts);
+    let r = verify(&pdf, &options(&pki));
+    let html = r.to_html();
+    assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
+    assert!(!html.contains("http://") && !html.contains("https://") && html.contains("<style>"));
+    assert!(r.to_text().contains("TOTAL-PASSED"));
+}
