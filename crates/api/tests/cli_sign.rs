@@ -417,3 +417,56 @@ fn visible_seal_renders_in_poppler_and_pdfbox() {
         }
     }
 }
+
+#[test]
+fn repair_rebuilds_a_broken_unsigned_file_and_refuses_a_signed_one() {
+    let d = setup("p256");
+    let p = d.path();
+    // Break the cross-reference table: every offset off by 7.
+    let good = simple_pdf(1);
+    let at = good.windows(5).position(|w| w == b"xref\n").unwrap();
+    let mut broken = good[..at].to_vec();
+    let text = String::from_utf8(good[at..].to_vec()).unwrap();
+    let at = 0;
+    let table: String = text[at..]
+        .lines()
+        .map(|l| match l.split_once(" 00000 n") {
+            Some((off, rest)) if off.len() == 10 => {
+                format!("{:010} 00000 n{rest}", off.parse::<u64>().unwrap() + 7)
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    broken.extend_from_slice(table.as_bytes());
+    broken.push(b'\n');
+    std::fs::write(p.join("broken.pdf"), &broken).unwrap();
+    let out = run(p, &sign_args("seal", "broken.pdf", "x.pdf"));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a broken file is refused without --repair"
+    );
+    let mut args = sign_args("seal", "broken.pdf", "fixed.pdf");
+    args.push("--repair".into());
+    let out = run(p, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        signature_fields(&std::fs::read(p.join("fixed.pdf")).unwrap()).len(),
+        1
+    );
+
+    // A signed file whose xref is broken after the fact: repair would rewrite signed bytes.
+    let out = run(p, &sign_args("seal", "in.pdf", "signed.pdf"));
+    assert!(out.status.success());
+    let mut signed = std::fs::read(p.join("signed.pdf")).unwrap();
+    let sx = signed.windows(9).rposition(|w| w == b"startxref").unwrap();
+    let digit = sx + 10;
+    signed[digit] = if signed[digit] == b'1' { b'2' } else { b'1' };
+    std::fs::write(p.join("signed-broken.pdf"), &signed).unwrap();
+    let mut args = sign_args("dept2", "signed-broken.pdf", "y.pdf");
+    args.push("--repair".into());
+    let out = run(p, &args);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(!p.join("y.pdf").exists());
+}

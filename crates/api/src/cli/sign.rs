@@ -86,6 +86,10 @@ pub struct SignArgs {
     /// and an SM2 key whose certificate is in the seal's list).
     #[arg(long, default_value = "cms", value_parser = ["cms", "ses"])]
     format: String,
+    /// Rebuild a broken cross-reference table first. Only for unsigned files: it rewrites the
+    /// whole file, which would break any signature in it (refused then).
+    #[arg(long)]
+    repair: bool,
 }
 
 fn parse_rect(s: &str) -> Result<[f64; 4], String> {
@@ -199,6 +203,9 @@ pub fn run(a: SignArgs) -> CliResult {
         &a.key_pass_env,
     )?;
     let mut input = open_input(&a.input)?;
+    if a.repair {
+        input = repaired(input, &a.input)?;
+    }
     let seal_file = match &a.seal {
         Some(p) => Some(load_seal(p)?),
         None => None,
@@ -228,6 +235,33 @@ pub fn run(a: SignArgs) -> CliResult {
         outcome.byte_range.0
     );
     Ok(())
+}
+
+/// A rewritten copy of a file whose cross-reference data is broken; a sound file is kept as
+/// it is (rewriting it would gain nothing and lose its incremental history).
+fn repaired(mut input: File, shown: &str) -> Result<File, Failure> {
+    // The reader is lazy: a bad offset shows only when objects are read, so read the catalog
+    // and every page.
+    let sound = PdfReader::open(&mut input).is_ok_and(|mut r| {
+        r.page_count()
+            .is_ok_and(|n| (0..n).all(|i| r.page(i).is_ok()))
+    });
+    input
+        .rewind()
+        .map_err(|e| Failure::input(format!("{shown}: {e}")))?;
+    if sound {
+        eprintln!("note: {shown} is not broken; --repair left it as it is");
+        return Ok(input);
+    }
+    let mut fixed =
+        tempfile::tempfile().map_err(|e| Failure::input(format!("temporary file: {e}")))?;
+    eseal_pdf::repair::rewrite_repaired(&mut input, &mut fixed)
+        .map_err(|e| Failure::input(format!("{shown}: cannot repair: {e}")))?;
+    fixed
+        .rewind()
+        .map_err(|e| Failure::input(format!("temporary file: {e}")))?;
+    eprintln!("note: {shown} had broken cross-reference data; sealing a repaired rewrite");
+    Ok(fixed)
 }
 
 /// The seal file's bytes and what it says.
