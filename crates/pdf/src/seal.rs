@@ -1,14 +1,18 @@
-//! Sealing: PAdES B-B signatures (CMS from `eseal-signer`) applied through the incremental
-//! writer. The signed byte ranges are hashed as they stream past; nothing holds the file.
+//! Sealing: PAdES B-B signatures (CMS from `eseal-signer`) or GB/T 38540 seal signatures,
+//! applied through the incremental writer. The signed byte ranges are hashed as they stream
+//! past; nothing holds the file.
 
-use eseal_certs::{Certificate, Hasher, SigningKey};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use eseal_certs::{Certificate, DigestAlgorithm, Hasher, SigningKey};
 use eseal_signer::cms::{self, ContentTypeFamily};
+use eseal_signer::ses;
 
-use crate::sign::{sign_incremental, ContentSigner, SignOptions, SignOutcome};
+use crate::sign::{sign_incremental, ContentSigner, SignOptions, SignOutcome, SubFilter};
 use crate::Result;
 
-/// Room kept in `/Contents` beyond the CMS itself, for an RFC 3161 signature timestamp added
-/// later (B-T) without rewriting the file.
+/// Room kept in `/Contents` beyond the signature itself, for an RFC 3161 signature timestamp
+/// added later (B-T) without rewriting the file.
 pub const TIMESTAMP_ROOM: usize = 8 * 1024;
 
 /// Who seals: the key (any backend), its certificate and the chain to embed.
@@ -18,32 +22,19 @@ pub struct Sealer<'a> {
     pub chain: &'a [Certificate],
 }
 
-/// A [`ContentSigner`] that builds a detached CMS SignedData over the streamed bytes.
-pub struct CmsContentSigner<'a> {
-    sealer: &'a Sealer<'a>,
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A [`ContentSigner`] that digests the streamed ranges and builds the container from the
+/// digest: the one shape every signature format here shares.
+struct DigestThenSign<F> {
     hasher: Option<Hasher>,
-    options: cms::SignOptions,
     reserved: usize,
+    container: F,
 }
 
-impl<'a> CmsContentSigner<'a> {
-    pub fn new(sealer: &'a Sealer<'a>) -> std::result::Result<Self, cms::CmsError> {
-        let options = cms::SignOptions {
-            content_types: ContentTypeFamily::Pkcs7,
-            ..Default::default()
-        };
-        let alg = sealer.key.algorithm();
-        let estimate = cms::estimate_len(alg, sealer.certificate, sealer.chain, &options)?;
-        Ok(CmsContentSigner {
-            sealer,
-            hasher: Some(alg.digest().hasher()),
-            options,
-            reserved: estimate + TIMESTAMP_ROOM,
-        })
-    }
-}
-
-impl ContentSigner for CmsContentSigner<'_> {
+impl<F: FnMut(&[u8]) -> std::result::Result<Vec<u8>, BoxError>> ContentSigner
+    for DigestThenSign<F>
+{
     fn reserved_len(&self) -> usize {
         self.reserved
     }
@@ -54,23 +45,18 @@ impl ContentSigner for CmsContentSigner<'_> {
         }
     }
 
-    fn finish(&mut self) -> std::result::Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+    fn finish(&mut self) -> std::result::Result<Vec<u8>, BoxError> {
         let digest = self
             .hasher
             .take()
-            .ok_or("the signature container was already produced")?
+            .ok_or("the signature was already produced")?
             .finish();
-        Ok(cms::sign_detached(
-            self.sealer.key,
-            self.sealer.certificate,
-            self.sealer.chain,
-            &digest,
-            &self.options,
-        )?)
+        (self.container)(&digest)
     }
 }
 
-/// Seal `input` into `output` (which must be empty, readable and writable).
+/// Seal `input` into `output` (which must be empty, readable and writable) with a detached
+/// CMS SignedData (PAdES B-B).
 pub fn seal<I, O>(
     input: &mut I,
     output: &mut O,
@@ -81,70 +67,32 @@ where
     I: std::io::Read + std::io::Seek,
     O: std::io::Read + std::io::Write + std::io::Seek,
 {
-    let mut signer =
-        CmsContentSigner::new(sealer).map_err(|e| crate::Error::Signer(Box::new(e)))?;
+    let options = cms::SignOptions {
+        content_types: ContentTypeFamily::Pkcs7,
+        ..Default::default()
+    };
+    let alg = sealer.key.algorithm();
+    let estimate = cms::estimate_len(alg, sealer.certificate, sealer.chain, &options)
+        .map_err(|e| crate::Error::Signer(Box::new(e)))?;
+    let mut signer = DigestThenSign {
+        hasher: Some(alg.digest().hasher()),
+        reserved: estimate + TIMESTAMP_ROOM,
+        container: |digest: &[u8]| -> std::result::Result<Vec<u8>, BoxError> {
+            Ok(cms::sign_detached(
+                sealer.key,
+                sealer.certificate,
+                sealer.chain,
+                digest,
+                &options,
+            )?)
+        },
+    };
     sign_incremental(input, output, opts, &mut signer)
 }
 
-/// A [`ContentSigner`] that writes a GB/T 38540 `SES_Signature` (version 4) over the SM3 of
-/// the streamed bytes, the way vendors put it into `/Contents` under `adbe.pkcs7.detached`.
-pub struct SesContentSigner<'a> {
-    sealer: &'a Sealer<'a>,
-    seal_der: &'a [u8],
-    time: std::time::SystemTime,
-    hasher: Option<Hasher>,
-    reserved: usize,
-}
-
-impl<'a> SesContentSigner<'a> {
-    pub fn new(sealer: &'a Sealer<'a>, seal_der: &'a [u8], time: std::time::SystemTime) -> Self {
-        use der::Encode;
-        let cert_len = sealer.certificate.to_der().map(|d| d.len()).unwrap_or(2048);
-        SesContentSigner {
-            sealer,
-            seal_der,
-            time,
-            hasher: Some(eseal_certs::DigestAlgorithm::Sm3.hasher()),
-            // The seal, the signer certificate, the signature and headers, plus timestamp room.
-            reserved: seal_der.len() + cert_len + 1024 + TIMESTAMP_ROOM,
-        }
-    }
-}
-
-impl ContentSigner for SesContentSigner<'_> {
-    fn reserved_len(&self) -> usize {
-        self.reserved
-    }
-
-    fn update(&mut self, chunk: &[u8]) {
-        if let Some(h) = self.hasher.as_mut() {
-            h.update(chunk);
-        }
-    }
-
-    fn finish(&mut self) -> std::result::Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
-        let digest = self
-            .hasher
-            .take()
-            .ok_or("the signature was already produced")?
-            .finish();
-        let request = eseal_signer::ses::SignatureRequest {
-            data_digest: &digest,
-            time: self.time,
-            property_info: eseal_signer::ses::PDF_PROPERTY_INFO,
-            ext_datas: Vec::new(),
-        };
-        Ok(eseal_signer::ses::make_signature(
-            self.seal_der,
-            self.sealer.key,
-            self.sealer.certificate,
-            &request,
-        )?)
-    }
-}
-
-/// Seal with a GB/T 38540 seal signature instead of CMS. The signing time in the signature
-/// and in `/M` is taken from `opts.signing_time` (now when unset).
+/// Seal with a GB/T 38540 `SES_Signature` (version 4) over SM3 of the ranges, placed in
+/// `/Contents` under `adbe.pkcs7.detached` as vendors do. The signing time in the signature
+/// and in `/M` is `opts.signing_time` (now when unset), in whole seconds.
 pub fn seal_ses<I, O>(
     input: &mut I,
     output: &mut O,
@@ -156,19 +104,39 @@ where
     I: std::io::Read + std::io::Seek,
     O: std::io::Read + std::io::Write + std::io::Seek,
 {
+    use der::Encode;
     let now = opts
         .signing_time
-        .map(std::time::SystemTime::from)
-        .unwrap_or_else(std::time::SystemTime::now);
-    // Whole seconds: GeneralizedTime in the signature and /M carry no fractions.
+        .map(SystemTime::from)
+        .unwrap_or_else(SystemTime::now);
+    // GeneralizedTime in the signature and /M carry no fractions of a second.
     let secs = now
-        .duration_since(std::time::UNIX_EPOCH)
+        .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    let now = UNIX_EPOCH + Duration::from_secs(secs);
     let mut opts = opts.clone();
     opts.signing_time = Some(now.into());
-    opts.sub_filter = crate::sign::SubFilter::Pkcs7Detached;
-    let mut signer = SesContentSigner::new(sealer, seal_der, now);
+    opts.sub_filter = SubFilter::Pkcs7Detached;
+    let cert_len = sealer.certificate.to_der().map(|d| d.len()).unwrap_or(2048);
+    let mut signer = DigestThenSign {
+        hasher: Some(DigestAlgorithm::Sm3.hasher()),
+        // The seal, the signer certificate, the signature and headers, and timestamp room.
+        reserved: seal_der.len() + cert_len + 1024 + TIMESTAMP_ROOM,
+        container: |digest: &[u8]| -> std::result::Result<Vec<u8>, BoxError> {
+            let request = ses::SignatureRequest {
+                data_digest: digest,
+                time: now,
+                property_info: ses::PDF_PROPERTY_INFO,
+                ext_datas: Vec::new(),
+            };
+            Ok(ses::make_signature(
+                seal_der,
+                sealer.key,
+                sealer.certificate,
+                &request,
+            )?)
+        },
+    };
     sign_incremental(input, output, &opts, &mut signer)
 }
