@@ -17,6 +17,10 @@ use crate::writer::serialize::write_object;
 
 /// Scan chunk size.
 const CHUNK: usize = 1024 * 1024;
+/// The repair scan may read the file this many times over (small objects each cost a parse
+/// window), plus [`READ_ALLOWANCE`].
+const READS_PER_BYTE: u64 = 64;
+const READ_ALLOWANCE: u64 = 64 * 1024 * 1024;
 /// Most objects recovered.
 const MAX_OBJECTS: usize = 10_000_000;
 
@@ -31,13 +35,31 @@ pub fn open_repaired<R: Read + Seek>(source: R) -> Result<PdfReader<R>> {
     let mut catalog: Option<ObjRef> = None;
     let mut object_streams = Vec::new();
     let mut pos = 0u64;
+    // The window read last: scanning resumes inside it instead of re-reading a chunk after
+    // every candidate (which made the scan quadratic on files full of false `obj`s).
+    let mut window: (u64, Vec<u8>) = (0, Vec::new());
+    // Every candidate costs at least one small parse window, and a false one that runs to the
+    // end of the file costs more: bound the total so that no input makes the scan quadratic.
+    let budget = src.len().saturating_mul(READS_PER_BYTE) + READ_ALLOWANCE;
     while pos < src.len() {
-        let chunk = src.read_at(pos, CHUNK)?;
-        let Some(hit) = next_candidate(&chunk) else {
-            if chunk.len() < CHUNK {
+        if src.bytes_read() > budget {
+            return Err(Error::LimitExceeded {
+                what: "bytes read while repairing",
+                limit: budget,
+            });
+        }
+        let (wstart, wlen) = (window.0, window.1.len() as u64);
+        let inside = pos >= wstart && pos + 32 < wstart + wlen;
+        let at_end = wlen < CHUNK as u64;
+        if !(inside || (at_end && pos >= wstart && pos < wstart + wlen)) {
+            window = (pos, src.read_at(pos, CHUNK)?);
+        }
+        let chunk = &window.1[(pos - window.0) as usize..];
+        let Some(hit) = next_candidate(chunk) else {
+            if window.1.len() < CHUNK {
                 break;
             }
-            pos += (CHUNK - 32) as u64;
+            pos = window.0 + (CHUNK - 32) as u64;
             continue;
         };
         let at = pos + hit.start as u64;

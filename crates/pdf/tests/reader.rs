@@ -322,3 +322,46 @@ fn repair_rebuilds_unsigned_files_and_refuses_signed_ones() {
         Err(Error::RepairWouldBreakSignatures)
     ));
 }
+
+/// Counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for Counted<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+#[test]
+fn repair_scan_reads_each_byte_a_bounded_number_of_times() {
+    // A file full of `obj` keywords that do not start objects (a fuzzer found this shape:
+    // every false candidate used to re-read a whole chunk).
+    let mut data = b"%PDF-1.7\n".to_vec();
+    while data.len() < 3 * 1024 * 1024 {
+        data.extend_from_slice(b"1 0 obj <<< ]] 2 0 obj >> x obj\n");
+    }
+    let read = std::rc::Rc::new(std::cell::Cell::new(0));
+    let src = Counted {
+        inner: std::io::Cursor::new(&data),
+        read: read.clone(),
+    };
+    let _ = eseal_pdf::repair::open_repaired(src);
+    // Linear: the scan's budget is 64 reads per byte plus 64 MiB.
+    assert!(
+        read.get() < 64 * data.len() as u64 + 80 * 1024 * 1024,
+        "read {} bytes of a {}-byte file",
+        read.get(),
+        data.len()
+    );
+}

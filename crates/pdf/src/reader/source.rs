@@ -17,6 +17,8 @@ pub const MAX_WINDOW: usize = 64 * 1024 * 1024;
 pub(crate) struct Source<R> {
     inner: R,
     len: u64,
+    /// Bytes read so far, for callers that must bound their work (the repair scan).
+    read_total: u64,
 }
 
 /// An indirect object as parsed at an offset, before the stream length is known.
@@ -32,11 +34,19 @@ pub(crate) struct ParsedObject {
 impl<R: Read + Seek> Source<R> {
     pub fn new(mut inner: R) -> Result<Self> {
         let len = inner.seek(SeekFrom::End(0))?;
-        Ok(Source { inner, len })
+        Ok(Source {
+            inner,
+            len,
+            read_total: 0,
+        })
     }
 
     pub fn len(&self) -> u64 {
         self.len
+    }
+
+    pub fn bytes_read(&self) -> u64 {
+        self.read_total
     }
 
     pub fn inner_mut(&mut self) -> &mut R {
@@ -53,6 +63,7 @@ impl<R: Read + Seek> Source<R> {
             return Ok(Vec::new());
         }
         let n = (self.len - offset).min(len as u64) as usize;
+        self.read_total += n as u64;
         let mut buf = vec![0u8; n];
         self.inner.seek(SeekFrom::Start(offset))?;
         self.inner.read_exact(&mut buf)?;
