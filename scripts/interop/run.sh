@@ -200,6 +200,27 @@ sign sm2 seal "$W/in/reportlab.pdf" sm2-cms-with-seal-picture.pdf --seal "$P/con
 judge valid sm2-cms-with-seal-picture.pdf sm2 1
 
 note ""
+note "## 4. Sealed by the HTTP service (eseal serve on 127.0.0.1), judged the same way"
+SRV="$W/service"; mkdir -p "$SRV"
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+ESEAL_KEY_PASSPHRASE= "$E" serve --data "$SRV/data" --listen "127.0.0.1:$PORT" > "$SRV/serve.log" 2>&1 &
+SRV_PID=$!
+for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+KEY="$(cat "$SRV/data/demo-admin.key")"
+SEAL_ID="$(curl -sf -H "Authorization: Bearer $KEY" "http://127.0.0.1:$PORT/v1/seals" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')"
+for kind in reportlab pdftex; do
+  if curl -sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/pdf' --data-binary @"$W/in/$kind.pdf" \
+      "http://127.0.0.1:$PORT/v1/seals/$SEAL_ID/sign?page=1&x=380&y=80&w=113&h=113" -o "$SRV/api-$kind.pdf"; then
+    bash "$I/verify-all.sh" "$SRV/api-$kind.pdf" "$SRV/data/demo-root.pem" > "$W/judged/api-$kind.jsonl" || true
+    if out=$($JUDGE valid "$W/judged/api-$kind.jsonl" --signatures 1 --tools pyhanko,pdfsig,openssl-cms,pdfbox); then note "- $out"; else fail "$out"; fi
+  else
+    fail "the service did not seal $kind.pdf ($(tail -3 "$SRV/serve.log"))"
+  fi
+done
+kill -TERM "$SRV_PID" 2>/dev/null || true
+wait "$SRV_PID" 2>/dev/null || true
+
+note ""
 if [ "$FAILS" -gt 0 ]; then
   note "interop: $FAILS failed checks"
   exit 1

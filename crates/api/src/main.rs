@@ -1,6 +1,7 @@
 //! `eseal`: the electronic-seal service and its command line.
 
 mod cli;
+mod service;
 
 use std::process::ExitCode;
 

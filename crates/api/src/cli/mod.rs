@@ -87,6 +87,15 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Run the HTTP service (SQLite in the data folder, or PostgreSQL).
     Serve(serve::ServeArgs),
+    /// The audit log: check proofs offline.
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Check offline that an audit entry is in the log: exit 0 it is, 1 it is not, 2 unreadable.
+    VerifyProof(crate::service::proof::VerifyProofArgs),
 }
 
 #[derive(Subcommand)]
@@ -141,6 +150,7 @@ pub fn run() -> ExitCode {
         Command::Sign(a) => sign::run(*a),
         Command::Verify(a) => verify::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Log(LogCommand::VerifyProof(a)) => crate::service::proof::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,163 @@
+//! Authentication and authorisation: `Authorization: Bearer KEY`, where the store keeps only
+//! SHA-256(KEY) in hex. A key belongs to an organisation (optionally one department) and has
+//! one role. Every refusal is logged (tracing and an `access.denied` audit entry); objects of
+//! other organisations answer 404, as if they did not exist.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::audit::{self, NewEntry};
+use super::error::{ApiError, ApiResult};
+use super::Shared;
+
+/// What a key may do.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything within its organisation: seals, CAs, keys, documents.
+    Admin,
+    /// Apply its organisation's active seals; read seals and documents.
+    Sealer,
+    /// Verify PDFs.
+    Verifier,
+    /// Read the audit log of its organisation.
+    Auditor,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Sealer => "sealer",
+            Role::Verifier => "verifier",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "sealer" => Some(Role::Sealer),
+            "verifier" => Some(Role::Verifier),
+            "auditor" => Some(Role::Auditor),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticated caller.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub key_id: String,
+    pub organization_id: String,
+    pub department_id: Option<String>,
+    pub role: Role,
+}
+
+/// SHA-256 of an API key, hex: what the store keeps.
+pub fn key_hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// A new API key: `esk_` and 32 random bytes in hex.
+pub fn new_key() -> ApiResult<String> {
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw).map_err(ApiError::internal)?;
+    Ok(format!("esk_{}", hex::encode(raw)))
+}
+
+/// Records a refused request.
+pub async fn record_denial(
+    state: &Shared,
+    caller: Option<&Caller>,
+    action: &str,
+    status: u16,
+    reason: &str,
+) {
+    let actor = caller.map(|c| c.key_id.as_str()).unwrap_or("anonymous");
+    tracing::warn!(actor, action, status, reason, "request denied");
+    let r = audit::append_now(
+        &state.db,
+        NewEntry {
+            kind: "access.denied",
+            organization_id: caller.map(|c| c.organization_id.as_str()),
+            actor,
+            subject: None,
+            details: json!({ "action": action, "status": status, "reason": reason }),
+        },
+    )
+    .await;
+    if let Err(e) = r {
+        tracing::error!(error = %e, "could not record a denied request");
+    }
+}
+
+impl Caller {
+    /// Refuses (403, logged) unless the caller has one of `roles`.
+    pub async fn require(&self, state: &Shared, action: &str, roles: &[Role]) -> ApiResult<()> {
+        if roles.contains(&self.role) {
+            return Ok(());
+        }
+        let reason = format!("role {} may not {action}", self.role.as_str());
+        record_denial(state, Some(self), action, 403, &reason).await;
+        Err(ApiError::Forbidden(reason))
+    }
+
+    /// The 404 for an object of another organisation, logged as a denial.
+    pub async fn hidden(&self, state: &Shared, action: &str, what: &str) -> ApiError {
+        record_denial(
+            state,
+            Some(self),
+            action,
+            404,
+            &format!("{what} belongs to another organisation"),
+        )
+        .await;
+        ApiError::NotFound(format!("no such {what}"))
+    }
+}
+
+impl FromRequestParts<Shared> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Shared,
+    ) -> Result<Self, Self::Rejection> {
+        let action = format!("{} {}", parts.method, parts.uri.path());
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let Some(token) = token else {
+            record_denial(state, None, &action, 401, "no API key").await;
+            return Err(ApiError::Unauthorized);
+        };
+        let row = sqlx::query(
+            "SELECT id, organization_id, department_id, role FROM api_keys \
+             WHERE key_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(key_hash(token))
+        .fetch_optional(&state.db)
+        .await?;
+        let Some(row) = row else {
+            record_denial(state, None, &action, 401, "unknown or revoked API key").await;
+            return Err(ApiError::Unauthorized);
+        };
+        let role: String = row.try_get("role")?;
+        Ok(Caller {
+            key_id: row.try_get("id")?,
+            organization_id: row.try_get("organization_id")?,
+            department_id: super::db::opt_text(&row, "department_id"),
+            role: Role::parse(&role).ok_or_else(|| ApiError::internal("unknown role in store"))?,
+        })
+    }
+}

@@ -1,0 +1,108 @@
+//! Configuration: command line over environment variables over `DATA/eseal.toml` over
+//! defaults.
+//!
+//! | setting | flag | variable | file key | default |
+//! |---|---|---|---|---|
+//! | listen address | `--listen` | `ESEAL_LISTEN` | `listen` | `127.0.0.1:8080` |
+//! | database URL | `--database` | `ESEAL_DATABASE_URL` | `database_url` | `sqlite://DATA/eseal.db` |
+//! | body limit (MB) | | `ESEAL_BODY_LIMIT_MB` | `body_limit_mb` | 64 |
+//! | request timeout (s) | | `ESEAL_REQUEST_TIMEOUT_SECS` | `request_timeout_secs` | 120 |
+//! | log filter | | `ESEAL_LOG` | `log` | `info` |
+//!
+//! The key passphrase is never read from the file: only `ESEAL_KEY_PASSPHRASE`, or the
+//! generated `DATA/master.key`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    database_url: Option<String>,
+    body_limit_mb: Option<usize>,
+    request_timeout_secs: Option<u64>,
+    log: Option<String>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data: PathBuf,
+    pub listen: String,
+    pub database_url: String,
+    pub body_limit: usize,
+    pub request_timeout: std::time::Duration,
+    pub log: String,
+}
+
+impl Config {
+    /// The base URL relying parties reach this service at (for CRL distribution points).
+    pub fn public_base(&self) -> String {
+        format!("http://{}", self.listen)
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Config {
+    pub fn load(
+        data: &Path,
+        listen: Option<String>,
+        database: Option<String>,
+    ) -> Result<Self, String> {
+        let file = data.join("eseal.toml");
+        let fc: FileConfig = match std::fs::read_to_string(&file) {
+            Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileConfig::default(),
+            Err(e) => return Err(format!("{}: {e}", file.display())),
+        };
+        let num = |var: &str, file: Option<u64>, default: u64| -> Result<u64, String> {
+            match env(var) {
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| format!("{var}: expected a number, got '{v}'")),
+                None => Ok(file.unwrap_or(default)),
+            }
+        };
+        let db_default = format!("sqlite://{}?mode=rwc", data.join("eseal.db").display());
+        Ok(Config {
+            data: data.to_path_buf(),
+            listen: listen
+                .or_else(|| env("ESEAL_LISTEN"))
+                .or(fc.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url: database
+                .or_else(|| env("ESEAL_DATABASE_URL"))
+                .or(fc.database_url)
+                .unwrap_or(db_default),
+            body_limit: num(
+                "ESEAL_BODY_LIMIT_MB",
+                fc.body_limit_mb.map(|v| v as u64),
+                64,
+            )? as usize
+                * 1024
+                * 1024,
+            request_timeout: std::time::Duration::from_secs(num(
+                "ESEAL_REQUEST_TIMEOUT_SECS",
+                fc.request_timeout_secs,
+                120,
+            )?),
+            log: env("ESEAL_LOG").or(fc.log).unwrap_or_else(|| "info".into()),
+        })
+    }
+
+    /// The database URL without its password, for the log.
+    pub fn database_for_log(&self) -> String {
+        match self.database_url.split_once('@') {
+            Some((head, tail)) => match head.rsplit_once(':') {
+                Some((user, _)) if user.contains("//") => format!("{user}:***@{tail}"),
+                _ => format!("{head}@{tail}"),
+            },
+            None => self.database_url.clone(),
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Sealing on the blocking pool: a spooled input file, a seal's material and a placement give
+//! a sealed output file (an incremental update; earlier bytes untouched). Memory does not grow
+//! with the PDF: both sides are temporary files and the hash streams.
+
+use std::fs::File;
+use std::io::{Read, Seek};
+
+use eseal_pdf::reader::PdfReader;
+use eseal_pdf::seal::{seal, Sealer};
+use eseal_pdf::sign::{PreparedField, SignOptions, SignatureTarget};
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+use super::pki::SealMaterial;
+
+/// Default seal size: Ø40 mm.
+pub const SEAL_PT: f64 = 40.0 / 25.4 * 72.0;
+
+/// Where the seal goes.
+pub enum Placement {
+    /// A new field on `page` (1-based) at `rect` (X, Y, W, H in points from the lower-left
+    /// corner of the page as shown), or the lower right corner.
+    New { page: usize, rect: Option<[f64; 4]> },
+    /// The first step of a document: a new visible field, certification (DocMDP P=2) and
+    /// empty fields `names` prepared in a row along the bottom of page 1.
+    Certify { field: String, prepare: Vec<String> },
+    /// A later step: fill the prepared field.
+    Fill { field: String },
+}
+
+fn bad_pdf(e: eseal_pdf::Error) -> ApiError {
+    match e {
+        eseal_pdf::Error::NotPdf(m) => {
+            ApiError::Unprocessable(format!("the body is not a PDF: {m}"))
+        }
+        e => ApiError::Unprocessable(format!("the PDF cannot be sealed: {e}")),
+    }
+}
+
+/// The rectangle of slot `i` of a row of seals along the bottom of a page of view width `vw`.
+fn slot(vw: f64, i: usize) -> [f64; 4] {
+    let per_row = ((vw - SEAL_PT / 2.0) / (SEAL_PT * 1.1)).floor().max(1.0) as usize;
+    let (row, col) = (i / per_row, i % per_row);
+    [
+        SEAL_PT / 2.0 + col as f64 * SEAL_PT * 1.1,
+        SEAL_PT / 2.0 + row as f64 * SEAL_PT * 1.1,
+        SEAL_PT,
+        SEAL_PT,
+    ]
+}
+
+fn options(
+    input: &mut File,
+    m: &SealMaterial,
+    place: &Placement,
+    reason: Option<String>,
+) -> Result<SignOptions, ApiError> {
+    let mut reader = PdfReader::open(&mut *input).map_err(bad_pdf)?;
+    let pages = reader.page_count().map_err(bad_pdf)?;
+    let mut certify = None;
+    let mut prepare_fields = Vec::new();
+    let target = match place {
+        Placement::New { page, rect } => {
+            if *page == 0 || *page > pages {
+                return Err(ApiError::Unprocessable(format!(
+                    "page {page} does not exist (the document has {pages})"
+                )));
+            }
+            let p = reader.page(page - 1).map_err(bad_pdf)?;
+            let (vw, _) = view_size(&p);
+            let [x, y, w, h] = rect.unwrap_or([vw - 2.0 * SEAL_PT, SEAL_PT, SEAL_PT, SEAL_PT]);
+            SignatureTarget::NewField {
+                name: None,
+                page: page - 1,
+                rect: p.rect_from_view(x, y, w, h),
+            }
+        }
+        Placement::Certify { field, prepare } => {
+            let p = reader.page(0).map_err(bad_pdf)?;
+            let (vw, _) = view_size(&p);
+            let [x, y, w, h] = slot(vw, 0);
+            for (i, name) in prepare.iter().enumerate() {
+                let [x, y, w, h] = slot(vw, i + 1);
+                prepare_fields.push(PreparedField {
+                    name: name.clone(),
+                    page: 0,
+                    rect: p.rect_from_view(x, y, w, h),
+                });
+            }
+            certify = Some(2);
+            SignatureTarget::NewField {
+                name: Some(field.clone()),
+                page: 0,
+                rect: p.rect_from_view(x, y, w, h),
+            }
+        }
+        Placement::Fill { field } => {
+            if reader.form_field(field).map_err(bad_pdf)?.is_none() {
+                return Err(ApiError::Conflict(format!(
+                    "the document has no field '{field}'"
+                )));
+            }
+            SignatureTarget::ExistingField(field.clone())
+        }
+    };
+    drop(reader);
+    input.rewind().map_err(ApiError::internal)?;
+    Ok(SignOptions {
+        target,
+        appearance: m.appearance.clone(),
+        name: eseal_certs::name::common_name(m.certificate.tbs_certificate().subject()),
+        reason,
+        certify,
+        prepare_fields,
+        ..Default::default()
+    })
+}
+
+fn view_size(page: &eseal_pdf::reader::Page) -> (f64, f64) {
+    let [x0, y0, x1, y1] = page.crop_box;
+    let (w, h) = (x1 - x0, y1 - y0);
+    if page.rotate % 180 == 90 {
+        (h, w)
+    } else {
+        (w, h)
+    }
+}
+
+/// Seals `input` into a new temporary file; returns it (rewound) with its SHA-256 and length.
+pub fn seal_to_temp(
+    input: &mut File,
+    m: &SealMaterial,
+    place: &Placement,
+    reason: Option<String>,
+) -> Result<(File, String, u64), ApiError> {
+    let opts = options(input, m, place, reason)?;
+    let mut out = tempfile::tempfile().map_err(ApiError::internal)?;
+    let sealer = Sealer {
+        key: &m.key,
+        certificate: &m.certificate,
+        chain: &m.chain,
+    };
+    seal(input, &mut out, &opts, &sealer).map_err(bad_pdf)?;
+    out.rewind().map_err(ApiError::internal)?;
+    let (hash, len) = sha256_file(&mut out)?;
+    out.rewind().map_err(ApiError::internal)?;
+    Ok((out, hash, len))
+}
+
+/// SHA-256 (hex) and length of a file from its current position.
+pub fn sha256_file(f: &mut File) -> Result<(String, u64), ApiError> {
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut len = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(ApiError::internal)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        len += n as u64;
+    }
+    Ok((hex::encode(h.finalize()), len))
+}

@@ -1,0 +1,139 @@
+//! Prometheus metrics in the text exposition format: requests by route and status, a latency
+//! histogram per route, seals applied, verification verdicts.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::Shared;
+
+const BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: BTreeMap<(String, String, u16), u64>,
+    latency: BTreeMap<String, Histogram>,
+    seals_applied: u64,
+    verdicts: BTreeMap<String, u64>,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+}
+
+impl Metrics {
+    fn with(&self, f: impl FnOnce(&mut Inner)) {
+        if let Ok(mut g) = self.inner.lock() {
+            f(&mut g);
+        }
+    }
+
+    pub fn request(&self, method: &str, route: &str, status: u16, secs: f64) {
+        self.with(|m| {
+            *m.requests
+                .entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
+            let h = m.latency.entry(route.to_string()).or_default();
+            for (i, b) in BUCKETS.iter().enumerate() {
+                if secs <= *b {
+                    h.counts[i] += 1;
+                }
+            }
+            h.sum += secs;
+            h.count += 1;
+        });
+    }
+
+    pub fn seal_applied(&self) {
+        self.with(|m| m.seals_applied += 1);
+    }
+
+    pub fn verdict(&self, indication: &str) {
+        self.with(|m| *m.verdicts.entry(indication.to_string()).or_default() += 1);
+    }
+
+    pub fn render(&self) -> String {
+        let mut o = String::new();
+        let Ok(m) = self.inner.lock() else {
+            return o;
+        };
+        o.push_str("# HELP eseal_http_requests_total HTTP requests by route and status.\n");
+        o.push_str("# TYPE eseal_http_requests_total counter\n");
+        for ((method, route, status), n) in &m.requests {
+            let _ = writeln!(
+                o,
+                "eseal_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+            );
+        }
+        o.push_str("# HELP eseal_http_request_duration_seconds Request latency by route.\n");
+        o.push_str("# TYPE eseal_http_request_duration_seconds histogram\n");
+        for (route, h) in &m.latency {
+            for (i, b) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    o,
+                    "eseal_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {}",
+                    h.counts[i]
+                );
+            }
+            let _ = writeln!(
+                o,
+                "eseal_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                o,
+                "eseal_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                o,
+                "eseal_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count
+            );
+        }
+        o.push_str("# HELP eseal_seals_applied_total Seals applied by this process.\n");
+        o.push_str("# TYPE eseal_seals_applied_total counter\n");
+        let _ = writeln!(o, "eseal_seals_applied_total {}", m.seals_applied);
+        o.push_str("# HELP eseal_verifications_total Verification verdicts by indication.\n");
+        o.push_str("# TYPE eseal_verifications_total counter\n");
+        for (v, n) in &m.verdicts {
+            let _ = writeln!(o, "eseal_verifications_total{{indication=\"{v}\"}} {n}");
+        }
+        o
+    }
+}
+
+/// Middleware: counts and times every request under its route template (never the raw path,
+/// which could carry ids without bound).
+pub async fn track(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    state.metrics.request(
+        &method,
+        &route,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    resp
+}

@@ -1,0 +1,168 @@
+//! The eseal HTTP service (`eseal serve`): axum on tokio over SQLite or PostgreSQL.
+//!
+//! - [`config`]: flags, environment, `DATA/eseal.toml`.
+//! - [`db`]: the pool and migrations; [`vault`]: keys encrypted at rest.
+//! - [`bootstrap`]: the demo CA hierarchy, organisation, seal and admin key of a first start.
+//! - [`auth`]: API keys and roles; [`audit`] and [`merkle`]: the RFC 9162 audit log.
+//! - [`pki`] and [`engine`]: CAs, certificates, CRLs and sealing; [`routes`]: the HTTP API
+//!   (OpenAPI at `/openapi.json`, a browsable page at `/docs`).
+//! - [`proof`]: the offline check of an inclusion proof (`eseal log verify-proof`).
+
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod db;
+pub mod engine;
+pub mod error;
+pub mod merkle;
+pub mod metrics;
+pub mod pki;
+pub mod proof;
+pub mod routes;
+pub mod vault;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use eseal_certs::SoftwareKey;
+use sqlx::AnyPool;
+
+pub use config::Config;
+use pki::SealMaterial;
+use vault::Vault;
+
+/// Everything a request handler shares. Nothing here must be unique across processes: the
+/// caches only hold what the database says and may be rebuilt at any time.
+pub struct AppState {
+    pub db: AnyPool,
+    pub vault: Vault,
+    pub metrics: metrics::Metrics,
+    pub log_key: SoftwareKey,
+    pub leaves: audit::LeafCache,
+    pub seal_cache: Mutex<HashMap<String, Arc<SealMaterial>>>,
+    pub config: Config,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    /// The signing material of a seal, decrypted once per process.
+    pub async fn seal_material(&self, seal_id: &str) -> error::ApiResult<Arc<SealMaterial>> {
+        if let Some(m) = self
+            .seal_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(seal_id).cloned())
+        {
+            return Ok(m);
+        }
+        let mut conn = self.db.acquire().await?;
+        let vault = self.vault.clone();
+        let m = pki::load_seal_material(&mut conn, &vault, seal_id).await?;
+        if let Ok(mut c) = self.seal_cache.lock() {
+            c.insert(seal_id.to_string(), m.clone());
+        }
+        Ok(m)
+    }
+}
+
+/// Runs the service until SIGTERM or ctrl-c.
+pub fn run(config: Config) -> Result<(), String> {
+    init_tracing(&config.log);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    rt.block_on(serve(config))
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    std::fs::create_dir_all(&config.data).map_err(|e| format!("{}: {e}", config.data.display()))?;
+    tracing::info!(data = %config.data.display(), database = %config.database_for_log(), "starting");
+    let (pool, _dialect) = db::connect(&config.database_url).await?;
+    let ready = bootstrap::is_initialised(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (vault, source) = Vault::open(&config.data, !ready)?;
+    match source {
+        vault::Source::Environment => tracing::info!("key passphrase from ESEAL_KEY_PASSPHRASE"),
+        vault::Source::ExistingFile => {
+            tracing::info!(file = %config.data.join(vault::MASTER_FILE).display(), "key passphrase from the master key file")
+        }
+        vault::Source::GeneratedFile => tracing::warn!(
+            file = %config.data.join(vault::MASTER_FILE).display(),
+            "ESEAL_KEY_PASSPHRASE is unset: generated a random master passphrase into this file (mode 0600). \
+             Keys in the database are encrypted with it; whoever reads the data folder can decrypt them. \
+             Set ESEAL_KEY_PASSPHRASE and move the file off the machine for production."
+        ),
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let demo = bootstrap::ensure(&pool, &vault, &config.data, &config.public_base())
+        .await
+        .map_err(|e| e.to_string())?;
+    let log_key = bootstrap::log_key(&pool, &vault)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(demo) = demo {
+        bootstrap::print_usage(&config.data, &addr.to_string(), &demo);
+    }
+    let state = Arc::new(AppState {
+        db: pool.clone(),
+        vault,
+        metrics: metrics::Metrics::default(),
+        log_key,
+        leaves: audit::LeafCache::default(),
+        seal_cache: Mutex::new(HashMap::new()),
+        config: config.clone(),
+    });
+    let app = routes::router(state);
+    tracing::info!(%addr, "listening");
+    // No Nagle delay: a response's head and streamed body go out at once.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server: {e}"))?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,391 @@
+//! The service's PKI on top of `eseal-certs`: CAs whose keys live encrypted in the store, seal
+//! certificates, revocation and CRLs (RFC 5280 §5), and the signing material of a seal.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use der::{Decode, Encode};
+use eseal_certs::crl::{self, Revocation};
+use eseal_certs::issue::{self, CertKind, CertRequest, Issuer};
+use eseal_certs::name::SubjectName;
+use eseal_certs::{inspect, Algorithm, Certificate, SigningKey, SoftwareKey};
+use eseal_pdf::sign::{image_xobject, Appearance, AppearanceContent, SealImage};
+use eseal_pdf::{Dict, Object};
+use sqlx::{AnyConnection, Row};
+
+use super::db::{new_id, now, opt_text};
+use super::error::{ApiError, ApiResult};
+use super::vault::Vault;
+
+pub fn cert_der(c: &Certificate) -> ApiResult<Vec<u8>> {
+    c.to_der().map_err(ApiError::internal)
+}
+
+pub fn cert_from_der(d: &[u8]) -> ApiResult<Certificate> {
+    Certificate::from_der(d).map_err(ApiError::internal)
+}
+
+pub fn cert_pem(c: &Certificate) -> ApiResult<String> {
+    Ok(inspect::certificates_to_pem(std::slice::from_ref(c))?)
+}
+
+/// A CA as stored.
+pub struct CaRecord {
+    pub id: String,
+    pub organization_id: String,
+    pub parent_id: Option<String>,
+    pub name: String,
+    pub certificate: Certificate,
+    pub key_pem: String,
+}
+
+pub async fn load_ca(conn: &mut AnyConnection, id: &str) -> ApiResult<Option<CaRecord>> {
+    let row = sqlx::query(
+        "SELECT id, organization_id, parent_id, name, certificate, key_pem FROM cas WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let der: Vec<u8> = row.try_get("certificate")?;
+    Ok(Some(CaRecord {
+        id: row.try_get("id")?,
+        organization_id: row.try_get("organization_id")?,
+        parent_id: opt_text(&row, "parent_id"),
+        name: row.try_get("name")?,
+        certificate: cert_from_der(&der)?,
+        key_pem: row.try_get("key_pem")?,
+    }))
+}
+
+/// The CA certificates from `ca_id` up to its root.
+pub async fn ca_chain(conn: &mut AnyConnection, ca_id: &str) -> ApiResult<Vec<Certificate>> {
+    let mut out = Vec::new();
+    let mut next = Some(ca_id.to_string());
+    while let Some(id) = next {
+        let ca = load_ca(conn, &id)
+            .await?
+            .ok_or_else(|| ApiError::internal("CA chain broken"))?;
+        out.push(ca.certificate);
+        next = ca.parent_id;
+        if out.len() > 8 {
+            return Err(ApiError::internal("CA chain too long"));
+        }
+    }
+    Ok(out)
+}
+
+/// Where relying parties fetch the CRL of CA `ca_id` from this service. Certificates name it
+/// in their CRL distribution point (NSS, and so poppler's pdfsig, will not trust a chain whose
+/// certificates give no revocation source).
+pub fn crl_url(base: &str, ca_id: &str) -> String {
+    format!("{}/v1/cas/{ca_id}/crl", base.trim_end_matches('/'))
+}
+
+/// Creates a root (no parent) or subordinate P-256 CA owned by `organization_id`.
+pub async fn create_ca(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    organization_id: &str,
+    name: &str,
+    level: &str,
+    parent: Option<&CaRecord>,
+    crl_base: &str,
+) -> ApiResult<String> {
+    let key = SoftwareKey::generate(Algorithm::P256)?;
+    let subject = SubjectName::common(name).to_name()?;
+    let cert = match parent {
+        None => {
+            let req = CertRequest::new(
+                subject,
+                key.public_key().clone(),
+                CertKind::Root { path_len: None },
+                3650,
+            );
+            issue::create_root(&key, &req)?
+        }
+        Some(p) => {
+            let parent_len =
+                inspect::basic_constraints(&p.certificate)?.and_then(|b| b.path_len_constraint);
+            let path_len = match parent_len {
+                Some(0) => {
+                    return Err(ApiError::Conflict(format!(
+                        "CA '{}' may not have subordinate CAs (pathLenConstraint 0)",
+                        p.name
+                    )))
+                }
+                Some(n) => n - 1,
+                None => 1,
+            };
+            let parent_key = vault.open_key(&p.key_pem)?;
+            let mut req = CertRequest::new(
+                subject,
+                key.public_key().clone(),
+                CertKind::SubCa {
+                    path_len: Some(path_len),
+                },
+                3650,
+            );
+            req.crl_url = Some(crl_url(crl_base, &p.id));
+            let cert = issue::issue(
+                &Issuer {
+                    certificate: &p.certificate,
+                    key: &parent_key,
+                },
+                &req,
+            )?;
+            record_certificate(conn, &p.id, &p.organization_id, &cert, "ca").await?;
+            cert
+        }
+    };
+    let id = new_id("ca");
+    sqlx::query(
+        "INSERT INTO cas (id, organization_id, parent_id, name, level, algorithm, certificate, key_pem, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(organization_id)
+    .bind(parent.map(|p| p.id.clone()))
+    .bind(name)
+    .bind(level)
+    .bind("P-256")
+    .bind(cert_der(&cert)?)
+    .bind(vault.seal_key(&key)?)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("INSERT INTO crl_state (ca_id, next_number) VALUES ($1, 1)")
+        .bind(&id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+/// Stores an issued certificate; returns its id.
+pub async fn record_certificate(
+    conn: &mut AnyConnection,
+    ca_id: &str,
+    organization_id: &str,
+    cert: &Certificate,
+    kind: &str,
+) -> ApiResult<String> {
+    let id = new_id("cert");
+    let not_after = inspect::not_after(cert)
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    sqlx::query(
+        "INSERT INTO certificates (id, ca_id, organization_id, serial_hex, subject, kind, der, not_after, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'valid', $9)",
+    )
+    .bind(&id)
+    .bind(ca_id)
+    .bind(organization_id)
+    .bind(inspect::serial_hex(cert))
+    .bind(inspect::subject(cert))
+    .bind(kind)
+    .bind(cert_der(cert)?)
+    .bind(not_after)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// Who a seal certificate names.
+pub struct SealSubject<'a> {
+    pub seal_name: &'a str,
+    pub organization: &'a str,
+    pub unit: Option<&'a str>,
+    pub uscc: Option<&'a str>,
+}
+
+/// Issues a seal certificate for a new key; returns (key, certificate id, certificate).
+pub async fn issue_seal_certificate(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    ca: &CaRecord,
+    owner_org: &str,
+    s: &SealSubject<'_>,
+    crl_base: &str,
+) -> ApiResult<(SoftwareKey, String, Certificate)> {
+    let key = SoftwareKey::generate(Algorithm::P256)?;
+    let subject = SubjectName {
+        country: Some("CN".into()),
+        organization: Some(s.organization.to_string()),
+        unit: s.unit.map(str::to_string),
+        uscc: s.uscc.map(str::to_string),
+        common_name: s.seal_name.to_string(),
+        ..Default::default()
+    }
+    .to_name()
+    .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let ca_key = vault.open_key(&ca.key_pem)?;
+    let mut req = CertRequest::new(subject, key.public_key().clone(), CertKind::Seal, 730);
+    req.crl_url = Some(crl_url(crl_base, &ca.id));
+    let cert = issue::issue(
+        &Issuer {
+            certificate: &ca.certificate,
+            key: &ca_key,
+        },
+        &req,
+    )?;
+    let id = record_certificate(conn, &ca.id, owner_org, &cert, "seal").await?;
+    Ok((key, id, cert))
+}
+
+/// Marks a certificate revoked and re-signs its CA's CRL.
+pub async fn revoke_certificate(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    cert_id: &str,
+    reason: &str,
+) -> ApiResult<()> {
+    crl::parse_reason(reason).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let row = sqlx::query("SELECT ca_id FROM certificates WHERE id = $1")
+        .bind(cert_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let ca_id: String = row.try_get(0)?;
+    sqlx::query(
+        "UPDATE certificates SET status = 'revoked', revoked_at = $1, revocation_reason = $2 \
+         WHERE id = $3 AND status = 'valid'",
+    )
+    .bind(now())
+    .bind(reason)
+    .bind(cert_id)
+    .execute(&mut *conn)
+    .await?;
+    issue_crl(conn, vault, &ca_id).await?;
+    Ok(())
+}
+
+/// Signs a new CRL for the CA (valid 7 days) and stores it; returns its DER.
+pub async fn issue_crl(conn: &mut AnyConnection, vault: &Vault, ca_id: &str) -> ApiResult<Vec<u8>> {
+    // Take the CRL number first (a write: serialises concurrent CRL issuers).
+    sqlx::query("UPDATE crl_state SET next_number = next_number + 1 WHERE ca_id = $1")
+        .bind(ca_id)
+        .execute(&mut *conn)
+        .await?;
+    let number: i64 = sqlx::query("SELECT next_number - 1 FROM crl_state WHERE ca_id = $1")
+        .bind(ca_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    let ca = load_ca(conn, ca_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such CA".into()))?;
+    let rows = sqlx::query(
+        "SELECT serial_hex, revoked_at, revocation_reason FROM certificates \
+         WHERE ca_id = $1 AND status = 'revoked' ORDER BY revoked_at",
+    )
+    .bind(ca_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut revoked = Vec::new();
+    for r in rows {
+        let at: i64 = r.try_get::<Option<i64>, _>(1)?.unwrap_or(0);
+        let reason = opt_text(&r, "revocation_reason").unwrap_or_else(|| "unspecified".into());
+        revoked.push(Revocation {
+            serial_hex: r.try_get(0)?,
+            revoked_at: SystemTime::UNIX_EPOCH + Duration::from_secs(at.max(0) as u64),
+            reason: crl::parse_reason(&reason)?,
+        });
+    }
+    let key = vault.open_key(&ca.key_pem)?;
+    let now_t = SystemTime::now();
+    let list = crl::create_crl(
+        &Issuer {
+            certificate: &ca.certificate,
+            key: &key,
+        },
+        number as u64,
+        now_t - Duration::from_secs(60),
+        now_t + Duration::from_secs(7 * 86_400),
+        &revoked,
+    )?;
+    let der = crl::crl_to_der(&list)?;
+    sqlx::query("UPDATE crl_state SET last_crl = $1, issued_at = $2 WHERE ca_id = $3")
+        .bind(der.clone())
+        .bind(now())
+        .bind(ca_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(der)
+}
+
+/// What signing with one seal needs, decrypted once and kept in memory; the picture is
+/// decoded once into a ready appearance (image XObject and soft mask), not on every sealing.
+pub struct SealMaterial {
+    pub key: SoftwareKey,
+    pub certificate: Certificate,
+    pub chain: Vec<Certificate>,
+    pub appearance: Appearance,
+}
+
+/// The seal picture as appearance content: the image drawn in its own pixel-sized box.
+pub fn seal_appearance(picture: &[u8]) -> ApiResult<Appearance> {
+    let x = image_xobject(&SealImage::new(picture.to_vec()))
+        .map_err(|e| ApiError::Unprocessable(format!("the seal picture: {e}")))?;
+    let mut image = x.image;
+    if let Some(mask) = x.soft_mask {
+        image.dict.set("SMask", Object::Stream(mask));
+    }
+    let (w, h) = (f64::from(x.width), f64::from(x.height));
+    Ok(Appearance::Content(AppearanceContent {
+        content: format!("q {} 0 0 {} 0 0 cm /Seal Do Q", x.width, x.height).into_bytes(),
+        resources: Dict::new().with("XObject", Dict::new().with("Seal", Object::Stream(image))),
+        width: w,
+        height: h,
+    }))
+}
+
+/// The picture used for seals created without one: a red round seal (testdata/seal-red.png).
+pub const DEFAULT_SEAL_PNG: &[u8] = include_bytes!("../../../../testdata/seal-red.png");
+
+pub async fn load_seal_material(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    seal_id: &str,
+) -> ApiResult<Arc<SealMaterial>> {
+    let row = sqlx::query(
+        "SELECT s.key_pem, s.image, c.der, c.ca_id FROM seals s JOIN certificates c ON c.id = s.certificate_id WHERE s.id = $1",
+    )
+    .bind(seal_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let key_pem: String = row.try_get(0)?;
+    let image: Option<Vec<u8>> = row.try_get(1)?;
+    let der: Vec<u8> = row.try_get(2)?;
+    let ca_id: String = row.try_get(3)?;
+    let chain = ca_chain(conn, &ca_id).await?;
+    Ok(Arc::new(SealMaterial {
+        key: vault.open_key(&key_pem)?,
+        certificate: cert_from_der(&der)?,
+        chain,
+        appearance: seal_appearance(image.as_deref().unwrap_or(DEFAULT_SEAL_PNG))?,
+    }))
+}
+
+/// All root certificates in the store: the trust anchors of `POST /v1/verify`.
+pub async fn trust_anchors(conn: &mut AnyConnection) -> ApiResult<Vec<Certificate>> {
+    let rows = sqlx::query("SELECT certificate FROM cas WHERE parent_id IS NULL")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| cert_from_der(&r.try_get::<Vec<u8>, _>(0)?))
+        .collect()
+}
+
+/// The latest CRL of every CA that has issued one.
+pub async fn current_crls(conn: &mut AnyConnection) -> ApiResult<Vec<crl::Crl>> {
+    let rows = sqlx::query("SELECT last_crl FROM crl_state WHERE last_crl IS NOT NULL")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let der: Vec<u8> = r.try_get(0)?;
+        out.extend(crl::crls_from_bytes(&der)?);
+    }
+    Ok(out)
+}

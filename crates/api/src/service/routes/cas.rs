@@ -1,0 +1,370 @@
+//! CAs and certificates: create a CA (root, or subordinate of one of the organisation's CAs),
+//! issue a seal certificate, revoke, and the public downloads of a CA's certificate and CRL.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+use crate::service::audit::{self, NewEntry};
+use crate::service::auth::{Caller, Role};
+use crate::service::db::{now, opt_text, rfc3339};
+use crate::service::error::{ApiError, ApiResult, Problem};
+use crate::service::pki::{self, SealSubject};
+use crate::service::Shared;
+
+#[derive(Serialize, ToSchema)]
+pub struct CaView {
+    pub id: String,
+    pub name: String,
+    pub level: String,
+    pub parent_id: Option<String>,
+    pub algorithm: String,
+    pub subject: String,
+    pub created_at: String,
+}
+
+async fn ca_views(state: &Shared, org: &str, id: Option<&str>) -> ApiResult<Vec<CaView>> {
+    let rows = sqlx::query(
+        "SELECT id, name, level, parent_id, algorithm, certificate, created_at FROM cas \
+         WHERE organization_id = $1 AND ($2 = '' OR id = $2) ORDER BY created_at, id",
+    )
+    .bind(org)
+    .bind(id.unwrap_or(""))
+    .fetch_all(&state.db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let cert = pki::cert_from_der(&r.try_get::<Vec<u8>, _>("certificate")?)?;
+            Ok(CaView {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                level: r.try_get("level")?,
+                parent_id: opt_text(r, "parent_id"),
+                algorithm: r.try_get("algorithm")?,
+                subject: eseal_certs::inspect::subject(&cert),
+                created_at: rfc3339(r.try_get("created_at")?),
+            })
+        })
+        .collect()
+}
+
+#[utoipa::path(get, path = "/v1/cas", tag = "eseal", security(("bearer" = [])),
+    responses((status = 200, body = [CaView]), (status = 401, body = Problem)))]
+pub async fn list_cas(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Vec<CaView>>> {
+    caller
+        .require(&state, "list CAs", &[Role::Admin, Role::Auditor])
+        .await?;
+    Ok(Json(ca_views(&state, &caller.organization_id, None).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewCa {
+    pub name: String,
+    /// province, city, county or department.
+    pub level: Option<String>,
+    /// One of the organisation's CAs; a new root without it.
+    pub parent_id: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/cas", tag = "eseal", security(("bearer" = [])), request_body = NewCa,
+    responses((status = 201, body = CaView), (status = 400, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
+pub async fn create_ca(
+    State(state): State<Shared>,
+    caller: Caller,
+    Json(req): Json<NewCa>,
+) -> ApiResult<(StatusCode, Json<CaView>)> {
+    caller.require(&state, "create CAs", &[Role::Admin]).await?;
+    let name = req.name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ApiError::BadRequest("name: 1 to 200 characters".into()));
+    }
+    let level = req.level.clone().unwrap_or_else(|| "city".into());
+    if !["province", "city", "county", "department"].contains(&level.as_str()) {
+        return Err(ApiError::BadRequest(format!(
+            "level '{level}': province, city, county or department"
+        )));
+    }
+    let mut tx = state.db.begin().await?;
+    let parent = match &req.parent_id {
+        Some(p) => {
+            let ca = pki::load_ca(&mut tx, p)
+                .await?
+                .filter(|c| c.organization_id == caller.organization_id);
+            Some(ca.ok_or_else(|| ApiError::BadRequest(format!("parent_id: no such CA '{p}'")))?)
+        }
+        None => None,
+    };
+    let id = pki::create_ca(
+        &mut tx,
+        &state.vault,
+        &caller.organization_id,
+        name,
+        &level,
+        parent.as_ref(),
+        &state.config.public_base(),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        NewEntry {
+            kind: "ca.created",
+            organization_id: Some(&caller.organization_id),
+            actor: &caller.key_id,
+            subject: Some(&id),
+            details: json!({ "name": name, "level": level, "parent_id": req.parent_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let v = ca_views(&state, &caller.organization_id, Some(&id))
+        .await?
+        .into_iter()
+        .next();
+    Ok((
+        StatusCode::CREATED,
+        Json(v.ok_or_else(|| ApiError::internal("CA vanished"))?),
+    ))
+}
+
+#[utoipa::path(get, path = "/v1/cas/{id}/certificate", tag = "eseal",
+    params(("id" = String, Path, description = "CA id")),
+    responses((status = 200, description = "the CA certificate, PEM", content_type = "application/x-pem-file", body = String), (status = 404, body = Problem)))]
+pub async fn ca_certificate(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let mut conn = state.db.acquire().await?;
+    let ca = pki::load_ca(&mut conn, &id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such CA '{id}'")))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/x-pem-file")],
+        pki::cert_pem(&ca.certificate)?,
+    )
+        .into_response())
+}
+
+#[utoipa::path(get, path = "/v1/cas/{id}/crl", tag = "eseal",
+    params(("id" = String, Path, description = "CA id")),
+    responses((status = 200, description = "the current CRL, DER", content_type = "application/pkix-crl", body = Vec<u8>), (status = 404, body = Problem)))]
+pub async fn ca_crl(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult<Response> {
+    let row = sqlx::query("SELECT last_crl, issued_at FROM crl_state WHERE ca_id = $1")
+        .bind(&id)
+        .fetch_optional(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such CA '{id}'")))?;
+    let last: Option<Vec<u8>> = row.try_get(0)?;
+    let issued: Option<i64> = row.try_get(1)?;
+    let der = match (last, issued) {
+        (Some(d), Some(t)) if now() - t < 86_400 => d,
+        _ => {
+            let mut tx = state.db.begin().await?;
+            let d = pki::issue_crl(&mut tx, &state.vault, &id).await?;
+            tx.commit().await?;
+            d
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/pkix-crl")], der).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewCertificate {
+    /// The certificate's common name.
+    pub common_name: String,
+    pub organization: Option<String>,
+    pub unit: Option<String>,
+    /// Unified social credit code (18 characters).
+    pub uscc: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuedCertificate {
+    pub id: String,
+    pub subject: String,
+    pub serial: String,
+    pub status: String,
+    /// The certificate, PEM.
+    pub certificate_pem: String,
+    /// The new private key, encrypted PKCS#8 PEM under `key_passphrase`; shown once.
+    pub key_pem: String,
+    pub key_passphrase: String,
+}
+
+#[utoipa::path(post, path = "/v1/cas/{id}/certificates", tag = "eseal", security(("bearer" = [])),
+    params(("id" = String, Path, description = "CA id")), request_body = NewCertificate,
+    responses((status = 201, body = IssuedCertificate), (status = 400, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn issue_certificate(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(req): Json<NewCertificate>,
+) -> ApiResult<(StatusCode, Json<IssuedCertificate>)> {
+    caller
+        .require(&state, "issue certificates", &[Role::Admin])
+        .await?;
+    if req.common_name.trim().is_empty() || req.common_name.len() > 200 {
+        return Err(ApiError::BadRequest(
+            "common_name: 1 to 200 characters".into(),
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    let ca = pki::load_ca(&mut tx, &id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such CA '{id}'")))?;
+    if ca.organization_id != caller.organization_id {
+        tx.rollback().await?;
+        return Err(caller.hidden(&state, "issue certificate", "CA").await);
+    }
+    let org = req
+        .organization
+        .clone()
+        .unwrap_or_else(|| req.common_name.clone());
+    let (key, cert_id, cert) = pki::issue_seal_certificate(
+        &mut tx,
+        &state.vault,
+        &ca,
+        &caller.organization_id,
+        &SealSubject {
+            seal_name: req.common_name.trim(),
+            organization: &org,
+            unit: req.unit.as_deref(),
+            uscc: req.uscc.as_deref(),
+        },
+        &state.config.public_base(),
+    )
+    .await?;
+    let passphrase = crate::service::auth::new_key()?;
+    let key_pem = key.to_encrypted_pkcs8_pem(&passphrase)?;
+    audit::append(
+        &mut tx,
+        NewEntry {
+            kind: "certificate.issued",
+            organization_id: Some(&caller.organization_id),
+            actor: &caller.key_id,
+            subject: Some(&cert_id),
+            details: json!({ "ca_id": id, "serial": eseal_certs::inspect::serial_hex(&cert), "subject": eseal_certs::inspect::subject(&cert) }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedCertificate {
+            id: cert_id,
+            subject: eseal_certs::inspect::subject(&cert),
+            serial: eseal_certs::inspect::serial_hex(&cert),
+            status: "valid".into(),
+            certificate_pem: pki::cert_pem(&cert)?,
+            key_pem,
+            key_passphrase: passphrase,
+        }),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CertificateView {
+    pub id: String,
+    pub ca_id: String,
+    pub subject: String,
+    pub serial: String,
+    pub kind: String,
+    /// valid or revoked.
+    pub status: String,
+    pub revocation_reason: Option<String>,
+    pub not_after: String,
+    pub certificate_pem: String,
+}
+
+async fn find_certificate(state: &Shared, caller: &Caller, id: &str) -> ApiResult<CertificateView> {
+    let r = sqlx::query(
+        "SELECT id, ca_id, organization_id, subject, serial_hex, kind, status, revocation_reason, not_after, der FROM certificates WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or_else(|| ApiError::NotFound(format!("no such certificate '{id}'")))?;
+    if r.try_get::<String, _>("organization_id")? != caller.organization_id {
+        return Err(caller
+            .hidden(state, "read certificate", "certificate")
+            .await);
+    }
+    let cert = pki::cert_from_der(&r.try_get::<Vec<u8>, _>("der")?)?;
+    Ok(CertificateView {
+        id: r.try_get("id")?,
+        ca_id: r.try_get("ca_id")?,
+        subject: r.try_get("subject")?,
+        serial: r.try_get("serial_hex")?,
+        kind: r.try_get("kind")?,
+        status: r.try_get("status")?,
+        revocation_reason: opt_text(&r, "revocation_reason"),
+        not_after: rfc3339(r.try_get("not_after")?),
+        certificate_pem: pki::cert_pem(&cert)?,
+    })
+}
+
+#[utoipa::path(get, path = "/v1/certificates/{id}", tag = "eseal", security(("bearer" = [])),
+    params(("id" = String, Path, description = "certificate id")),
+    responses((status = 200, body = CertificateView), (status = 404, body = Problem)))]
+pub async fn get_certificate(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CertificateView>> {
+    caller
+        .require(
+            &state,
+            "read certificates",
+            &[Role::Admin, Role::Sealer, Role::Auditor],
+        )
+        .await?;
+    Ok(Json(find_certificate(&state, &caller, &id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Revoke {
+    /// RFC 5280 reason: unspecified, keyCompromise, affiliationChanged, superseded, cessationOfOperation...
+    pub reason: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/certificates/{id}/revoke", tag = "eseal", security(("bearer" = [])),
+    params(("id" = String, Path, description = "certificate id")), request_body = Revoke,
+    responses((status = 200, body = CertificateView), (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn revoke_certificate(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(req): Json<Revoke>,
+) -> ApiResult<Json<CertificateView>> {
+    caller
+        .require(&state, "revoke certificates", &[Role::Admin])
+        .await?;
+    let c = find_certificate(&state, &caller, &id).await?;
+    if c.status == "revoked" {
+        return Err(ApiError::Conflict(
+            "the certificate is already revoked".into(),
+        ));
+    }
+    let reason = req.reason.unwrap_or_else(|| "unspecified".into());
+    eseal_certs::crl::parse_reason(&reason)
+        .map_err(|e| ApiError::BadRequest(format!("reason: {e}")))?;
+    let mut tx = state.db.begin().await?;
+    pki::revoke_certificate(&mut tx, &state.vault, &id, &reason).await?;
+    audit::append(
+        &mut tx,
+        NewEntry {
+            kind: "certificate.revoked",
+            organization_id: Some(&caller.organization_id),
+            actor: &caller.key_id,
+            subject: Some(&id),
+            details: json!({ "serial": c.serial, "reason": reason }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(find_certificate(&state, &caller, &id).await?))
+}

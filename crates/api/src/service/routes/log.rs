@@ -1,0 +1,172 @@
+//! The audit log API (RFC 9162 style): the signed tree head, the log's public key, inclusion
+//! and consistency proofs, and single entries. Hashes are lowercase hex; the tree head's
+//! signature is base64 DER (see [`crate::service::audit`] for the signed bytes). Head, key and
+//! proofs are public, as in Certificate Transparency; entries are for the admins and auditors
+//! of the organisation they concern.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::service::audit::{sign_tree_head, Entry, TreeHead};
+use crate::service::auth::{Caller, Role};
+use crate::service::db::opt_text;
+use crate::service::error::{ApiError, ApiResult, Problem};
+use crate::service::merkle;
+use crate::service::proof::InclusionProof;
+use crate::service::Shared;
+
+#[utoipa::path(get, path = "/v1/log/head", tag = "eseal",
+    responses((status = 200, body = TreeHead)))]
+pub async fn head(State(state): State<Shared>) -> ApiResult<Json<TreeHead>> {
+    let leaves = state.leaves.tree(&state.db).await?;
+    Ok(Json(sign_tree_head(&state.log_key, &leaves)?))
+}
+
+#[utoipa::path(get, path = "/v1/log/key", tag = "eseal",
+    responses((status = 200, description = "the log's public key (SubjectPublicKeyInfo PEM)", content_type = "application/x-pem-file", body = String)))]
+pub async fn key(State(state): State<Shared>) -> ApiResult<Response> {
+    use base64::Engine;
+    use eseal_certs::SigningKey;
+    let der = state.log_key.public_key().to_spki_der()?;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN PUBLIC KEY-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        pem.push('\n');
+    }
+    pem.push_str("-----END PUBLIC KEY-----\n");
+    Ok(([(header::CONTENT_TYPE, "application/x-pem-file")], pem).into_response())
+}
+
+async fn current_size(state: &Shared) -> ApiResult<u64> {
+    let size: i64 = sqlx::query("SELECT tree_size FROM log_state WHERE id = 1")
+        .fetch_one(&state.db)
+        .await?
+        .try_get(0)?;
+    Ok(size.max(0) as u64)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct InclusionQuery {
+    /// The entry's index (from 0).
+    pub index: u64,
+    /// The tree size the proof is for; the current size by default.
+    pub tree_size: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/v1/log/proof/inclusion", tag = "eseal", params(InclusionQuery),
+    responses((status = 200, body = InclusionProof), (status = 400, body = Problem)))]
+pub async fn inclusion(
+    State(state): State<Shared>,
+    Query(q): Query<InclusionQuery>,
+) -> ApiResult<Json<InclusionProof>> {
+    let current = current_size(&state).await?;
+    let size = q.tree_size.unwrap_or(current);
+    if size > current || q.index >= size {
+        return Err(ApiError::BadRequest(format!(
+            "need index < tree_size <= {current} (the current tree size); got index {} and tree_size {size}",
+            q.index
+        )));
+    }
+    let leaves = state.leaves.leaves_upto(&state.db, size as i64).await?;
+    let path = merkle::inclusion_proof(q.index as usize, &leaves)
+        .ok_or_else(|| ApiError::internal("proof"))?;
+    Ok(Json(InclusionProof {
+        leaf_index: q.index,
+        tree_size: size,
+        leaf_hash: hex::encode(leaves[q.index as usize]),
+        root_hash: hex::encode(merkle::root(&leaves)),
+        audit_path: path.iter().map(hex::encode).collect(),
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ConsistencyQuery {
+    /// The older tree size (at least 1).
+    pub first: u64,
+    /// The newer tree size; the current size by default.
+    pub second: Option<u64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConsistencyProof {
+    pub first: u64,
+    pub second: u64,
+    pub first_root: String,
+    pub second_root: String,
+    /// Hex hashes (RFC 9162 §2.1.4.1).
+    pub consistency_path: Vec<String>,
+}
+
+#[utoipa::path(get, path = "/v1/log/proof/consistency", tag = "eseal", params(ConsistencyQuery),
+    responses((status = 200, body = ConsistencyProof), (status = 400, body = Problem)))]
+pub async fn consistency(
+    State(state): State<Shared>,
+    Query(q): Query<ConsistencyQuery>,
+) -> ApiResult<Json<ConsistencyProof>> {
+    let current = current_size(&state).await?;
+    let second = q.second.unwrap_or(current);
+    if q.first == 0 || q.first > second || second > current {
+        return Err(ApiError::BadRequest(format!(
+            "need 1 <= first <= second <= {current} (the current tree size); got {} and {second}",
+            q.first
+        )));
+    }
+    let leaves = state.leaves.leaves_upto(&state.db, second as i64).await?;
+    let path = merkle::consistency_proof(q.first as usize, &leaves)
+        .ok_or_else(|| ApiError::internal("proof"))?;
+    Ok(Json(ConsistencyProof {
+        first: q.first,
+        second,
+        first_root: hex::encode(merkle::root(&leaves[..q.first as usize])),
+        second_root: hex::encode(merkle::root(&leaves)),
+        consistency_path: path.iter().map(hex::encode).collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntryView {
+    pub index: i64,
+    /// The canonical entry text, exactly as hashed into the leaf.
+    pub entry: String,
+    pub leaf_hash: String,
+    pub parsed: Entry,
+}
+
+#[utoipa::path(get, path = "/v1/log/entries/{index}", tag = "eseal", security(("bearer" = [])),
+    params(("index" = i64, Path, description = "entry index")),
+    responses((status = 200, body = EntryView), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn entry(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(index): Path<i64>,
+) -> ApiResult<Json<EntryView>> {
+    caller
+        .require(&state, "read the audit log", &[Role::Admin, Role::Auditor])
+        .await?;
+    let row =
+        sqlx::query("SELECT idx, organization_id, entry, leaf_hash FROM audit_log WHERE idx = $1")
+            .bind(index)
+            .fetch_optional(&state.db)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no entry {index}")))?;
+    if opt_text(&row, "organization_id").is_some_and(|o| o != caller.organization_id) {
+        return Err(caller
+            .hidden(&state, "read audit entry", "audit entry")
+            .await);
+    }
+    let text: String = row.try_get("entry")?;
+    let leaf: Vec<u8> = row.try_get("leaf_hash")?;
+    let parsed: Entry = serde_json::from_str(&text).map_err(ApiError::internal)?;
+    Ok(Json(EntryView {
+        index: row.try_get("idx")?,
+        entry: text,
+        leaf_hash: hex::encode(leaf),
+        parsed,
+    }))
+}

@@ -1,0 +1,160 @@
+//! The HTTP API: routes, the OpenAPI document (utoipa) and the middleware stack (metrics,
+//! request body limit, timeout, request logging without headers or bodies).
+
+mod body;
+mod cas;
+mod documents;
+mod log;
+mod orgs;
+mod seals;
+mod system;
+mod verify;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+
+use super::error::problem_response;
+use super::Shared;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "eseal", description = "Electronic seals: CAs, seals, sealing, multi-department documents, verification and a tamper-evident audit log. Authenticate with `Authorization: Bearer KEY`. Hashes in the log API are lowercase hex; signatures are base64 DER."),
+    paths(
+        system::healthz, system::metrics, system::me,
+        seals::list_seals, seals::create_seal, seals::get_seal, seals::suspend_seal, seals::revoke_seal, seals::sign, seals::get_sealing,
+        verify::verify,
+        cas::list_cas, cas::create_ca, cas::ca_certificate, cas::ca_crl, cas::issue_certificate, cas::get_certificate, cas::revoke_certificate,
+        orgs::create_organization, orgs::create_department, orgs::create_api_key,
+        documents::create_document, documents::get_document, documents::seal_step, documents::document_file,
+        log::head, log::key, log::inclusion, log::consistency, log::entry,
+    ),
+    modifiers(&BearerAuth),
+    tags((name = "eseal"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router(state: Shared) -> Router {
+    let limit = state.config.body_limit;
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(system::metrics))
+        .route("/openapi.json", get(system::openapi))
+        .route("/docs", get(system::docs))
+        .route("/v1/me", get(system::me))
+        .route("/v1/seals", get(seals::list_seals).post(seals::create_seal))
+        .route("/v1/seals/{id}", get(seals::get_seal))
+        .route("/v1/seals/{id}/suspend", post(seals::suspend_seal))
+        .route("/v1/seals/{id}/revoke", post(seals::revoke_seal))
+        .route("/v1/seals/{id}/sign", post(seals::sign))
+        .route("/v1/sealings/{id}", get(seals::get_sealing))
+        .route("/v1/verify", post(verify::verify))
+        .route("/v1/cas", get(cas::list_cas).post(cas::create_ca))
+        .route("/v1/cas/{id}/certificate", get(cas::ca_certificate))
+        .route("/v1/cas/{id}/crl", get(cas::ca_crl))
+        .route("/v1/cas/{id}/certificates", post(cas::issue_certificate))
+        .route("/v1/certificates/{id}", get(cas::get_certificate))
+        .route(
+            "/v1/certificates/{id}/revoke",
+            post(cas::revoke_certificate),
+        )
+        .route("/v1/organizations", post(orgs::create_organization))
+        .route("/v1/departments", post(orgs::create_department))
+        .route("/v1/api-keys", post(orgs::create_api_key))
+        .route("/v1/documents", post(documents::create_document))
+        .route("/v1/documents/{id}", get(documents::get_document))
+        .route(
+            "/v1/documents/{id}/steps/{n}/seal",
+            post(documents::seal_step),
+        )
+        .route("/v1/documents/{id}/file", get(documents::document_file))
+        .route("/v1/log/head", get(log::head))
+        .route("/v1/log/key", get(log::key))
+        .route("/v1/log/proof/inclusion", get(log::inclusion))
+        .route("/v1/log/proof/consistency", get(log::consistency))
+        .route("/v1/log/entries/{index}", get(log::entry))
+        .fallback(|| async {
+            problem_response(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "no such endpoint".into(),
+            )
+        })
+        .method_not_allowed_fallback(|| async {
+            problem_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "method not allowed here".into(),
+            )
+        })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(axum::middleware::from_fn(problem_for_layers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::metrics::track,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<axum::body::Body>| {
+                // Method and path only: never headers (API keys) or bodies.
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            },
+        ))
+        .with_state(state)
+}
+
+/// Turns the bare errors of the tower layers (413 from the body limit, 408 from the timeout)
+/// and axum's extractor rejections into problem documents.
+async fn problem_for_layers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_problem = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        let (parts, body) = resp.into_parts();
+        let detail = axum::body::to_bytes(body, 4096)
+            .await
+            .ok()
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
+        let mut r = problem_response(status, "request", detail);
+        for (k, v) in parts.headers.iter() {
+            if k != axum::http::header::CONTENT_TYPE && k != axum::http::header::CONTENT_LENGTH {
+                r.headers_mut().insert(k.clone(), v.clone());
+            }
+        }
+        return r.into_response();
+    }
+    resp
+}

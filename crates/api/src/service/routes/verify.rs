@@ -1,0 +1,69 @@
+//! `POST /v1/verify`: the verifier's report (schema `eseal-verify/1`) for an uploaded PDF,
+//! against the store's root CAs and current CRLs; HTML with `Accept: text/html`.
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use eseal_pdf::verify::{self as pdfverify, VerifyOptions};
+
+use super::body::pdf_upload;
+use crate::service::auth::{Caller, Role};
+use crate::service::error::{ApiError, ApiResult};
+use crate::service::{pki, Shared};
+
+#[utoipa::path(post, path = "/v1/verify", tag = "eseal", security(("bearer" = [])),
+    request_body(content((super::body::PdfBody = "application/pdf"), (super::body::PdfBody = "application/octet-stream")), description = "the PDF (or multipart/form-data with a field `file`)"),
+    responses(
+        (status = 200, description = "the verification report (JSON schema eseal-verify/1, or HTML with Accept: text/html)", content_type = "application/json", body = Object),
+        (status = 400, body = crate::service::error::Problem), (status = 415, body = crate::service::error::Problem),
+        (status = 422, body = crate::service::error::Problem)))]
+pub async fn verify(
+    State(state): State<Shared>,
+    caller: Caller,
+    req: Request,
+) -> ApiResult<Response> {
+    caller
+        .require(
+            &state,
+            "verify",
+            &[Role::Admin, Role::Sealer, Role::Verifier, Role::Auditor],
+        )
+        .await?;
+    let html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let upload = pdf_upload(req, &state).await?;
+    let (anchors, crls) = {
+        let mut conn = state.db.acquire().await?;
+        (
+            pki::trust_anchors(&mut conn).await?,
+            pki::current_crls(&mut conn).await?,
+        )
+    };
+    let opts = VerifyOptions {
+        trust_anchors: anchors,
+        crls,
+        ..Default::default()
+    };
+    let file = upload.file;
+    let report = tokio::task::spawn_blocking(move || pdfverify::verify(&file, &opts))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::Unprocessable(format!("the body is not a readable PDF: {e}")))?;
+    state.metrics.verdict(report.verdict.indication.as_str());
+    if html {
+        Ok((
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            report.to_html(),
+        )
+            .into_response())
+    } else {
+        Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            report.to_json(),
+        )
+            .into_response())
+    }
+}
