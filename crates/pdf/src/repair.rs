@@ -17,10 +17,12 @@ use crate::writer::serialize::write_object;
 
 /// Scan chunk size.
 const CHUNK: usize = 1024 * 1024;
-/// The repair scan may read the file this many times over (small objects each cost a parse
-/// window), plus [`READ_ALLOWANCE`].
-const READS_PER_BYTE: u64 = 64;
-const READ_ALLOWANCE: u64 = 64 * 1024 * 1024;
+/// The repair scan may read the file this many times over (each candidate costs a parse
+/// window of at least [`CANDIDATE_WINDOW`] bytes), plus [`READ_ALLOWANCE`].
+const READS_PER_BYTE: u64 = 16;
+const READ_ALLOWANCE: u64 = 1024 * 1024;
+/// First parse window for a candidate object: small, so tiny objects cost little.
+const CANDIDATE_WINDOW: usize = 512;
 /// Most objects recovered.
 const MAX_OBJECTS: usize = 10_000_000;
 
@@ -72,7 +74,7 @@ pub fn open_repaired<R: Read + Seek>(source: R) -> Result<PdfReader<R>> {
             pos = at + 7;
             continue;
         }
-        match src.parse_indirect_at(at) {
+        match src.parse_indirect_at_from(at, CANDIDATE_WINDOW) {
             Ok(parsed) => {
                 if entries.len() >= MAX_OBJECTS {
                     return Err(Error::LimitExceeded {

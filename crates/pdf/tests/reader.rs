@@ -357,9 +357,9 @@ fn repair_scan_reads_each_byte_a_bounded_number_of_times() {
         read: read.clone(),
     };
     let _ = eseal_pdf::repair::open_repaired(src);
-    // Linear: the scan's budget is 64 reads per byte plus 64 MiB.
+    // Linear: the scan's budget is 16 reads per byte plus 1 MiB.
     assert!(
-        read.get() < 64 * data.len() as u64 + 80 * 1024 * 1024,
+        read.get() < 16 * data.len() as u64 + 4 * 1024 * 1024,
         "read {} bytes of a {}-byte file",
         read.get(),
         data.len()

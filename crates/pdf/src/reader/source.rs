@@ -74,12 +74,22 @@ impl<R: Read + Seek> Source<R> {
     pub fn parse_window<T>(
         &mut self,
         offset: u64,
+        parse: impl FnMut(&mut Parser<'_>) -> Result<T, ParseError>,
+    ) -> Result<T> {
+        self.parse_window_from(offset, FIRST_WINDOW, parse)
+    }
+
+    /// As [`Self::parse_window`], starting with a window of `first` bytes.
+    pub fn parse_window_from<T>(
+        &mut self,
+        offset: u64,
+        first: usize,
         mut parse: impl FnMut(&mut Parser<'_>) -> Result<T, ParseError>,
     ) -> Result<T> {
         if offset >= self.len {
             return Err(Error::syntax(offset, "offset beyond the end of the file"));
         }
-        let mut window = FIRST_WINDOW;
+        let mut window = first.max(64);
         loop {
             let buf = self.read_at(offset, window)?;
             let complete = offset + buf.len() as u64 >= self.len;
@@ -106,7 +116,13 @@ impl<R: Read + Seek> Source<R> {
     /// Parses `N G obj … ` at `offset`. For a stream, stops after the `stream` keyword and its
     /// end-of-line and reports where the data starts.
     pub fn parse_indirect_at(&mut self, offset: u64) -> Result<ParsedObject> {
-        self.parse_window(offset, |p| {
+        self.parse_indirect_at_from(offset, FIRST_WINDOW)
+    }
+
+    /// As [`Self::parse_indirect_at`] with a first window of `first` bytes (the repair scan
+    /// tries many candidates, most of them small or false).
+    pub fn parse_indirect_at_from(&mut self, offset: u64, first: usize) -> Result<ParsedObject> {
+        self.parse_window_from(offset, first, |p| {
             let id = p.read_indirect_header()?;
             let object = p.read_object()?;
             if p.eat_keyword(b"stream")? {
