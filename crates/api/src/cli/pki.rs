@@ -323,10 +323,21 @@ pub fn parse_time(s: &str) -> Result<SystemTime, Failure> {
     Ok(SystemTime::from(t))
 }
 
-fn read_all_certs(paths: &[PathBuf]) -> Result<Vec<eseal_certs::Certificate>, Failure> {
+/// Every certificate in the given files (PEM or DER), naming the file on error.
+pub(super) fn read_all_certs(paths: &[PathBuf]) -> Result<Vec<eseal_certs::Certificate>, Failure> {
     let mut out = Vec::new();
     for p in paths {
         out.extend(read_certs(p)?);
+    }
+    Ok(out)
+}
+
+/// Every CRL in the given files (PEM or DER), naming the file on error.
+pub(super) fn read_all_crls(paths: &[PathBuf]) -> Result<Vec<crl::Crl>, Failure> {
+    let mut out = Vec::new();
+    for p in paths {
+        let data = std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
+        out.extend(crl::crls_from_bytes(&data).map_err(|e| Failure::input(e.in_file(p)))?);
     }
     Ok(out)
 }
@@ -338,11 +349,7 @@ pub fn cert_verify(a: CertVerifyArgs) -> CliResult {
         .ok_or_else(|| Failure::input(format!("{}: no certificate", a.cert.display())))?;
     let anchors = read_all_certs(&a.trust)?;
     let intermediates = read_all_certs(&a.chain)?;
-    let mut crls = Vec::new();
-    for p in &a.crl {
-        let data = std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
-        crls.extend(crl::crls_from_bytes(&data).map_err(|e| Failure::input(e.in_file(p)))?);
-    }
+    let crls = read_all_crls(&a.crl)?;
     let at = match &a.at {
         Some(s) => parse_time(s)?,
         None => SystemTime::now(),

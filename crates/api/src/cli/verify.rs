@@ -42,27 +42,9 @@ pub struct VerifyArgs {
 }
 
 pub fn run(a: VerifyArgs) -> CliResult {
-    let mut anchors = Vec::new();
-    for p in &a.trust {
-        let data = std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
-        let certs = eseal_certs::inspect::certificates_from_bytes(&data)
-            .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
-        if certs.is_empty() {
-            return Err(Failure::input(format!("{}: no certificate", p.display())));
-        }
-        anchors.extend(certs);
-    }
-    let mut crls = Vec::new();
-    for p in &a.crl {
-        let data = std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
-        let list = eseal_certs::crl::crls_from_bytes(&data)
-            .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
-        crls.extend(list);
-    }
-    let mut intermediates = Vec::new();
-    for p in &a.chain {
-        intermediates.extend(eseal_certs::authority::read_certs(p)?);
-    }
+    let anchors = super::pki::read_all_certs(&a.trust)?;
+    let crls = super::pki::read_all_crls(&a.crl)?;
+    let intermediates = super::pki::read_all_certs(&a.chain)?;
     let at = a.at.as_deref().map(super::pki::parse_time).transpose()?;
     let opts = VerifyOptions {
         trust_anchors: anchors,
