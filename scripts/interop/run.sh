@@ -7,6 +7,8 @@
 #    through ../shared/interop/verify-all.sh and must be valid, intact and trusted for every
 #    judge that checks signatures; a copy with one flipped byte must be rejected by all of them.
 #
+# 7. Licences made by `eseal licence issue` / `annotate` (scripts/interop/licence.sh).
+#
 # Needs ../shared/interop/install.sh and its sample PDFs (make-pdfs.py). Writes target/interop/.
 # Exit 1 when a judge disagrees; results in target/interop/summary.md.
 set -euo pipefail
@@ -219,6 +221,42 @@ for kind in reportlab pdftex; do
 done
 kill -TERM "$SRV_PID" 2>/dev/null || true
 wait "$SRV_PID" 2>/dev/null || true
+
+# ---- 7. licences (issue 7, render part) ----
+note ""
+note "## 7. Licences: rendered, certified (DocMDP P=2), QR filled, annotated copy (eseal licence), judged"
+LIC="$W/licences"; mkdir -p "$LIC"
+KP="$W/pki"   # section 1's P-256 hierarchy: both seals chain to one root, as pyHanko needs
+cat > "$LIC/data.json" <<'JSON'
+{"identifier": "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.F",
+ "type_code": "11100000000013338W032", "type_name": "营业执照",
+ "issuer_name": "福州市市场监督管理局", "issuer_code": "11220000013544541J",
+ "holder_name": "福州电子印章科技有限公司", "holder_code": "91350100M000100Y43",
+ "issued_on": "2026-11-30",
+ "fields": {"kind": "有限责任公司", "legal_representative": "张三", "scope": "软件开发；电子认证服务",
+            "capital": "壹仟万元整", "established": "2020年05月18日", "term": "长期",
+            "address": "福建省福州市鼓楼区软件大道89号"}}
+JSON
+if "$E" licence issue --data "$LIC/data.json" \
+     --key "$KP/p256-seal.key" --cert "$KP/p256-seal.pem" --chain "$KP/p256-seal.chain.pem" \
+     --seal-image "$ROOT/testdata/seal-red.png" --verify-url 'https://verify.invalid/l/{identifier}?d={digest}' \
+     --out "$LIC/licence.pdf" > "$LIC/url.txt" 2>>"$W/sign.log" \
+   && "$E" licence annotate --in "$LIC/licence.pdf" --out "$LIC/licence-annotated.pdf" \
+     --key "$KP/p256-seal2.key" --cert "$KP/p256-seal2.pem" --chain "$KP/p256-seal2.chain.pem" \
+     --purpose "办理银行开户" --agency "某某银行" --expires "$(date -u -d '+30 days' +%F)" --copy 1 \
+     2>>"$W/sign.log"; then
+  if out=$(bash "$ROOT/scripts/interop/licence.sh" "$LIC" "$KP/p256-prov/ca.pem" --crl "$KP/p256-crls.pem" 2>&1); then
+    while IFS= read -r l; do note "$l"; done <<< "$out"
+  else
+    while IFS= read -r l; do note "$l"; done <<< "$out"; fail "licence judges (see above)"
+  fi
+  pdftoppm -r 200 -png -singlefile "$LIC/licence.pdf" "$LIC/licence" \
+    && got=$(zbarimg --raw -q "$LIC/licence.png") && [ "$got" = "$(cat "$LIC/url.txt")" ] \
+    && note "- ok: zbarimg decodes the QR code to the verify URL" || fail "QR code does not decode to $(cat "$LIC/url.txt")"
+else
+  fail "eseal licence issue/annotate failed ($(tail -3 "$W/sign.log"))"
+fi
+# ---- end 7. licences ----
 
 note ""
 if [ "$FAILS" -gt 0 ]; then

@@ -122,6 +122,10 @@ pub enum Error {
     #[error("the output is not empty ({0} bytes); signing writes a whole new file")]
     OutputNotEmpty(u64),
 
+    /// A licence template, its data or a licence file is not usable.
+    #[error("licence: {0}")]
+    Licence(String),
+
     /// Repair (full rewrite) is refused because the document carries signatures it would break.
     #[error("the document carries signatures; repairing it would invalidate them")]
     RepairWouldBreakSignatures,

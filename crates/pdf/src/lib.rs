@@ -5,10 +5,12 @@
 //! - [`writer`]: object serialisation and incremental updates that never change earlier bytes.
 //! - [`sign`]: signature fields, appearances, DocMDP/FieldMDP, the `/ByteRange` and `/Contents`
 //!   placeholders and the streaming hash through a [`sign::ContentSigner`].
+//! - [`licence`]: licences rendered from templates, their QR code and annotated copies.
 //! - [`repair`]: rebuilding broken cross-reference data of unsigned files, then a full rewrite.
 
 pub mod error;
 mod fuzz;
+pub mod licence;
 pub mod object;
 pub mod reader;
 pub mod repair;

@@ -2,6 +2,7 @@
 //! 0 success (or "valid"), 1 a check ran and found the object not valid, 2 usage or input
 //! errors (bad files, wrong passphrases, unknown options).
 
+mod licence;
 mod passphrase;
 mod pki;
 mod seal;
@@ -87,6 +88,9 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Run the HTTP service (SQLite in the data folder, or PostgreSQL).
     Serve(serve::ServeArgs),
+    /// Licences offline: render from a template, issue, annotated copies, read back.
+    #[command(subcommand)]
+    Licence(licence::LicenceCommand),
     /// The audit log: check proofs offline.
     #[command(subcommand)]
     Log(LogCommand),
@@ -150,6 +154,7 @@ pub fn run() -> ExitCode {
         Command::Sign(a) => sign::run(*a),
         Command::Verify(a) => verify::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Licence(c) => licence::run(c),
         Command::Log(LogCommand::VerifyProof(a)) => crate::service::proof::run(a),
     };
     match result {

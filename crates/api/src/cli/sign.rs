@@ -397,6 +397,7 @@ fn sign_options(
         certify: a.certify,
         prepare_fields,
         lock_fields,
+        ..Default::default()
     })
 }
 

@@ -154,7 +154,8 @@ pub(crate) fn hoist_streams(update: &mut IncrementalUpdate, obj: &mut Object, de
     };
     for v in values {
         hoist_streams(update, v, depth + 1);
-        if matches!(v, Object::Stream(_)) {
+        // Streams must be indirect; fonts and font descriptors should be (§9.8.1).
+        if crate::licence::must_be_indirect(v) {
             let stream = std::mem::replace(v, Object::Null);
             *v = Object::Reference(update.add(stream));
         }

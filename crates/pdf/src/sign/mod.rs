@@ -32,6 +32,12 @@ use field::{
     add_to_page_annots, check_rect_on_page, edit_dict, new_field_dict, register_in_acroform,
 };
 
+/// Signature dictionary keys that only the signer writes (§12.8.1 Table 255).
+const RESERVED_SIG_KEYS: [&str; 12] = [
+    "Type", "Filter", "SubFilter", "Contents", "ByteRange", "Reference", "Changes", "Cert", "M",
+    "Prop_Build", "Name", "Reason",
+];
+
 /// Highest object number this writer allocates from (ISO 32000-2 Annex C suggests 8 388 607).
 const MAX_OBJECT_NUMBER: u32 = 100_000_000;
 
@@ -111,6 +117,9 @@ pub struct SignOptions {
     /// FieldMDP lock set by this signature. When filling a prepared field that carries a
     /// `/Lock`, that lock is used if this is `None`.
     pub lock_fields: Option<FieldLock>,
+    /// Further entries of the signature dictionary, e.g. a private record such as the
+    /// annotated-copy `/ESealAnnotation` (keys this writer sets itself are refused).
+    pub extra_entries: Dict,
 }
 
 /// Where the appended revision lies in the output.
@@ -334,7 +343,16 @@ fn plan_update<R: Read + Seek>(
         references.push(Object::Dict(fieldmdp_reference(lock, catalog_ref)));
     }
 
-    let entries = signature_entries(opts, references);
+    let mut entries = signature_entries(opts, references);
+    for (key, value) in opts.extra_entries.iter() {
+        if RESERVED_SIG_KEYS.iter().any(|k| k.as_bytes() == key) || entries.iter().any(|(k, _)| k == key) {
+            return Err(Error::InvalidOption(format!(
+                "extra signature entry /{} would replace one the signer writes",
+                String::from_utf8_lossy(key)
+            )));
+        }
+        entries.set_raw(key.to_vec(), value.clone());
+    }
     let body = placeholder::sig_dict_body(&entries, reserved_len)?;
     update.set_raw(sig_ref, body.bytes.clone());
     Ok(Plan {

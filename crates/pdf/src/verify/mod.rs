@@ -22,7 +22,7 @@ mod input;
 mod mdp;
 mod report;
 mod signature;
-mod time;
+pub(crate) mod time;
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read, Seek};
@@ -37,7 +37,7 @@ pub use crypto::{sniff, ContentsFormat};
 pub use error::VerifyError;
 pub use mdp::FieldLock;
 pub use report::{
-    CertificateFacts, ChangeFacts, Coverage, DocumentVerdict, FileFacts, Indication, Report,
+    AnnotationFacts, CertificateFacts, ChangeFacts, Coverage, DocumentVerdict, FileFacts, Indication, Report,
     SignatureKind, SignatureReport, Signer, SigningTime, SubIndication, TimestampFacts, SCHEMA,
 };
 
@@ -113,6 +113,7 @@ pub fn verify<R: Read + Seek + Clone>(
         document_problems: Vec::new(),
         verified_at: rfc3339(now),
         validation_time: rfc3339(at),
+        annotation: None,
     };
     report.file.length = input.clone().seek(std::io::SeekFrom::End(0))?;
     let reader = match PdfReader::open(input.clone()) {
@@ -257,6 +258,41 @@ fn examine_document<R: Read + Seek + Clone>(
             &ctx,
         );
         report.signatures.push(r);
+    }
+    report.annotation = annotation_facts(&found, at);
+}
+
+/// The annotated-copy record of the first signature that carries one (as of the revision that
+/// signature signs, so the record is covered by it).
+fn annotation_facts(found: &[FoundSignature], at: SystemTime) -> Option<AnnotationFacts> {
+    use crate::licence::{Annotation, ANNOTATION_KEY};
+    let (index, sig, record) = found.iter().enumerate().find_map(|(i, s)| {
+        let d = s.dict.get(ANNOTATION_KEY)?.as_dict()?;
+        Some((i, s, d))
+    })?;
+    let fmt = |t: ::time::OffsetDateTime| rfc3339(t.into());
+    match Annotation::from_dict(record) {
+        Ok(a) => Some(AnnotationFacts {
+            signature_index: index,
+            field: sig.field_name.clone(),
+            expires: fmt(a.expires_at()),
+            made_at: fmt(a.made_at),
+            expired: a.is_expired_at(at.into()),
+            purpose: a.purpose,
+            agency: a.agency,
+            copy_number: a.copy_number,
+        }),
+        // A malformed record cannot be honoured: report it as expired so nothing relies on it.
+        Err(e) => Some(AnnotationFacts {
+            signature_index: index,
+            field: sig.field_name.clone(),
+            purpose: format!("(unreadable record: {e})"),
+            agency: String::new(),
+            expires: String::new(),
+            copy_number: 0,
+            made_at: String::new(),
+            expired: true,
+        }),
     }
 }
 
@@ -531,5 +567,16 @@ fn finish(report: &mut Report) {
         v.passed = true;
         v.indication = Indication::TotalPassed;
         v.summary = format!("all {n} signature(s) passed");
+    }
+    if let Some(a) = report.annotation.as_ref().filter(|a| a.expired) {
+        v.passed = false;
+        v.summary = if a.expires.is_empty() {
+            format!("{}; the annotated-copy record is unreadable", v.summary)
+        } else {
+            format!(
+                "{}; but this annotated copy (加注件) expired at {} and is no longer valid",
+                v.summary, a.expires
+            )
+        };
     }
 }

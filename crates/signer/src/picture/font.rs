@@ -92,6 +92,11 @@ impl FontSource {
         &self.path
     }
 
+    /// The font file's bytes (face 0 is the one used), e.g. for embedding a subset in a PDF.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
     /// Whether the font has glyphs for a few common ideographs.
     pub fn has_cjk_glyphs(&self) -> bool {
         Face::parse(&self.data, 0)

@@ -59,6 +59,18 @@ pub(super) fn render(r: &Report) -> String {
         escape(&r.validation_time)
     );
     list(&mut o, "Document problems", &r.document_problems);
+    if let Some(a) = &r.annotation {
+        let _ = write!(
+            o,
+            "<p class=\"{}\">Annotated copy no. {} for {} ({}), valid until {}{}.</p>",
+            if a.expired { "FAILED" } else { "PASSED" },
+            a.copy_number,
+            escape(&a.agency),
+            escape(&a.purpose),
+            escape(&a.expires),
+            if a.expired { ": <strong>expired</strong>" } else { "" }
+        );
+    }
     for s in &r.signatures {
         signature(&mut o, s);
     }

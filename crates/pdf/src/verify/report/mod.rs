@@ -16,7 +16,8 @@
 //! `not_after`, `revocation`}], `coverage` {`byte_range`, `revision`, `covers_whole_file`,
 //! `bytes_after`}, `digest_algorithm`, `signature_algorithm`, `timestamps` [{`kind`,
 //! `claimed_time`, `status`}], `allowed_changes` and `disallowed_changes` [{`revision`, `rule`,
-//! `description`}]. Fields are only ever added within version 1; a change of meaning makes
+//! `description`}]. An annotated copy adds `annotation` {`signature_index`, `field`, `purpose`,
+//! `agency`, `expires`, `copy_number`, `made_at`, `expired`}. Fields are only ever added within version 1; a change of meaning makes
 //! version 2.
 //!
 //! ETSI TS 119 102-1 has no sub-indication for "the document was changed after signing in a way
@@ -128,6 +129,28 @@ pub struct Report {
     /// The time certificate paths were validated at when no trusted timestamp exists
     /// (`--at`, or the time of verification), RFC 3339.
     pub validation_time: String,
+    /// For an annotated copy of a licence (加注件): the record in the annotation signature's
+    /// dictionary. Absent for other documents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotation: Option<AnnotationFacts>,
+}
+
+/// The annotated-copy record (`/ESealAnnotation` of a signature dictionary); see
+/// [`crate::licence::Annotation`].
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnotationFacts {
+    /// The signature that carries it (index into `signatures`) and its field.
+    pub signature_index: usize,
+    pub field: String,
+    pub purpose: String,
+    pub agency: String,
+    /// Last instant of validity, RFC 3339 (the expiry date's 23:59:59 at UTC+8).
+    pub expires: String,
+    pub copy_number: u32,
+    /// When the copy was made, RFC 3339.
+    pub made_at: String,
+    /// Whether the copy had expired at the validation time (`--at` or now).
+    pub expired: bool,
 }
 
 /// What the verifier saw of the file.
@@ -140,7 +163,8 @@ pub struct FileFacts {
 }
 
 /// The document verdict: `passed` only when there is at least one signature and every
-/// signature is TOTAL-PASSED and there are no document problems.
+/// signature is TOTAL-PASSED and there are no document problems and, for an annotated copy,
+/// the copy has not expired (the indication then stays the seals' own, the summary says so).
 #[derive(Debug, Clone, Serialize)]
 pub struct DocumentVerdict {
     pub passed: bool,
