@@ -257,6 +257,42 @@ else
   fail "eseal licence issue/annotate failed ($(tail -3 "$W/sign.log"))"
 fi
 # ---- end 7. licences ----
+# ---- licences (issue 7, helper C2) ----------------------------------------------------------
+note ""
+note "## 8. Licences issued by the service (eseal serve) and the agency's annotated copy, judged the same way"
+LIC="$W/licences-service"; mkdir -p "$LIC"
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+ESEAL_KEY_PASSPHRASE= "$E" serve --data "$LIC/data" --listen "127.0.0.1:$PORT" > "$LIC/serve.log" 2>&1 &
+LIC_PID=$!
+for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+B="http://127.0.0.1:$PORT"
+KEY="$(cat "$LIC/data/demo-admin.key")"; AGENCY="$(cat "$LIC/data/demo-agency.key")"
+jget() { "$PY" -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
+if ISSUED="$(curl -sf -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$B/v1/licences" \
+    -d '{"type":"demo-business-licence","holder_name":"福州示例科技有限公司","holder_code":"91350100M000100Y43","fields":{"legal_representative":"张三明","capital":"壹佰万元整","address":"福建省福州市鼓楼区示例路1号"}}')"; then
+  LID="$(echo "$ISSUED" | jget id)"; TOKEN="$(echo "$ISSUED" | jget holder_token)"; URL="$(echo "$ISSUED" | jget verify_url)"
+  curl -sf -H "Authorization: Bearer $KEY" "$B/v1/licences/$LID/file" -o "$LIC/licence.pdf"
+  UNTIL="$(date -u -d '+30 days' +%FT%TZ)"
+  GID="$(curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$B/v1/licences/$LID/grants" \
+    -d "{\"agency\":\"Fuzhou Housing Provident Fund Centre\",\"matter\":\"住房公积金贷款审核\",\"until\":\"$UNTIL\"}" | jget id)"
+  curl -sf -H "Authorization: Bearer $AGENCY" "$B/v1/grants/$GID/copy" -o "$LIC/annotated-copy.pdf"
+  for pair in "licence 1" "annotated-copy 2"; do
+    set -- $pair
+    bash "$I/verify-all.sh" "$LIC/$1.pdf" "$LIC/data/demo-root.pem" > "$W/judged/licence-$1.jsonl" || true
+    if out=$($JUDGE valid "$W/judged/licence-$1.jsonl" --signatures "$2" --tools pyhanko,pdfsig,openssl-cms,pdfbox); then note "- $out"; else fail "$out"; fi
+  done
+  pdftoppm -r 200 -png -singlefile "$LIC/licence.pdf" "$LIC/licence"
+  if [ "$(zbarimg --raw -q "$LIC/licence.png" 2>/dev/null)" = "$URL" ]; then
+    note "- ok: zbarimg decodes the licence's QR code to its verify URL"
+  else
+    fail "zbarimg does not decode the QR code to $URL"
+  fi
+else
+  fail "the service did not issue a licence ($(tail -3 "$LIC/serve.log"))"
+fi
+kill -TERM "$LIC_PID" 2>/dev/null || true
+wait "$LIC_PID" 2>/dev/null || true
+# ---- end licences ---------------------------------------------------------------------------
 
 note ""
 if [ "$FAILS" -gt 0 ]; then

@@ -34,6 +34,9 @@ pub enum LicenceCommand {
         /// The licence PDF.
         file: PathBuf,
     },
+    /// Through a running service (--server): new, show, cancel, grant, copy, batch.
+    #[command(flatten)]
+    Service(super::licence_api::ServiceCommand),
 }
 
 #[derive(Args)]
@@ -132,6 +135,7 @@ pub fn run(c: LicenceCommand) -> CliResult {
         }
         LicenceCommand::Issue(a) => issue(&a),
         LicenceCommand::Annotate(a) => annotate(&a),
+        LicenceCommand::Service(c) => super::licence_api::run(c),
         LicenceCommand::Info { file } => {
             let data = read(&file)?;
             let info = read_info(Cursor::new(&data)).map_err(Failure::input)?;

@@ -3,6 +3,7 @@
 //! errors (bad files, wrong passphrases, unknown options).
 
 mod licence;
+mod licence_api;
 mod passphrase;
 mod pki;
 mod seal;

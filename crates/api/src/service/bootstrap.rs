@@ -239,3 +239,125 @@ pub fn print_usage(data: &Path, addr: &str, demo: &Demo) {
         seal = demo.seal_id,
     );
 }
+
+pub const DEMO_LICENCE_TYPE: &str = "demo-business-licence";
+pub const PLATFORM_ORG: &str = "Fujian Government Service Platform";
+pub const DEMO_AGENCY: &str = "Fuzhou Housing Provident Fund Centre";
+
+/// The licence demo (issue 7), once per store, also for stores made before it existed: the
+/// licence type `demo-business-licence`, the platform organisation and its seal for annotated
+/// copies (setting `platform_seal`), and a relying agency whose verifier key is written to
+/// `DATA/demo-agency.key`. One transaction claimed by the `licence_demo` setting.
+pub async fn ensure_licence_demo(
+    pool: &AnyPool,
+    vault: &Vault,
+    data: &Path,
+    crl_base: &str,
+) -> ApiResult<()> {
+    let done = sqlx::query("SELECT value FROM settings WHERE name = 'licence_demo'")
+        .fetch_optional(pool)
+        .await?
+        .is_some();
+    if done {
+        return Ok(());
+    }
+    let ty = super::licence::pdf::demo_type()?;
+    let mut tx = pool.begin().await?;
+    let claimed = sqlx::query("INSERT INTO settings (name, value) VALUES ('licence_demo', $1)")
+        .bind(now().to_string())
+        .execute(&mut *tx)
+        .await;
+    if claimed.is_err() {
+        let _ = tx.rollback().await;
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO licence_types (code, name, type_code, authority_name, authority_code, template, metadata_fields, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(DEMO_LICENCE_TYPE)
+    .bind(&ty.name)
+    .bind(&ty.type_code)
+    .bind(&ty.authority_name)
+    .bind(&ty.authority_code)
+    .bind(&ty.template)
+    .bind(serde_json::to_string(&ty.fields).map_err(ApiError::internal)?)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    let ca_id: String = sqlx::query("SELECT value FROM settings WHERE name = 'default_ca'")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    let ca = pki::load_ca(&mut tx, &ca_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("default CA vanished"))?;
+    let platform = insert_org(&mut tx, PLATFORM_ORG, None, "province", None).await?;
+    let seal_name = format!("{PLATFORM_ORG} Annotation Seal");
+    let (key, cert_id, _) = pki::issue_seal_certificate(
+        &mut tx,
+        vault,
+        &ca,
+        &platform,
+        &SealSubject {
+            seal_name: &seal_name,
+            organization: PLATFORM_ORG,
+            unit: None,
+            uscc: None,
+        },
+        crl_base,
+    )
+    .await?;
+    let seal_id = new_id("seal");
+    sqlx::query(
+        "INSERT INTO seals (id, organization_id, department_id, name, kind, status, certificate_id, key_pem, image, created_at, updated_at) \
+         VALUES ($1, $2, NULL, $3, 'official', 'active', $4, $5, NULL, $6, $6)",
+    )
+    .bind(&seal_id)
+    .bind(&platform)
+    .bind(&seal_name)
+    .bind(&cert_id)
+    .bind(vault.seal_key(&key)?)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO settings (name, value) VALUES ('platform_seal', $1)")
+        .bind(&seal_id)
+        .execute(&mut *tx)
+        .await?;
+    let agency = insert_org(&mut tx, DEMO_AGENCY, None, "city", None).await?;
+    let agency_key = new_key()?;
+    let key_id = new_id("key");
+    sqlx::query(
+        "INSERT INTO api_keys (id, key_hash, organization_id, department_id, role, name, created_at) \
+         VALUES ($1, $2, $3, NULL, 'verifier', 'demo relying agency', $4)",
+    )
+    .bind(&key_id)
+    .bind(key_hash(&agency_key))
+    .bind(&agency)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        NewEntry {
+            kind: "licence.demo.created",
+            organization_id: None,
+            actor: "system",
+            subject: Some(DEMO_LICENCE_TYPE),
+            details: json!({ "licence_type": DEMO_LICENCE_TYPE, "type_code": ty.type_code,
+                "platform_organization": platform, "platform_seal": seal_id,
+                "agency_organization": agency, "agency_key": key_id }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    eseal_certs::authority::write_file(
+        &data.join("demo-agency.key"),
+        format!("{agency_key}\n").as_bytes(),
+        true,
+    )?;
+    tracing::info!(file = %data.join("demo-agency.key").display(), agency = %agency,
+        "licence demo: type {DEMO_LICENCE_TYPE}, platform seal and a relying agency key created");
+    Ok(())
+}

@@ -8,6 +8,7 @@
 //! | body limit (MB) | | `ESEAL_BODY_LIMIT_MB` | `body_limit_mb` | 64 |
 //! | request timeout (s) | | `ESEAL_REQUEST_TIMEOUT_SECS` | `request_timeout_secs` | 120 |
 //! | log filter | | `ESEAL_LOG` | `log` | `info` |
+//! | longest annotated-copy validity (days) | | `ESEAL_LICENCE_COPY_MAX_DAYS` | `licence_copy_max_days` | 90 |
 //!
 //! The key passphrase is never read from the file: only `ESEAL_KEY_PASSPHRASE`, or the
 //! generated `DATA/master.key`.
@@ -24,6 +25,7 @@ struct FileConfig {
     body_limit_mb: Option<usize>,
     request_timeout_secs: Option<u64>,
     log: Option<String>,
+    licence_copy_max_days: Option<u64>,
 }
 
 /// The effective configuration.
@@ -35,6 +37,8 @@ pub struct Config {
     pub body_limit: usize,
     pub request_timeout: std::time::Duration,
     pub log: String,
+    /// The longest a holder's grant (and so an annotated copy) may run.
+    pub licence_copy_max_days: u64,
 }
 
 impl Config {
@@ -92,6 +96,12 @@ impl Config {
                 120,
             )?),
             log: env("ESEAL_LOG").or(fc.log).unwrap_or_else(|| "info".into()),
+            licence_copy_max_days: num(
+                "ESEAL_LICENCE_COPY_MAX_DAYS",
+                fc.licence_copy_max_days,
+                90,
+            )?
+            .clamp(1, 3650),
         })
     }
 

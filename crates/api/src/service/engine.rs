@@ -134,6 +134,19 @@ pub fn seal_to_temp(
     reason: Option<String>,
 ) -> Result<(File, String, u64), ApiError> {
     let opts = options(input, m, place, reason)?;
+    seal_to_temp_with(input, m, opts)
+}
+
+/// Seals with options the caller built (a licence's certification, an annotated copy's
+/// stamp and record); the signer's name comes from the seal's certificate when not given.
+pub fn seal_to_temp_with(
+    input: &mut File,
+    m: &SealMaterial,
+    mut opts: SignOptions,
+) -> Result<(File, String, u64), ApiError> {
+    if opts.name.is_none() {
+        opts.name = eseal_certs::name::common_name(m.certificate.tbs_certificate().subject());
+    }
     let mut out = tempfile::tempfile().map_err(ApiError::internal)?;
     let sealer = Sealer {
         key: &m.key,

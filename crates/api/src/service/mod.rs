@@ -6,6 +6,8 @@
 //! - [`auth`]: API keys and roles; [`audit`] and [`merkle`]: the RFC 9162 audit log.
 //! - [`pki`] and [`engine`]: CAs, certificates, CRLs and sealing; [`routes`]: the HTTP API
 //!   (OpenAPI at `/openapi.json`, a browsable page at `/docs`).
+//! - [`licence`]: the licence registry: issuance, lifecycle, grants, annotated copies and
+//!   the public scan-to-verify page.
 //! - [`proof`]: the offline check of an inclusion proof (`eseal log verify-proof`).
 
 pub mod audit;
@@ -15,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod engine;
 pub mod error;
+pub mod licence;
 pub mod merkle;
 pub mod metrics;
 pub mod pki;
@@ -113,6 +116,9 @@ async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let demo = bootstrap::ensure(&pool, &vault, &config.data, &config.public_base())
+        .await
+        .map_err(|e| e.to_string())?;
+    bootstrap::ensure_licence_demo(&pool, &vault, &config.data, &config.public_base())
         .await
         .map_err(|e| e.to_string())?;
     let log_key = bootstrap::log_key(&pool, &vault)

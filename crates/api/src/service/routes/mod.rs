@@ -1,19 +1,22 @@
 //! The HTTP API: routes, the OpenAPI document (utoipa) and the middleware stack (metrics,
 //! request body limit, timeout, request logging without headers or bodies).
 
+mod batches;
 mod body;
 mod cas;
 mod documents;
+mod licences;
 mod log;
 mod orgs;
-mod seals;
+mod public;
+pub(crate) mod seals;
 mod system;
 mod verify;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -35,6 +38,10 @@ use super::Shared;
         orgs::create_organization, orgs::create_department, orgs::create_api_key,
         documents::create_document, documents::get_document, documents::seal_step, documents::document_file,
         log::head, log::key, log::inclusion, log::consistency, log::entry,
+        licences::issue, licences::list, licences::show, licences::file, licences::version_file,
+        licences::change, licences::correct, licences::replace, licences::cancel, licences::reset_holder_token,
+        licences::create_grant, licences::list_grants, licences::withdraw_grant, licences::grant_copy, licences::present,
+        batches::create, batches::show,
     ),
     modifiers(&BearerAuth),
     tags((name = "eseal"))
@@ -88,6 +95,38 @@ pub fn router(state: Shared) -> Router {
             post(documents::seal_step),
         )
         .route("/v1/documents/{id}/file", get(documents::document_file))
+        .route("/v1/licences", get(licences::list).post(licences::issue))
+        .route("/v1/licences/{id}", get(licences::show))
+        .route("/v1/licences/{id}/file", get(licences::file))
+        .route(
+            "/v1/licences/{id}/versions/{version}/file",
+            get(licences::version_file),
+        )
+        .route("/v1/licences/{id}/change", post(licences::change))
+        .route("/v1/licences/{id}/correct", post(licences::correct))
+        .route("/v1/licences/{id}/replace", post(licences::replace))
+        .route("/v1/licences/{id}/cancel", post(licences::cancel))
+        .route(
+            "/v1/licences/{id}/holder-token",
+            post(licences::reset_holder_token),
+        )
+        .route(
+            "/v1/licences/{id}/grants",
+            get(licences::list_grants).post(licences::create_grant),
+        )
+        .route(
+            "/v1/licences/{id}/presentations",
+            post(licences::present),
+        )
+        .route("/v1/grants/{id}", delete(licences::withdraw_grant))
+        .route("/v1/grants/{id}/copy", get(licences::grant_copy))
+        .route("/v1/licence-batches", post(batches::create))
+        .route("/v1/licence-batches/{id}", get(batches::show))
+        .route(
+            "/v/{identifier}",
+            get(public::verify_page).post(public::compare_upload),
+        )
+        .route("/p/{code}", get(public::presentation_page))
         .route("/v1/log/head", get(log::head))
         .route("/v1/log/key", get(log::key))
         .route("/v1/log/proof/inclusion", get(log::inclusion))

@@ -1,5 +1,7 @@
 //! `POST /v1/verify`: the verifier's report (schema `eseal-verify/1`) for an uploaded PDF,
-//! against the store's root CAs and current CRLs; HTML with `Accept: text/html`.
+//! against the store's root CAs and current CRLs; HTML with `Accept: text/html`. A licence
+//! issued here gets a `licence` object (identifier, version, status, message in plain
+//! words); when that version is no longer current the verdict's summary says so first.
 
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -9,7 +11,10 @@ use eseal_pdf::verify::{self as pdfverify, VerifyOptions};
 use super::body::pdf_upload;
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult};
+use crate::service::licence::{self, page};
 use crate::service::{pki, Shared};
+use serde_json::Value;
+use std::io::{Read, Seek};
 
 #[utoipa::path(post, path = "/v1/verify", tag = "eseal", security(("bearer" = [])),
     request_body(content((super::body::PdfBody = "application/pdf"), (super::body::PdfBody = "application/octet-stream")), description = "the PDF (or multipart/form-data with a field `file`)"),
@@ -48,21 +53,53 @@ pub async fn verify(
         ..Default::default()
     };
     let file = upload.file;
-    let report = tokio::task::spawn_blocking(move || pdfverify::verify(&file, &opts))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::Unprocessable(format!("the body is not a readable PDF: {e}")))?;
+    let (report, bytes) = tokio::task::spawn_blocking(move || {
+        let report = pdfverify::verify(&file, &opts)?;
+        let mut bytes = Vec::new();
+        let mut f = &file;
+        f.rewind()?;
+        f.read_to_end(&mut bytes)?;
+        Ok::<_, eseal_pdf::verify::VerifyError>((report, bytes))
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::Unprocessable(format!("the body is not a readable PDF: {e}")))?;
     state.metrics.verdict(report.verdict.indication.as_str());
+    let lic = licence::status_of_file(&state, &bytes).await?;
     if html {
+        let mut page = report.to_html();
+        if let Some(l) = &lic {
+            let banner = format!(
+                "<div id=\"licence\" style=\"padding:1em;margin:1em;border:2px solid {};font-size:1.2em\">Licence {} (version {:03}): {}</div>",
+                if l.status == "current" { "#17692c" } else { "#b3261e" },
+                page::esc(&l.identifier),
+                l.version,
+                page::esc(&l.message)
+            );
+            if let Some(i) = page.find("<body>") {
+                page.insert_str(i + "<body>".len(), &banner);
+            } else {
+                page.insert_str(0, &banner);
+            }
+        }
         Ok((
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            report.to_html(),
+            page,
         )
             .into_response())
     } else {
+        let mut v = serde_json::to_value(&report).map_err(ApiError::internal)?;
+        if let Some(l) = lic {
+            if l.status != "current" {
+                if let Some(sum) = v.pointer_mut("/verdict/summary") {
+                    *sum = Value::String(format!("{} {}", l.message, sum.as_str().unwrap_or("")));
+                }
+            }
+            v["licence"] = serde_json::to_value(&l).map_err(ApiError::internal)?;
+        }
         Ok((
             [(header::CONTENT_TYPE, "application/json")],
-            report.to_json(),
+            serde_json::to_string_pretty(&v).map_err(ApiError::internal)?,
         )
             .into_response())
     }

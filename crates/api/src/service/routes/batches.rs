@@ -1,0 +1,180 @@
+//! Batch issuance (存量证照电子化): a JSON-lines body of licences to issue, one job that issues
+//! them one after another in the background, and its status (counts, per-line errors and the
+//! licences made). Holder tokens are not kept for batches: the issuer hands them out later
+//! with `POST /v1/licences/{id}/holder-token`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Serialize;
+use serde_json::{json, Value};
+use sqlx::Row;
+use utoipa::ToSchema;
+
+use crate::service::audit::{self, NewEntry};
+use crate::service::auth::{Caller, Role};
+use crate::service::db::{new_id, now, rfc3339};
+use crate::service::error::{ApiError, ApiResult, Problem};
+use crate::service::licence::{self, NewLicence};
+use crate::service::Shared;
+
+/// Most lines in one batch.
+const MAX_LINES: usize = 10_000;
+
+#[derive(Serialize, ToSchema)]
+pub struct BatchView {
+    pub id: String,
+    /// running or done.
+    pub status: String,
+    pub total: i64,
+    pub done: i64,
+    pub failed: i64,
+    /// `{line, error}` per failed line (lines count from 1).
+    #[schema(value_type = Vec<Object>)]
+    pub errors: Value,
+    /// `{line, id, identifier}` per licence issued.
+    #[schema(value_type = Vec<Object>)]
+    pub results: Value,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+async fn load(state: &Shared, caller: &Caller, id: &str) -> ApiResult<BatchView> {
+    let r = sqlx::query(
+        "SELECT id, organization_id, status, total, done, failed, errors, results, created_at, updated_at FROM licence_batches WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or_else(|| ApiError::NotFound(format!("no such batch '{id}'")))?;
+    if r.try_get::<String, _>("organization_id")? != caller.organization_id {
+        return Err(caller.hidden(state, "read batch", "batch").await);
+    }
+    Ok(BatchView {
+        id: r.try_get("id")?,
+        status: r.try_get("status")?,
+        total: r.try_get("total")?,
+        done: r.try_get("done")?,
+        failed: r.try_get("failed")?,
+        errors: serde_json::from_str(&r.try_get::<String, _>("errors")?).unwrap_or(json!([])),
+        results: serde_json::from_str(&r.try_get::<String, _>("results")?).unwrap_or(json!([])),
+        created_at: rfc3339(r.try_get("created_at")?),
+        updated_at: rfc3339(r.try_get("updated_at")?),
+    })
+}
+
+#[utoipa::path(post, path = "/v1/licence-batches", tag = "eseal", security(("bearer" = [])),
+    request_body(content = String, content_type = "application/x-ndjson", description = "one licence request (as for POST /v1/licences) per line"),
+    responses((status = 202, body = BatchView), (status = 400, body = Problem), (status = 403, body = Problem)))]
+pub async fn create(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<BatchView>)> {
+    caller
+        .require(&state, "issue licences", &[Role::Admin])
+        .await?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::BadRequest("the body is not UTF-8 JSON lines".into()))?;
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<NewLicence>(line) {
+            Ok(l) => items.push((i + 1, l)),
+            Err(e) => errors.push(json!({ "line": i + 1, "error": format!("not a licence request: {e}") })),
+        }
+    }
+    let total = items.len() + errors.len();
+    if total == 0 {
+        return Err(ApiError::BadRequest("the body has no lines".into()));
+    }
+    if total > MAX_LINES {
+        return Err(ApiError::BadRequest(format!(
+            "at most {MAX_LINES} lines per batch"
+        )));
+    }
+    let id = new_id("batch");
+    let t = now();
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO licence_batches (id, organization_id, status, total, done, failed, errors, results, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $6, '[]', $7, $7)",
+    )
+    .bind(&id)
+    .bind(&caller.organization_id)
+    .bind(if items.is_empty() { "done" } else { "running" })
+    .bind(total as i64)
+    .bind(errors.len() as i64)
+    .bind(Value::Array(errors.clone()).to_string())
+    .bind(t)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        NewEntry {
+            kind: "licence.batch.created",
+            organization_id: Some(&caller.organization_id),
+            actor: &caller.key_id,
+            subject: Some(&id),
+            details: json!({ "lines": total }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let (st, c, bid) = (state.clone(), caller.clone(), id.clone());
+    tokio::spawn(async move {
+        if let Err(e) = run(&st, &c, &bid, items, errors).await {
+            tracing::error!(batch = %bid, error = %e, "batch stopped");
+        }
+    });
+    Ok((StatusCode::ACCEPTED, Json(load(&state, &caller, &id).await?)))
+}
+
+/// Issues the lines one by one, saving the counts after each.
+async fn run(
+    state: &Shared,
+    caller: &Caller,
+    id: &str,
+    items: Vec<(usize, NewLicence)>,
+    mut errors: Vec<Value>,
+) -> ApiResult<()> {
+    let mut results = Vec::new();
+    let n = items.len();
+    for (k, (line, req)) in items.into_iter().enumerate() {
+        match licence::issue(state, caller, &req).await {
+            Ok(i) => results.push(json!({ "line": line, "id": i.id, "identifier": i.identifier })),
+            Err(e) => errors.push(json!({ "line": line, "error": e.to_string() })),
+        }
+        sqlx::query(
+            "UPDATE licence_batches SET status = $1, done = $2, failed = $3, errors = $4, results = $5, updated_at = $6 WHERE id = $7",
+        )
+        .bind(if k + 1 == n { "done" } else { "running" })
+        .bind(results.len() as i64)
+        .bind(errors.len() as i64)
+        .bind(Value::Array(errors.clone()).to_string())
+        .bind(Value::Array(results.clone()).to_string())
+        .bind(now())
+        .bind(id)
+        .execute(&state.db)
+        .await?;
+    }
+    Ok(())
+}
+
+#[utoipa::path(get, path = "/v1/licence-batches/{id}", tag = "eseal", security(("bearer" = [])),
+    params(("id" = String, Path, description = "batch id")),
+    responses((status = 200, body = BatchView), (status = 404, body = Problem)))]
+pub async fn show(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BatchView>> {
+    caller
+        .require(&state, "read batches", &[Role::Admin, Role::Auditor])
+        .await?;
+    Ok(Json(load(&state, &caller, &id).await?))
+}

@@ -1,0 +1,249 @@
+//! The public scan-to-verify routes (no key): `GET /v/{identifier}?d=DIGEST` (what the QR
+//! code opens), `POST` there to compare an uploaded file, and `GET /p/{code}` for a holder's
+//! short-lived presentation code (410 once expired). HTML by default, JSON with
+//! `Accept: application/json`. Views are not written to the audit log (anyone can open the
+//! page; the log would only record noise), only to the request log.
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use eseal_pdf::verify::{self as pdfverify, VerifyOptions};
+use serde::Deserialize;
+use sqlx::Row;
+
+use super::body::pdf_upload;
+use crate::service::db::{now, rfc3339};
+use crate::service::error::{ApiError, ApiResult};
+use crate::service::licence::holder::token_hash;
+use crate::service::licence::page::{self, Comparison, PageFacts, SealLine};
+use crate::service::licence::{self, pdf, VersionStatus};
+use crate::service::{pki, Shared};
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// The sealed digest the QR code carries.
+    pub d: Option<String>,
+}
+
+fn wants_json(h: &HeaderMap) -> bool {
+    h.get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json") && !v.contains("text/html"))
+}
+
+async fn verify_options(state: &Shared) -> ApiResult<VerifyOptions> {
+    let mut conn = state.db.acquire().await?;
+    Ok(VerifyOptions {
+        trust_anchors: pki::trust_anchors(&mut conn).await?,
+        crls: pki::current_crls(&mut conn).await?,
+        ..Default::default()
+    })
+}
+
+/// The seals of a file and their verdicts.
+async fn seals_of(state: &Shared, file: Vec<u8>) -> ApiResult<Vec<SealLine>> {
+    let opts = verify_options(state).await?;
+    let report = tokio::task::spawn_blocking(move || pdfverify::verify_bytes(&file, &opts))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::internal(format!("stored licence unreadable: {e}")))?;
+    Ok(report
+        .signatures
+        .iter()
+        .map(|s| SealLine {
+            seal_name: s.seal_name.clone(),
+            signer: s.signer.as_ref().and_then(|x| {
+                x.organization
+                    .clone()
+                    .or_else(|| x.common_name.clone())
+            }),
+            indication: s.indication.as_str().to_string(),
+            signing_time: s.signing_time.as_ref().map(|t| t.time.clone()),
+            reasons: s.reasons.clone(),
+        })
+        .collect())
+}
+
+async fn facts(state: &Shared, s: &VersionStatus, d: Option<&str>) -> ApiResult<PageFacts> {
+    let content: Vec<u8> =
+        sqlx::query("SELECT content FROM licence_files WHERE identifier = $1")
+            .bind(&s.identifier)
+            .fetch_one(&state.db)
+            .await?
+            .try_get(0)?;
+    let seals = seals_of(state, content).await?;
+    Ok(PageFacts::new(s, d, seals))
+}
+
+fn respond(h: &HeaderMap, f: &PageFacts, action: &str) -> Response {
+    if wants_json(h) {
+        Json(f).into_response()
+    } else {
+        (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            page::render(f, action),
+        )
+            .into_response()
+    }
+}
+
+fn not_found(h: &HeaderMap, status: StatusCode, title: &str, text: &str) -> Response {
+    if wants_json(h) {
+        let slug = if status == StatusCode::GONE { "gone" } else { "not-found" };
+        crate::service::error::problem_response(status, slug, text.to_string())
+    } else {
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            page::message_page(title, text),
+        )
+            .into_response()
+    }
+}
+
+fn action_of(identifier: &str, d: Option<&str>) -> String {
+    match d {
+        Some(d) => format!("/v/{identifier}?d={d}"),
+        None => format!("/v/{identifier}"),
+    }
+}
+
+/// The page the QR code opens.
+pub async fn verify_page(
+    State(state): State<Shared>,
+    Path(identifier): Path<String>,
+    Query(q): Query<PageQuery>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let Some(s) = licence::version_status(&state, &identifier).await? else {
+        return Ok(not_found(
+            &headers,
+            StatusCode::NOT_FOUND,
+            "Unknown licence 查无此证",
+            "No licence with this identifier was issued here.",
+        ));
+    };
+    let f = facts(&state, &s, q.d.as_deref()).await?;
+    Ok(respond(&headers, &f, &action_of(&identifier, q.d.as_deref())))
+}
+
+/// What an uploaded file is, compared with the version of this page.
+async fn compare(state: &Shared, s: &VersionStatus, file: &[u8]) -> ApiResult<Comparison> {
+    let digest = pdf::sealed_digest(file).ok();
+    if digest.as_deref() == Some(s.sealed_digest.as_str()) {
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(file));
+        let stored: String =
+            sqlx::query("SELECT file_sha256 FROM licence_files WHERE identifier = $1")
+                .bind(&s.identifier)
+                .fetch_one(&state.db)
+                .await?
+                .try_get(0)?;
+        let message = if sha == stored {
+            "The file is byte for byte the sealed file of this licence version.".to_string()
+        } else {
+            "The file holds this licence version exactly as the issuer sealed it, with later \
+             additions (an annotated copy, or a filled-in form); the seals above tell whether \
+             those were allowed."
+                .to_string()
+        };
+        return Ok(Comparison {
+            result: "same".into(),
+            message,
+        });
+    }
+    if let Some(other) = licence::status_of_file(state, file).await? {
+        let message = if other.licence_id == s.licence_id {
+            format!(
+                "The file is version {:03} of this licence, not version {:03}. {}",
+                other.version, s.version, other.message
+            )
+        } else {
+            format!(
+                "The file is another licence ({}), not this one.",
+                other.identifier
+            )
+        };
+        return Ok(Comparison {
+            result: "different".into(),
+            message,
+        });
+    }
+    if pdf::read_identifier(file).as_deref() == Some(s.identifier.as_str()) {
+        return Ok(Comparison {
+            result: "different".into(),
+            message: "The file names this licence but its sealed content differs from what \
+                      the issuer sealed: it was altered."
+                .into(),
+        });
+    }
+    Ok(Comparison {
+        result: "not-ours".into(),
+        message: "The file is not a licence sealed by this service.".into(),
+    })
+}
+
+/// The comparison of an uploaded file (multipart field `file`, or a raw PDF body).
+pub async fn compare_upload(
+    State(state): State<Shared>,
+    Path(identifier): Path<String>,
+    Query(q): Query<PageQuery>,
+    req: Request,
+) -> ApiResult<Response> {
+    let headers = req.headers().clone();
+    let Some(s) = licence::version_status(&state, &identifier).await? else {
+        return Ok(not_found(
+            &headers,
+            StatusCode::NOT_FOUND,
+            "Unknown licence 查无此证",
+            "No licence with this identifier was issued here.",
+        ));
+    };
+    let upload = pdf_upload(req, &state).await?;
+    let mut bytes = Vec::with_capacity(upload.len as usize);
+    std::io::Read::read_to_end(&mut { upload.file }, &mut bytes).map_err(ApiError::internal)?;
+    let mut f = facts(&state, &s, q.d.as_deref()).await?;
+    f.comparison = Some(compare(&state, &s, &bytes).await?);
+    Ok(respond(&headers, &f, &action_of(&identifier, q.d.as_deref())))
+}
+
+/// A holder's presentation code (亮证): the current version's page until the code expires.
+pub async fn presentation_page(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let row = sqlx::query(
+        "SELECT p.expires_at, l.identifier FROM licence_presentations p JOIN licences l ON l.id = p.licence_id WHERE p.code_hash = $1",
+    )
+    .bind(token_hash(code.trim()))
+    .fetch_optional(&state.db)
+    .await?;
+    let Some(row) = row else {
+        return Ok(not_found(
+            &headers,
+            StatusCode::NOT_FOUND,
+            "Unknown code 无效码",
+            "No licence was shown with this code.",
+        ));
+    };
+    let expires: i64 = row.try_get(0)?;
+    if expires <= now() {
+        return Ok(not_found(
+            &headers,
+            StatusCode::GONE,
+            "Code expired 已过期",
+            "This presentation code has expired; ask the holder to show the licence again.",
+        ));
+    }
+    let identifier: String = row.try_get(1)?;
+    let s = licence::version_status(&state, &identifier)
+        .await?
+        .ok_or_else(|| ApiError::internal("presented licence has no version"))?;
+    let mut f = facts(&state, &s, None).await?;
+    f.presentation_expires_at = Some(rfc3339(expires));
+    Ok(respond(&headers, &f, &action_of(&identifier, None)))
+}
