@@ -454,3 +454,68 @@ fn verify_page_in_chromium() {
     let info = png::Decoder::new(std::io::BufReader::new(png)).read_info().unwrap();
     assert_eq!(info.info().width, 780, "390 CSS pixels at scale 2");
 }
+
+/// The CLI as a client of the service: batch from CSV with the progress bar, then new, grant
+/// and copy.
+#[test]
+fn cli_batch_new_grant_copy() {
+    let Some(s) = Server::start(Db::Sqlite) else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("admin.key"), &s.admin).unwrap();
+    std::fs::write(dir.join("agency.key"), agency_key(&s)).unwrap();
+    std::fs::write(
+        dir.join("in.csv"),
+        "holder_name,holder_code,capital,address\n\
+         甲科技有限公司,91350100M000100Y43,壹佰万元整,\"福州市鼓楼区1号, 2层\"\n\
+         乙科技有限公司,91350100M000100Y43,贰佰万元整,福州市台江区2号\n",
+    )
+    .unwrap();
+    let out = common::eseal(
+        dir,
+        &["licence", "batch", "--server", &s.base, "--key-file", "admin.key", "--in", "in.csv", "--out", "sealed"],
+    );
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let pdfs: Vec<_> = std::fs::read_dir(dir.join("sealed")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(pdfs.len(), 2, "{pdfs:?}");
+    for p in &pdfs {
+        let report = verify(&s, &std::fs::read(p).unwrap());
+        assert_eq!(report["verdict"]["indication"], "TOTAL-PASSED");
+        assert_eq!(report["licence"]["status"], "current");
+    }
+    // A bad line fails the batch with exit 1 and names the line.
+    std::fs::write(dir.join("bad.jsonl"), "{\"type\": \"demo-business-licence\"}\n").unwrap();
+    let out = common::eseal(
+        dir,
+        &["licence", "batch", "--server", &s.base, "--key-file", "admin.key", "--in", "bad.jsonl", "--out", "bad"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    assert!(common::stderr(&out).contains("line 1"));
+
+    let text = common::ok(
+        dir,
+        &["licence", "new", "--server", &s.base, "--key-file", "admin.key", "--holder-name", "丙公司",
+          "--holder-code", "91350100M000100Y43", "--field", "capital=叁佰万元整", "--out", "new.pdf"],
+    );
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert!(dir.join("new.pdf").exists());
+    std::fs::write(dir.join("holder.token"), v["holder_token"].as_str().unwrap()).unwrap();
+    let id = v["id"].as_str().unwrap();
+    let text = common::ok(
+        dir,
+        &["licence", "grant", "--server", &s.base, "--key-file", "holder.token", id, "--agency",
+          "Fuzhou Housing Provident Fund Centre", "--matter", "开户", "--until", &days_from_now(5)],
+    );
+    let g: Value = serde_json::from_str(&text).unwrap();
+    let gid = g["id"].as_str().unwrap();
+    common::ok(dir, &["licence", "copy", "--server", &s.base, "--key-file", "agency.key", gid, "--out", "copy.pdf"]);
+    let report = verify(&s, &std::fs::read(dir.join("copy.pdf")).unwrap());
+    assert_eq!(report["signatures"].as_array().unwrap().len(), 2);
+    // The admin's key is not the agency's: exit 1 (refused).
+    let out = common::eseal(dir, &["licence", "copy", "--server", &s.base, "--key-file", "admin.key", gid, "--out", "x.pdf"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = common::ok(dir, &["licence", "cancel", "--server", &s.base, "--key-file", "admin.key", id]);
+    assert!(text.contains("\"cancelled\""));
+}
