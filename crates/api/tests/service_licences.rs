@@ -69,7 +69,12 @@ fn verify(s: &Server, pdf: &[u8]) -> Value {
     r.json().expect("report")
 }
 
-fn holder_req(s: &Server, method: reqwest::Method, path: &str, token: &str) -> reqwest::blocking::RequestBuilder {
+fn holder_req(
+    s: &Server,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+) -> reqwest::blocking::RequestBuilder {
     Server::client()
         .request(method, s.url(path))
         .bearer_auth(token)
@@ -81,7 +86,16 @@ fn render_png(pdf: &[u8], dir: &std::path::Path, name: &str, dpi: u32) -> std::p
     std::fs::write(&input, pdf).expect("write pdf");
     let prefix = dir.join(name);
     let st = Command::new("pdftoppm")
-        .args(["-r", &dpi.to_string(), "-png", "-singlefile", "-f", "1", "-l", "1"])
+        .args([
+            "-r",
+            &dpi.to_string(),
+            "-png",
+            "-singlefile",
+            "-f",
+            "1",
+            "-l",
+            "1",
+        ])
         .arg(&input)
         .arg(&prefix)
         .status()
@@ -103,20 +117,37 @@ fn contract(s: &Server) {
     let lic = issue(s, "福州示例科技有限公司");
     let id = lic["id"].as_str().expect("id").to_string();
     let identifier = lic["identifier"].as_str().expect("identifier").to_string();
-    let token = lic["holder_token"].as_str().expect("holder_token").to_string();
+    let token = lic["holder_token"]
+        .as_str()
+        .expect("holder_token")
+        .to_string();
     assert!(identifier.starts_with("1.2.156.3005.2."), "{identifier}");
-    assert!(identifier.contains(".91350100M000100Y43."), "issuer code: {identifier}");
+    assert!(
+        identifier.contains(".91350100M000100Y43."),
+        "issuer code: {identifier}"
+    );
     assert!(identifier.ends_with(&format!(".001.{}", identifier.chars().last().unwrap())));
     eseal_certs::ids::LicenceIdentifier::parse(&identifier).expect("valid check character");
     assert_eq!(lic["status"], "active");
     // Only the issuer's admin key is allowed to issue.
-    let r = s.post_json("/v1/licences", &agency, &json!({"type": "demo-business-licence", "holder_name": "x", "holder_code": "y"}));
+    let r = s.post_json(
+        "/v1/licences",
+        &agency,
+        &json!({"type": "demo-business-licence", "holder_name": "x", "holder_code": "y"}),
+    );
     assert_eq!(r.status().as_u16(), 403);
-    let r = s.post_json("/v1/licences", &s.admin, &json!({"type": "no-such-type", "holder_name": "x", "holder_code": "y"}));
+    let r = s.post_json(
+        "/v1/licences",
+        &s.admin,
+        &json!({"type": "no-such-type", "holder_name": "x", "holder_code": "y"}),
+    );
     assert_eq!(r.status().as_u16(), 422);
 
     // The file: issuer admin and holder may read it; the agency may not.
-    let pdf = bytes(s.get(&format!("/v1/licences/{id}/file"), Some(&s.admin)), 200);
+    let pdf = bytes(
+        s.get(&format!("/v1/licences/{id}/file"), Some(&s.admin)),
+        200,
+    );
     let by_holder = bytes(s.get(&format!("/v1/licences/{id}/file"), Some(&token)), 200);
     assert_eq!(pdf, by_holder);
     let r = s.get(&format!("/v1/licences/{id}/file"), Some(&agency));
@@ -132,16 +163,31 @@ fn contract(s: &Server) {
     // The QR code decodes to the verify URL.
     let tmp = tempfile::tempdir().expect("tmp");
     let verify_url = lic["verify_url"].as_str().expect("verify_url").to_string();
-    assert!(verify_url.starts_with(&format!("{}/v/{identifier}?d=", s.base)), "{verify_url}");
+    assert!(
+        verify_url.starts_with(&format!("{}/v/{identifier}?d=", s.base)),
+        "{verify_url}"
+    );
     if common::tool("pdftoppm") && common::tool("zbarimg") {
         let png = render_png(&pdf, tmp.path(), "licence", 200);
-        let out = Command::new("zbarimg").args(["--raw", "-q"]).arg(&png).output().expect("zbarimg");
+        let out = Command::new("zbarimg")
+            .args(["--raw", "-q"])
+            .arg(&png)
+            .output()
+            .expect("zbarimg");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(text.trim(), verify_url, "zbarimg: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            text.trim(),
+            verify_url,
+            "zbarimg: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     // The public page (no key) says valid, masks the holder, and the digest matches.
-    let path = verify_url.strip_prefix(&s.base).expect("own URL").to_string();
+    let path = verify_url
+        .strip_prefix(&s.base)
+        .expect("own URL")
+        .to_string();
     let html = s.get(&path, None).text().expect("page");
     assert!(html.contains("data-status=\"current\""), "{html}");
     assert!(html.contains("证照有效") && html.contains("QR code matches"));
@@ -167,7 +213,10 @@ fn contract(s: &Server) {
         .json()
         .expect("json");
     assert_eq!(other["digest_matches"], false);
-    assert_eq!(s.get("/v/1.2.156.3005.2.nothing", None).status().as_u16(), 404);
+    assert_eq!(
+        s.get("/v/1.2.156.3005.2.nothing", None).status().as_u16(),
+        404
+    );
 
     // Uploading the file one was shown: same, different, not ours.
     let compare = |file: &[u8]| -> Value {
@@ -185,7 +234,10 @@ fn contract(s: &Server) {
             .expect("json")
     };
     assert_eq!(compare(&pdf)["comparison"]["result"], "same");
-    assert_eq!(compare(&service_support::sample_pdf(2000))["comparison"]["result"], "not-ours");
+    assert_eq!(
+        compare(&service_support::sample_pdf(2000))["comparison"]["result"],
+        "not-ours"
+    );
     let html = Server::client()
         .post(s.url(&format!("/v/{identifier}")))
         .multipart(reqwest::blocking::multipart::Form::new().part(
@@ -199,12 +251,17 @@ fn contract(s: &Server) {
     assert!(html.contains("data-result=\"same\""));
 
     // 亮证: a presentation code opens the page until it expires, then 410.
-    let p: Value = holder_req(s, reqwest::Method::POST, &format!("/v1/licences/{id}/presentations"), &token)
-        .json(&json!({"minutes": 2}))
-        .send()
-        .expect("present")
-        .json()
-        .expect("json");
+    let p: Value = holder_req(
+        s,
+        reqwest::Method::POST,
+        &format!("/v1/licences/{id}/presentations"),
+        &token,
+    )
+    .json(&json!({"minutes": 2}))
+    .send()
+    .expect("present")
+    .json()
+    .expect("json");
     let code = p["code"].as_str().expect("code").to_string();
     assert!(p["url"].as_str().unwrap().ends_with(&format!("/p/{code}")));
     let r = s.get(&format!("/p/{code}"), None);
@@ -225,24 +282,38 @@ fn contract(s: &Server) {
             .send()
             .expect("grant")
     };
-    assert!(matches!(grant(&days_from_now(-1), &token).status().as_u16(), 400 | 422));
-    assert!(matches!(grant(&days_from_now(91), &token).status().as_u16(), 400 | 422));
+    assert!(matches!(
+        grant(&days_from_now(-1), &token).status().as_u16(),
+        400 | 422
+    ));
+    assert!(matches!(
+        grant(&days_from_now(91), &token).status().as_u16(),
+        400 | 422
+    ));
     assert_eq!(grant(&days_from_now(30), &s.admin).status().as_u16(), 403);
     let r = grant(&days_from_now(30), &token);
     assert_eq!(r.status().as_u16(), 201);
     let g: Value = r.json().expect("grant json");
     let gid = g["id"].as_str().expect("grant id").to_string();
     assert_eq!(g["agency_id"], agency_id.as_str());
-    let list: Value = holder_req(s, reqwest::Method::GET, &format!("/v1/licences/{id}/grants"), &token)
-        .send()
-        .expect("list")
-        .json()
-        .expect("json");
+    let list: Value = holder_req(
+        s,
+        reqwest::Method::GET,
+        &format!("/v1/licences/{id}/grants"),
+        &token,
+    )
+    .send()
+    .expect("list")
+    .json()
+    .expect("json");
     assert_eq!(list.as_array().map(Vec::len), Some(1));
 
     // The agency's annotated copy: both seals valid, the annotation shown.
     let copy = bytes(s.get(&format!("/v1/grants/{gid}/copy"), Some(&agency)), 200);
-    assert!(copy.starts_with(&pdf), "the copy is an incremental update of the licence");
+    assert!(
+        copy.starts_with(&pdf),
+        "the copy is an incremental update of the licence"
+    );
     let report = verify(s, &copy);
     let sigs = report["signatures"].as_array().expect("signatures");
     assert_eq!(sigs.len(), 2, "{report:#}");
@@ -266,7 +337,12 @@ fn contract(s: &Server) {
     assert_eq!(r.status().as_u16(), 403);
 
     // Any other key: 403, recorded.
-    assert_eq!(s.get(&format!("/v1/grants/{gid}/copy"), Some(&s.admin)).status().as_u16(), 403);
+    assert_eq!(
+        s.get(&format!("/v1/grants/{gid}/copy"), Some(&s.admin))
+            .status()
+            .as_u16(),
+        403
+    );
     let denied = s.sql(async |pool| {
         use sqlx::Row;
         sqlx::query("SELECT entry FROM audit_log WHERE kind = 'access.denied'")
@@ -287,17 +363,43 @@ fn contract(s: &Server) {
             .await
             .expect("expire");
     });
-    assert_eq!(s.get(&format!("/v1/grants/{gid}/copy"), Some(&agency)).status().as_u16(), 403);
+    assert_eq!(
+        s.get(&format!("/v1/grants/{gid}/copy"), Some(&agency))
+            .status()
+            .as_u16(),
+        403
+    );
     // A second grant, withdrawn: 403.
     let g2: Value = grant(&days_from_now(10), &token).json().expect("grant");
     let g2 = g2["id"].as_str().expect("id").to_string();
-    assert_eq!(s.get(&format!("/v1/grants/{g2}/copy"), Some(&agency)).status().as_u16(), 200);
-    let r = holder_req(s, reqwest::Method::DELETE, &format!("/v1/grants/{g2}"), &token).send().expect("withdraw");
+    assert_eq!(
+        s.get(&format!("/v1/grants/{g2}/copy"), Some(&agency))
+            .status()
+            .as_u16(),
+        200
+    );
+    let r = holder_req(
+        s,
+        reqwest::Method::DELETE,
+        &format!("/v1/grants/{g2}"),
+        &token,
+    )
+    .send()
+    .expect("withdraw");
     assert_eq!(r.status().as_u16(), 200);
-    assert_eq!(s.get(&format!("/v1/grants/{g2}/copy"), Some(&agency)).status().as_u16(), 403);
+    assert_eq!(
+        s.get(&format!("/v1/grants/{g2}/copy"), Some(&agency))
+            .status()
+            .as_u16(),
+        403
+    );
 
     // Change: version 002; the old file verifies as superseded.
-    let r = s.post_json(&format!("/v1/licences/{id}/change"), &s.admin, &json!({"fields": {"address": "福建省福州市台江区新址路8号"}}));
+    let r = s.post_json(
+        &format!("/v1/licences/{id}/change"),
+        &s.admin,
+        &json!({"fields": {"address": "福建省福州市台江区新址路8号"}}),
+    );
     assert_eq!(r.status().as_u16(), 200, "{}", r.text().unwrap_or_default());
     let v: Value = r.json().expect("json");
     assert_eq!(v["version"], 2);
@@ -306,27 +408,47 @@ fn contract(s: &Server) {
     let old = verify(s, &pdf);
     assert_eq!(old["licence"]["status"], "superseded", "{old:#}");
     assert_eq!(old["licence"]["version"], 1);
-    assert!(old["verdict"]["summary"].as_str().unwrap().contains("superseded"));
-    let pdf2 = bytes(s.get(&format!("/v1/licences/{id}/file"), Some(&s.admin)), 200);
+    assert!(old["verdict"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("superseded"));
+    let pdf2 = bytes(
+        s.get(&format!("/v1/licences/{id}/file"), Some(&s.admin)),
+        200,
+    );
     assert_ne!(pdf, pdf2);
     assert_eq!(verify(s, &pdf2)["licence"]["status"], "current");
     let html = s.get(&path, None).text().expect("page");
     assert!(html.contains("data-status=\"superseded\""));
 
     // Cancel: verification of the file then says cancelled.
-    let r = s.post_json(&format!("/v1/licences/{id}/cancel"), &s.admin, &json!({"reason": "business closed"}));
+    let r = s.post_json(
+        &format!("/v1/licences/{id}/cancel"),
+        &s.admin,
+        &json!({"reason": "business closed"}),
+    );
     assert_eq!(r.status().as_u16(), 200);
     let after = verify(s, &pdf2);
     assert_eq!(after["licence"]["status"], "cancelled");
-    assert!(after["licence"]["message"].as_str().unwrap().contains("cancelled"));
-    assert!(after["verdict"]["summary"].as_str().unwrap().contains("cancelled"));
+    assert!(after["licence"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("cancelled"));
+    assert!(after["verdict"]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("cancelled"));
     assert_eq!(verify(s, &pdf)["licence"]["status"], "cancelled");
     let html = s.get(&format!("/v/{id2}"), None).text().expect("page");
     assert!(html.contains("data-status=\"cancelled\"") && html.contains("已注销"));
     // Nothing more happens to a cancelled licence.
     let r = s.post_json(&format!("/v1/licences/{id}/cancel"), &s.admin, &json!({}));
     assert_eq!(r.status().as_u16(), 409);
-    let r = s.post_json(&format!("/v1/licences/{id}/change"), &s.admin, &json!({"fields": {"address": "x"}}));
+    let r = s.post_json(
+        &format!("/v1/licences/{id}/change"),
+        &s.admin,
+        &json!({"fields": {"address": "x"}}),
+    );
     assert_eq!(r.status().as_u16(), 409);
 
     // Every step is in the audit log.
@@ -374,12 +496,24 @@ fn lifecycle_and_batch() {
     };
     let lic = issue(&s, "张三明");
     let id = lic["id"].as_str().unwrap().to_string();
-    let r = s.post_json(&format!("/v1/licences/{id}/correct"), &s.admin, &json!({"fields": {"capital": "贰佰万元整"}, "reason": "typo"}));
+    let r = s.post_json(
+        &format!("/v1/licences/{id}/correct"),
+        &s.admin,
+        &json!({"fields": {"capital": "贰佰万元整"}, "reason": "typo"}),
+    );
     assert_eq!(r.status().as_u16(), 200);
     let r = s.post_json(&format!("/v1/licences/{id}/replace"), &s.admin, &json!({}));
     assert_eq!(r.status().as_u16(), 200);
-    let v: Value = s.get(&format!("/v1/licences/{id}"), Some(&s.admin)).json().unwrap();
-    let statuses: Vec<&str> = v["versions"].as_array().unwrap().iter().map(|x| x["status"].as_str().unwrap()).collect();
+    let v: Value = s
+        .get(&format!("/v1/licences/{id}"), Some(&s.admin))
+        .json()
+        .unwrap();
+    let statuses: Vec<&str> = v["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["status"].as_str().unwrap())
+        .collect();
     assert_eq!(statuses, ["corrected", "replaced", "current"]);
     // Change without anything to change is refused.
     let r = s.post_json(&format!("/v1/licences/{id}/change"), &s.admin, &json!({}));
@@ -403,11 +537,17 @@ fn lifecycle_and_batch() {
     let bid = b["id"].as_str().unwrap().to_string();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     let done = loop {
-        let b: Value = s.get(&format!("/v1/licence-batches/{bid}"), Some(&s.admin)).json().unwrap();
+        let b: Value = s
+            .get(&format!("/v1/licence-batches/{bid}"), Some(&s.admin))
+            .json()
+            .unwrap();
         if b["status"] == "done" {
             break b;
         }
-        assert!(std::time::Instant::now() < deadline, "batch did not finish: {b}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "batch did not finish: {b}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
     assert_eq!(done["total"], 3);
@@ -435,7 +575,13 @@ fn verify_page_in_chromium() {
     let _ = std::fs::remove_file(&shot);
     let chromium = |extra: &[&str]| {
         Command::new("chromium")
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run"])
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--no-first-run",
+            ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .args(["--window-size=390,844", "--force-device-scale-factor=2"])
             .args(extra)
@@ -445,13 +591,22 @@ fn verify_page_in_chromium() {
     };
     let out = chromium(&["--dump-dom"]);
     let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(dom.contains("证照有效") && dom.contains("Valid licence"), "{dom}");
+    assert!(
+        dom.contains("证照有效") && dom.contains("Valid licence"),
+        "{dom}"
+    );
     assert!(dom.contains("张*明") && !dom.contains("张三明"));
     assert!(dom.contains("TOTAL-PASSED") && dom.contains("QR code matches"));
     let out = chromium(&[&format!("--screenshot={}", shot.display())]);
-    assert!(shot.exists(), "no screenshot: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        shot.exists(),
+        "no screenshot: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let png = std::fs::File::open(&shot).unwrap();
-    let info = png::Decoder::new(std::io::BufReader::new(png)).read_info().unwrap();
+    let info = png::Decoder::new(std::io::BufReader::new(png))
+        .read_info()
+        .unwrap();
     assert_eq!(info.info().width, 780, "390 CSS pixels at scale 2");
 }
 
@@ -475,10 +630,24 @@ fn cli_batch_new_grant_copy() {
     .unwrap();
     let out = common::eseal(
         dir,
-        &["licence", "batch", "--server", &s.base, "--key-file", "admin.key", "--in", "in.csv", "--out", "sealed"],
+        &[
+            "licence",
+            "batch",
+            "--server",
+            &s.base,
+            "--key-file",
+            "admin.key",
+            "--in",
+            "in.csv",
+            "--out",
+            "sealed",
+        ],
     );
     assert!(out.status.success(), "{}", common::stderr(&out));
-    let pdfs: Vec<_> = std::fs::read_dir(dir.join("sealed")).unwrap().map(|e| e.unwrap().path()).collect();
+    let pdfs: Vec<_> = std::fs::read_dir(dir.join("sealed"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(pdfs.len(), 2, "{pdfs:?}");
     for p in &pdfs {
         let report = verify(&s, &std::fs::read(p).unwrap());
@@ -486,36 +655,119 @@ fn cli_batch_new_grant_copy() {
         assert_eq!(report["licence"]["status"], "current");
     }
     // A bad line fails the batch with exit 1 and names the line.
-    std::fs::write(dir.join("bad.jsonl"), "{\"type\": \"demo-business-licence\"}\n").unwrap();
+    std::fs::write(
+        dir.join("bad.jsonl"),
+        "{\"type\": \"demo-business-licence\"}\n",
+    )
+    .unwrap();
     let out = common::eseal(
         dir,
-        &["licence", "batch", "--server", &s.base, "--key-file", "admin.key", "--in", "bad.jsonl", "--out", "bad"],
+        &[
+            "licence",
+            "batch",
+            "--server",
+            &s.base,
+            "--key-file",
+            "admin.key",
+            "--in",
+            "bad.jsonl",
+            "--out",
+            "bad",
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
     assert!(common::stderr(&out).contains("line 1"));
 
     let text = common::ok(
         dir,
-        &["licence", "new", "--server", &s.base, "--key-file", "admin.key", "--holder-name", "丙公司",
-          "--holder-code", "91350100M000100Y43", "--field", "capital=叁佰万元整", "--out", "new.pdf"],
+        &[
+            "licence",
+            "new",
+            "--server",
+            &s.base,
+            "--key-file",
+            "admin.key",
+            "--holder-name",
+            "丙公司",
+            "--holder-code",
+            "91350100M000100Y43",
+            "--field",
+            "capital=叁佰万元整",
+            "--out",
+            "new.pdf",
+        ],
     );
     let v: Value = serde_json::from_str(&text).unwrap();
     assert!(dir.join("new.pdf").exists());
-    std::fs::write(dir.join("holder.token"), v["holder_token"].as_str().unwrap()).unwrap();
+    std::fs::write(
+        dir.join("holder.token"),
+        v["holder_token"].as_str().unwrap(),
+    )
+    .unwrap();
     let id = v["id"].as_str().unwrap();
     let text = common::ok(
         dir,
-        &["licence", "grant", "--server", &s.base, "--key-file", "holder.token", id, "--agency",
-          "Fuzhou Housing Provident Fund Centre", "--matter", "开户", "--until", &days_from_now(5)],
+        &[
+            "licence",
+            "grant",
+            "--server",
+            &s.base,
+            "--key-file",
+            "holder.token",
+            id,
+            "--agency",
+            "Fuzhou Housing Provident Fund Centre",
+            "--matter",
+            "开户",
+            "--until",
+            &days_from_now(5),
+        ],
     );
     let g: Value = serde_json::from_str(&text).unwrap();
     let gid = g["id"].as_str().unwrap();
-    common::ok(dir, &["licence", "copy", "--server", &s.base, "--key-file", "agency.key", gid, "--out", "copy.pdf"]);
+    common::ok(
+        dir,
+        &[
+            "licence",
+            "copy",
+            "--server",
+            &s.base,
+            "--key-file",
+            "agency.key",
+            gid,
+            "--out",
+            "copy.pdf",
+        ],
+    );
     let report = verify(&s, &std::fs::read(dir.join("copy.pdf")).unwrap());
     assert_eq!(report["signatures"].as_array().unwrap().len(), 2);
     // The admin's key is not the agency's: exit 1 (refused).
-    let out = common::eseal(dir, &["licence", "copy", "--server", &s.base, "--key-file", "admin.key", gid, "--out", "x.pdf"]);
+    let out = common::eseal(
+        dir,
+        &[
+            "licence",
+            "copy",
+            "--server",
+            &s.base,
+            "--key-file",
+            "admin.key",
+            gid,
+            "--out",
+            "x.pdf",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
-    let text = common::ok(dir, &["licence", "cancel", "--server", &s.base, "--key-file", "admin.key", id]);
+    let text = common::ok(
+        dir,
+        &[
+            "licence",
+            "cancel",
+            "--server",
+            &s.base,
+            "--key-file",
+            "admin.key",
+            id,
+        ],
+    );
     assert!(text.contains("\"cancelled\""));
 }

@@ -143,7 +143,10 @@ impl Client {
         })
     }
 
-    fn send(&self, r: reqwest::blocking::RequestBuilder) -> Result<reqwest::blocking::Response, Failure> {
+    fn send(
+        &self,
+        r: reqwest::blocking::RequestBuilder,
+    ) -> Result<reqwest::blocking::Response, Failure> {
         let resp = r
             .bearer_auth(&self.key)
             .send()
@@ -221,7 +224,10 @@ pub fn run(cmd: ServiceCommand) -> CliResult {
             if let Some(m) = &a.matter {
                 r = r.query(&[("matter", m)]);
             }
-            let pdf = c.send(r)?.bytes().map_err(|e| Failure::input(format!("download: {e}")))?;
+            let pdf = c
+                .send(r)?
+                .bytes()
+                .map_err(|e| Failure::input(format!("download: {e}")))?;
             write(&a.out, &pdf)?;
             eprintln!("wrote {} ({} bytes)", a.out.display(), pdf.len());
             Ok(())
@@ -278,7 +284,8 @@ fn batch_lines(path: &Path) -> Result<String, Failure> {
     }
     let mut out = String::new();
     for (i, rec) in rd.records().enumerate() {
-        let rec = rec.map_err(|e| Failure::input(format!("{} row {}: {e}", path.display(), i + 2)))?;
+        let rec =
+            rec.map_err(|e| Failure::input(format!("{} row {}: {e}", path.display(), i + 2)))?;
         let mut obj = Map::new();
         let mut fields = Map::new();
         obj.insert("type".into(), json!("demo-business-licence"));
@@ -301,7 +308,8 @@ fn batch_lines(path: &Path) -> Result<String, Failure> {
 
 fn batch(a: BatchArgs) -> CliResult {
     let lines = batch_lines(&a.input)?;
-    std::fs::create_dir_all(&a.out).map_err(|e| Failure::input(format!("{}: {e}", a.out.display())))?;
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| Failure::input(format!("{}: {e}", a.out.display())))?;
     let c = Client::new(&a.server)?;
     let job = c.json(
         c.http
@@ -346,7 +354,9 @@ fn batch(a: BatchArgs) -> CliResult {
     }
     eprintln!(
         "{} issued, {} failed; PDFs in {} (holder tokens: POST /v1/licences/ID/holder-token)",
-        status["done"], status["failed"], a.out.display()
+        status["done"],
+        status["failed"],
+        a.out.display()
     );
     if status["failed"].as_u64().unwrap_or(0) > 0 {
         return Err(Failure::invalid("some lines were not issued"));

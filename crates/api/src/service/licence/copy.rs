@@ -59,7 +59,10 @@ pub fn parse_until(s: &str) -> ApiResult<i64> {
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(s, &fmt)
-        .map(|d| d.with_hms(23, 59, 59).map(|t| t.assume_utc().unix_timestamp()))
+        .map(|d| {
+            d.with_hms(23, 59, 59)
+                .map(|t| t.assume_utc().unix_timestamp())
+        })
         .ok()
         .and_then(Result::ok)
         .ok_or_else(|| {
@@ -105,7 +108,11 @@ pub async fn load_grant(state: &Shared, id: &str) -> ApiResult<GrantView> {
 }
 
 /// The holder grants an agency (the caller checked the holder token).
-pub async fn create_grant(state: &Shared, licence_id: &str, req: &NewGrant) -> ApiResult<GrantView> {
+pub async fn create_grant(
+    state: &Shared,
+    licence_id: &str,
+    req: &NewGrant,
+) -> ApiResult<GrantView> {
     let matter = req.matter.trim();
     if matter.is_empty() || matter.chars().count() > 200 || matter.chars().any(char::is_control) {
         return Err(ApiError::BadRequest(
@@ -135,9 +142,8 @@ pub async fn create_grant(state: &Shared, licence_id: &str, req: &NewGrant) -> A
             .await?
             .map(|r| r.try_get(0))
             .transpose()?;
-    let org = org.ok_or_else(|| {
-        ApiError::Unprocessable(format!("agency: no organisation '{agency}'"))
-    })?;
+    let org =
+        org.ok_or_else(|| ApiError::Unprocessable(format!("agency: no organisation '{agency}'")))?;
     let r = sqlx::query("SELECT status, organization_id FROM licences WHERE id = $1")
         .bind(licence_id)
         .fetch_one(&state.db)
@@ -251,7 +257,13 @@ pub async fn annotated_copy(
     match grant.status.as_str() {
         "active" => {}
         "withdrawn" => {
-            return Err(refuse(state, caller, grant_id, "the holder withdrew this grant".into()).await)
+            return Err(refuse(
+                state,
+                caller,
+                grant_id,
+                "the holder withdrew this grant".into(),
+            )
+            .await)
         }
         _ => {
             return Err(refuse(

@@ -41,7 +41,9 @@ impl FromRequestParts<Shared> for Credential {
             .map(str::trim);
         match token {
             Some(t) if t.starts_with(TOKEN_PREFIX) => Ok(Credential::Holder(token_hash(t))),
-            _ => Ok(Credential::Key(Caller::from_request_parts(parts, state).await?)),
+            _ => Ok(Credential::Key(
+                Caller::from_request_parts(parts, state).await?,
+            )),
         }
     }
 }

@@ -159,11 +159,7 @@ fn check_fields(fields: &Map<String, Value>) -> ApiResult<()> {
                     "fields.{k}: at most 2000 characters"
                 )))
             }
-            _ => {
-                return Err(ApiError::BadRequest(format!(
-                    "fields.{k}: values are text"
-                )))
-            }
+            _ => return Err(ApiError::BadRequest(format!("fields.{k}: values are text"))),
         }
     }
     Ok(())
@@ -178,11 +174,12 @@ pub struct LicenceType {
 }
 
 async fn load_type(state: &Shared, code: &str) -> ApiResult<LicenceType> {
-    let r = sqlx::query("SELECT code, name, type_code, template FROM licence_types WHERE code = $1")
-        .bind(code)
-        .fetch_optional(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::Unprocessable(format!("type: no licence type '{code}'")))?;
+    let r =
+        sqlx::query("SELECT code, name, type_code, template FROM licence_types WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&state.db)
+            .await?
+            .ok_or_else(|| ApiError::Unprocessable(format!("type: no licence type '{code}'")))?;
     Ok(LicenceType {
         code: r.try_get(0)?,
         name: r.try_get(1)?,
@@ -281,8 +278,11 @@ async fn make_file(
         iss.name.clone(),
         iss.uscc.clone(),
     );
-    let (holder_name, holder_code, fields) =
-        (holder_name.to_string(), holder_code.to_string(), fields.clone());
+    let (holder_name, holder_code, fields) = (
+        holder_name.to_string(),
+        holder_code.to_string(),
+        fields.clone(),
+    );
     let (content, digest, in_hash) = tokio::task::spawn_blocking(move || -> ApiResult<_> {
         let rendered = pdf::render(
             &template,
@@ -373,7 +373,19 @@ pub async fn issue(state: &Shared, caller: &Caller, req: &NewLicence) -> ApiResu
     .bind(t)
     .execute(&mut *tx)
     .await?;
-    insert_file(&mut tx, &id, 1, "issued", None, &fields, &holder_name, &holder_code, &made, None).await?;
+    insert_file(
+        &mut tx,
+        &id,
+        1,
+        "issued",
+        None,
+        &fields,
+        &holder_name,
+        &holder_code,
+        &made,
+        None,
+    )
+    .await?;
     audit::append(
         &mut tx,
         NewEntry {
@@ -442,7 +454,9 @@ pub async fn owned(state: &Shared, caller: &Caller, id: &str, action: &str) -> A
         .transpose()?;
     match org {
         None => Err(ApiError::NotFound(format!("no such licence '{id}'"))),
-        Some(o) if o != caller.organization_id => Err(caller.hidden(state, action, "licence").await),
+        Some(o) if o != caller.organization_id => {
+            Err(caller.hidden(state, action, "licence").await)
+        }
         Some(_) => Ok(()),
     }
 }
@@ -504,7 +518,15 @@ pub async fn new_version(
     let serial: String = r.try_get("serial")?;
     let version = old + 1;
     let made = make_file(
-        state, caller, &ty, &iss, &serial, version as u32, &holder_name, &holder_code, &fields,
+        state,
+        caller,
+        &ty,
+        &iss,
+        &serial,
+        version as u32,
+        &holder_name,
+        &holder_code,
+        &fields,
     )
     .await?;
     let fields_text = Value::Object(fields).to_string();
@@ -594,7 +616,9 @@ pub async fn cancel(
     .await?;
     if done.rows_affected() != 1 {
         tx.rollback().await?;
-        return Err(ApiError::Conflict("the licence is cancelled already".into()));
+        return Err(ApiError::Conflict(
+            "the licence is cancelled already".into(),
+        ));
     }
     sqlx::query("UPDATE licence_files SET status = 'cancelled', status_changed_at = $1 WHERE licence_id = $2 AND status = 'current'")
         .bind(t)
@@ -725,16 +749,23 @@ pub async fn version_status(state: &Shared, identifier: &str) -> ApiResult<Optio
     let version: i64 = r.try_get("version")?;
     let current: i64 = r.try_get("current_version")?;
     let mut status: String = r.try_get("status")?;
-    let changed = r.try_get::<Option<i64>, _>("status_changed_at")?.unwrap_or(0);
+    let changed = r
+        .try_get::<Option<i64>, _>("status_changed_at")?
+        .unwrap_or(0);
     let message = if r.try_get::<String, _>("licence_status")? == "cancelled" {
-        let at = r.try_get::<Option<i64>, _>("cancelled_at")?.unwrap_or(changed);
+        let at = r
+            .try_get::<Option<i64>, _>("cancelled_at")?
+            .unwrap_or(changed);
         let tail = if version == current {
             String::new()
         } else {
             format!(" This file is version {version:03}; the last version was {current:03}.")
         };
         status = "cancelled".into();
-        format!("This licence was cancelled on {}; it is no longer valid.{tail}", day(at))
+        format!(
+            "This licence was cancelled on {}; it is no longer valid.{tail}",
+            day(at)
+        )
     } else {
         match status.as_str() {
             "current" => format!("This licence is valid: version {version:03} is its current version."),

@@ -162,9 +162,15 @@ pub fn render(f: &PageFacts, form_action: &str) -> String {
     }
     if let Some(m) = f.digest_matches {
         let (cls, text) = if m {
-            ("pass", "The QR code matches this version's sealed file. 二维码与本版本文件一致。")
+            (
+                "pass",
+                "The QR code matches this version's sealed file. 二维码与本版本文件一致。",
+            )
         } else {
-            ("fail", "The QR code does not match this version's sealed file. 二维码与本版本文件不一致。")
+            (
+                "fail",
+                "The QR code does not match this version's sealed file. 二维码与本版本文件不一致。",
+            )
         };
         h.push_str(&format!(
             "<section id=\"digest\"><span class=\"{cls}\">{text}</span></section>"

@@ -100,7 +100,9 @@ pub fn render(template: &str, c: &Content<'_>) -> ApiResult<Rendered> {
         issuer_code: c.issuer_code.into(),
         holder_name: c.holder_name.into(),
         holder_code: c.holder_code.into(),
-        issued_on: OffsetDateTime::now_utc().to_offset(lic::CHINA_OFFSET).date(),
+        issued_on: OffsetDateTime::now_utc()
+            .to_offset(lic::CHINA_OFFSET)
+            .date(),
         fields,
         image: None,
     };
@@ -168,8 +170,7 @@ pub fn identifier(
     serial: &str,
     version: u32,
 ) -> ApiResult<String> {
-    let v = u16::try_from(version)
-        .map_err(|_| ApiError::Conflict("too many versions".into()))?;
+    let v = u16::try_from(version).map_err(|_| ApiError::Conflict("too many versions".into()))?;
     LicenceIdentifier::new(type_code, issuer_code, serial, v)
         .map(|i| i.to_string())
         .map_err(|e| ApiError::Unprocessable(format!("licence identifier: {e}")))
@@ -186,7 +187,9 @@ mod tests {
         eseal_certs::ids::validate_uscc(&t.authority_code).unwrap();
         parse_template(&t.template).unwrap();
         let id = identifier(&t.type_code, "91350100M000100Y43", "0000001", 1).unwrap();
-        assert!(id.starts_with("1.2.156.3005.2.11100000000013338W032.91350100M000100Y43.0000001.001."));
+        assert!(
+            id.starts_with("1.2.156.3005.2.11100000000013338W032.91350100M000100Y43.0000001.001.")
+        );
         assert_eq!(LicenceIdentifier::parse(&id).unwrap().version(), 1);
     }
 }

@@ -85,7 +85,8 @@ pub async fn create(
         }
         match serde_json::from_str::<NewLicence>(line) {
             Ok(l) => items.push((i + 1, l)),
-            Err(e) => errors.push(json!({ "line": i + 1, "error": format!("not a licence request: {e}") })),
+            Err(e) => errors
+                .push(json!({ "line": i + 1, "error": format!("not a licence request: {e}") })),
         }
     }
     let total = items.len() + errors.len();
@@ -131,7 +132,10 @@ pub async fn create(
             tracing::error!(batch = %bid, error = %e, "batch stopped");
         }
     });
-    Ok((StatusCode::ACCEPTED, Json(load(&state, &caller, &id).await?)))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(load(&state, &caller, &id).await?),
+    ))
 }
 
 /// Issues the lines one by one, saving the counts after each.

@@ -114,10 +114,7 @@ pub fn router(state: Shared) -> Router {
             "/v1/licences/{id}/grants",
             get(licences::list_grants).post(licences::create_grant),
         )
-        .route(
-            "/v1/licences/{id}/presentations",
-            post(licences::present),
-        )
+        .route("/v1/licences/{id}/presentations", post(licences::present))
         .route("/v1/grants/{id}", delete(licences::withdraw_grant))
         .route("/v1/grants/{id}/copy", get(licences::grant_copy))
         .route("/v1/licence-batches", post(batches::create))

@@ -53,11 +53,10 @@ async fn seals_of(state: &Shared, file: Vec<u8>) -> ApiResult<Vec<SealLine>> {
         .iter()
         .map(|s| SealLine {
             seal_name: s.seal_name.clone(),
-            signer: s.signer.as_ref().and_then(|x| {
-                x.organization
-                    .clone()
-                    .or_else(|| x.common_name.clone())
-            }),
+            signer: s
+                .signer
+                .as_ref()
+                .and_then(|x| x.organization.clone().or_else(|| x.common_name.clone())),
             indication: s.indication.as_str().to_string(),
             signing_time: s.signing_time.as_ref().map(|t| t.time.clone()),
             reasons: s.reasons.clone(),
@@ -66,12 +65,11 @@ async fn seals_of(state: &Shared, file: Vec<u8>) -> ApiResult<Vec<SealLine>> {
 }
 
 async fn facts(state: &Shared, s: &VersionStatus, d: Option<&str>) -> ApiResult<PageFacts> {
-    let content: Vec<u8> =
-        sqlx::query("SELECT content FROM licence_files WHERE identifier = $1")
-            .bind(&s.identifier)
-            .fetch_one(&state.db)
-            .await?
-            .try_get(0)?;
+    let content: Vec<u8> = sqlx::query("SELECT content FROM licence_files WHERE identifier = $1")
+        .bind(&s.identifier)
+        .fetch_one(&state.db)
+        .await?
+        .try_get(0)?;
     let seals = seals_of(state, content).await?;
     Ok(PageFacts::new(s, d, seals))
 }
@@ -93,7 +91,11 @@ fn respond(h: &HeaderMap, f: &PageFacts, action: &str) -> Response {
 
 fn not_found(h: &HeaderMap, status: StatusCode, title: &str, text: &str) -> Response {
     if wants_json(h) {
-        let slug = if status == StatusCode::GONE { "gone" } else { "not-found" };
+        let slug = if status == StatusCode::GONE {
+            "gone"
+        } else {
+            "not-found"
+        };
         crate::service::error::problem_response(status, slug, text.to_string())
     } else {
         (
@@ -128,7 +130,11 @@ pub async fn verify_page(
         ));
     };
     let f = facts(&state, &s, q.d.as_deref()).await?;
-    Ok(respond(&headers, &f, &action_of(&identifier, q.d.as_deref())))
+    Ok(respond(
+        &headers,
+        &f,
+        &action_of(&identifier, q.d.as_deref()),
+    ))
 }
 
 /// What an uploaded file is, compared with the version of this page.
@@ -207,7 +213,11 @@ pub async fn compare_upload(
     std::io::Read::read_to_end(&mut { upload.file }, &mut bytes).map_err(ApiError::internal)?;
     let mut f = facts(&state, &s, q.d.as_deref()).await?;
     f.comparison = Some(compare(&state, &s, &bytes).await?);
-    Ok(respond(&headers, &f, &action_of(&identifier, q.d.as_deref())))
+    Ok(respond(
+        &headers,
+        &f,
+        &action_of(&identifier, q.d.as_deref()),
+    ))
 }
 
 /// A holder's presentation code (亮证): the current version's page until the code expires.

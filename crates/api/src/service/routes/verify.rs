@@ -82,11 +82,7 @@ pub async fn verify(
                 page.insert_str(0, &banner);
             }
         }
-        Ok((
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            page,
-        )
-            .into_response())
+        Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response())
     } else {
         let mut v = serde_json::to_value(&report).map_err(ApiError::internal)?;
         if let Some(l) = lic {
