@@ -8,11 +8,13 @@ use std::io::Cursor;
 use std::process::Command;
 use std::time::SystemTime;
 
+use eseal_certs::issue::{issue, CertKind, CertRequest, Issuer};
+use eseal_certs::name::SubjectName;
 use eseal_certs::testing::TestPki;
-use eseal_certs::Algorithm;
+use eseal_certs::{Algorithm, Certificate, SigningKey, SoftwareKey};
 use eseal_pdf::licence::{
-    annotation_sign_options, fill_qr, issuer_sign_options, read_info, render,
-    sealed_digest, Annotation, LicenceContent, LicenceIdentifier, Template, ANNOTATION_FIELD,
+    annotation_sign_options, fill_qr, issuer_sign_options, read_info, render, sealed_digest,
+    Annotation, LicenceContent, LicenceIdentifier, Template, ANNOTATION_FIELD,
 };
 use eseal_pdf::seal::{seal, Sealer};
 use eseal_pdf::sign::{Appearance, AppearanceContent, SignOptions};
@@ -73,11 +75,46 @@ fn content() -> LicenceContent {
     }
 }
 
+/// A second seal certificate under the same intermediate: the platform's.
+fn platform_seal(pki: &TestPki) -> (SoftwareKey, Certificate) {
+    let key = SoftwareKey::generate(pki.algorithm).unwrap();
+    let subject = SubjectName {
+        organization: Some("电子证照共享服务平台".into()),
+        uscc: Some("11220000013544541J".into()),
+        ..SubjectName::common("电子证照共享服务平台 电子印章")
+    };
+    let req = CertRequest::new(
+        subject.to_name().unwrap(),
+        key.public_key().clone(),
+        CertKind::Seal,
+        365,
+    );
+    let cert = issue(
+        &Issuer {
+            certificate: &pki.intermediate,
+            key: &pki.intermediate_key,
+        },
+        &req,
+    )
+    .unwrap();
+    (key, cert)
+}
+
 fn sealed_by(pki: &TestPki, pdf: &[u8], opts: &SignOptions) -> Vec<u8> {
+    sealed_with(pki, &pki.leaf_key, &pki.leaf, pdf, opts)
+}
+
+fn sealed_with(
+    pki: &TestPki,
+    key: &SoftwareKey,
+    cert: &Certificate,
+    pdf: &[u8],
+    opts: &SignOptions,
+) -> Vec<u8> {
     let chain = [pki.intermediate.clone()];
     let sealer = Sealer {
-        key: &pki.leaf_key,
-        certificate: &pki.leaf,
+        key,
+        certificate: cert,
         chain: &chain,
     };
     let mut out = Cursor::new(Vec::new());
@@ -163,13 +200,20 @@ fn rendered_licence_has_extractable_cjk_text_an_embedded_subset_and_metadata() {
         if let Ok(d) = obj.as_dict() {
             if d.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0".as_slice()) {
                 type0 += 1;
-                assert_eq!(d.get(b"Encoding").unwrap().as_name().unwrap(), b"Identity-H");
+                assert_eq!(
+                    d.get(b"Encoding").unwrap().as_name().unwrap(),
+                    b"Identity-H"
+                );
                 assert!(d.get(b"ToUnicode").is_ok());
                 let base = d.get(b"BaseFont").unwrap().as_name().unwrap();
-                assert_eq!(base[6], b'+', "subset tag: {}", String::from_utf8_lossy(base));
+                assert_eq!(
+                    base[6],
+                    b'+',
+                    "subset tag: {}",
+                    String::from_utf8_lossy(base)
+                );
             }
-            if d.get(b"Type").and_then(|s| s.as_name()).ok() == Some(b"FontDescriptor".as_slice())
-            {
+            if d.get(b"Type").and_then(|s| s.as_name()).ok() == Some(b"FontDescriptor".as_slice()) {
                 assert!(d.get(b"FontFile2").is_ok() || d.get(b"FontFile3").is_ok());
             }
         }
@@ -223,13 +267,10 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
     let font = font();
     let template = Template::demo_business_licence();
     let issuer = TestPki::new(Algorithm::P256).unwrap();
-    let platform = TestPki::new(Algorithm::P256).unwrap();
+    let (platform_key, platform_cert) = platform_seal(&issuer);
     let options = |at: Option<SystemTime>| VerifyOptions {
-        trust_anchors: vec![issuer.root.clone(), platform.root.clone()],
-        crls: vec![
-            issuer.intermediate_crl(&[]).unwrap(),
-            platform.intermediate_crl(&[]).unwrap(),
-        ],
+        trust_anchors: vec![issuer.root.clone()],
+        crls: vec![issuer.intermediate_crl(&[]).unwrap()],
         at,
         ..Default::default()
     };
@@ -239,7 +280,10 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
     let sealed = sealed_by(&issuer, &pdf, &issuer_sign_options(&template, ring()));
     let digest = sealed_digest(Cursor::new(&sealed)).unwrap();
     assert_eq!(digest.len(), 22);
-    assert!(sealed_digest(Cursor::new(&pdf)).is_err(), "an unsealed file has no digest");
+    assert!(
+        sealed_digest(Cursor::new(&pdf)).is_err(),
+        "an unsealed file has no digest"
+    );
 
     // 2. Fill the QR code: the digest of the issuer-sealed prefix does not change.
     let url = format!("{URL}{digest}");
@@ -260,13 +304,18 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
     assert!(r.signatures[0].disallowed_changes.is_empty());
     assert!(r.annotation.is_none());
     // Filling twice is refused.
-    let err = fill_qr(&mut Cursor::new(&with_qr), &mut Cursor::new(Vec::new()), &url).unwrap_err();
+    let err = fill_qr(
+        &mut Cursor::new(&with_qr),
+        &mut Cursor::new(Vec::new()),
+        &url,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("filled already"), "{err}");
 
     // 3. The annotated copy, sealed by the platform into the prepared field.
     let a = annotation();
     let opts = annotation_sign_options(&a, &font).unwrap();
-    let copy = sealed_by(&platform, &with_qr, &opts);
+    let copy = sealed_with(&issuer, &platform_key, &platform_cert, &with_qr, &opts);
     save("annotated-copy.pdf", &copy);
     qpdf_ok(&copy);
     assert_eq!(sealed_digest(Cursor::new(&copy)).unwrap(), digest);
@@ -292,7 +341,11 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
     let r = verify_bytes(&copy, &options(Some(after))).unwrap();
     assert!(!r.passed());
     assert!(r.annotation.as_ref().unwrap().expired);
-    assert!(r.verdict.summary.contains("expired"), "{}", r.verdict.summary);
+    assert!(
+        r.verdict.summary.contains("expired"),
+        "{}",
+        r.verdict.summary
+    );
     assert!(r
         .signatures
         .iter()
@@ -316,10 +369,20 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
         let png = dir.path().join("page");
         let o = run(
             "pdftoppm",
-            &["-r", "200", "-png", "-singlefile", p.to_str().unwrap(), png.to_str().unwrap()],
+            &[
+                "-r",
+                "200",
+                "-png",
+                "-singlefile",
+                p.to_str().unwrap(),
+                png.to_str().unwrap(),
+            ],
         );
         assert!(o.status.success());
-        let o = run("zbarimg", &["--raw", "-q", dir.path().join("page.png").to_str().unwrap()]);
+        let o = run(
+            "zbarimg",
+            &["--raw", "-q", dir.path().join("page.png").to_str().unwrap()],
+        );
         assert!(o.status.success(), "zbarimg found no code");
         assert_eq!(String::from_utf8_lossy(&o.stdout).trim_end(), url);
     }
@@ -354,14 +417,20 @@ fn changes_beyond_form_filling_still_break_the_issuer_seal() {
     assert_eq!(r.signatures[0].indication, Indication::TotalFailed);
     // And the annotation record cannot overwrite what the signer writes itself.
     let mut bad = annotation_sign_options(&annotation(), &font).unwrap();
-    bad.extra_entries.set("Reason", eseal_pdf::Object::Integer(1));
+    bad.extra_entries
+        .set("Reason", eseal_pdf::Object::Integer(1));
     let chain = [issuer.intermediate.clone()];
     let sealer = Sealer {
         key: &issuer.leaf_key,
         certificate: &issuer.leaf,
         chain: &chain,
     };
-    let err = seal(&mut Cursor::new(&sealed), &mut Cursor::new(Vec::new()), &bad, &sealer)
-        .unwrap_err();
+    let err = seal(
+        &mut Cursor::new(&sealed),
+        &mut Cursor::new(Vec::new()),
+        &bad,
+        &sealer,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("/Reason"), "{err}");
 }

@@ -9,7 +9,10 @@ use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{licence_error, Annotation, LicenceContent, LicenceIdentifier, ANNOTATION_FIELD, ANNOTATION_KEY, QR_FIELD};
+use super::{
+    licence_error, Annotation, LicenceContent, LicenceIdentifier, ANNOTATION_FIELD, ANNOTATION_KEY,
+    QR_FIELD,
+};
 use crate::object::Object;
 use crate::reader::PdfReader;
 use crate::text::decode_text_string;
@@ -90,7 +93,10 @@ pub(crate) fn xmp_packet(c: &LicenceContent, now: OffsetDateTime) -> String {
         } else {
             c.value(key).unwrap_or_default()
         };
-        s.push_str(&format!("<eseal:{name}>{}</eseal:{name}>\n", xml_escape(&value)));
+        s.push_str(&format!(
+            "<eseal:{name}>{}</eseal:{name}>\n",
+            xml_escape(&value)
+        ));
     }
     s.push_str("</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>");
     s
@@ -128,7 +134,11 @@ fn xmp_property(xmp: &str, name: &str) -> Option<String> {
 pub fn read_info<R: Read + Seek>(input: R) -> Result<LicenceInfo> {
     let mut reader = PdfReader::open(input)?;
     let catalog = reader.catalog()?;
-    let xmp = match catalog.get("Metadata").map(|m| reader.resolve(m)).transpose()? {
+    let xmp = match catalog
+        .get("Metadata")
+        .map(|m| reader.resolve(m))
+        .transpose()?
+    {
         Some(Object::Stream(s)) => {
             let data = reader.stream_decoded(&s)?;
             if data.len() > MAX_XMP {
@@ -196,7 +206,11 @@ fn first_signed_end<R: Read + Seek>(reader: &mut PdfReader<R>) -> Result<u64> {
         let Object::Dict(sig) = reader.resolve(v)? else {
             continue;
         };
-        let Some(br) = sig.get("ByteRange").map(|b| reader.resolve(b)).transpose()? else {
+        let Some(br) = sig
+            .get("ByteRange")
+            .map(|b| reader.resolve(b))
+            .transpose()?
+        else {
             continue;
         };
         let nums: Vec<i64> = br
@@ -229,7 +243,9 @@ pub fn sealed_digest<R: Read + Seek>(mut input: R) -> Result<String> {
         let mut reader = PdfReader::open(&mut input)?;
         let end = first_signed_end(&mut reader)?;
         if end > reader.file_len() {
-            return Err(licence_error("the first signature covers more than the file"));
+            return Err(licence_error(
+                "the first signature covers more than the file",
+            ));
         }
         end
     };
@@ -252,7 +268,11 @@ pub(crate) fn base64url(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..=chunk.len() {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
