@@ -14,12 +14,13 @@ use eseal_certs::testing::TestPki;
 use eseal_certs::{Algorithm, Certificate, SigningKey, SoftwareKey};
 use eseal_pdf::licence::{
     annotation_sign_options, fill_qr, issuer_sign_options, read_info, render, sealed_digest,
-    Annotation, LicenceContent, LicenceIdentifier, Template, ANNOTATION_FIELD,
+    Annotation, ImageSlot, LicenceContent, LicenceIdentifier, Template, ANNOTATION_FIELD,
 };
 use eseal_pdf::seal::{seal, Sealer};
 use eseal_pdf::sign::{Appearance, AppearanceContent, SignOptions};
 use eseal_pdf::verify::{verify_bytes, Indication, VerifyOptions};
-use eseal_pdf::Dict;
+use eseal_pdf::writer::{write_incremental, IncrementalUpdate};
+use eseal_pdf::{Dict, Object, PdfReader, Stream};
 use eseal_signer::picture::FontSource;
 use time::macros::{date, datetime};
 
@@ -179,8 +180,11 @@ fn qpdf_ok(pdf: &[u8]) {
 /// Saves a test file when `ESEAL_LICENCE_OUT` names a folder (for the judges and the docs).
 fn save(name: &str, pdf: &[u8]) {
     if let Some(dir) = std::env::var_os("ESEAL_LICENCE_OUT") {
-        let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(std::path::Path::new(&dir).join(name), pdf);
+        let path = std::path::Path::new(&dir).join(name);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::write(path, pdf);
     }
 }
 
@@ -188,7 +192,7 @@ fn save(name: &str, pdf: &[u8]) {
 fn rendered_licence_has_extractable_cjk_text_an_embedded_subset_and_metadata() {
     let font = font();
     let pdf = render(&Template::demo_business_licence(), &content(), &font).unwrap();
-    save("rendered.pdf", &pdf);
+    save("unsigned/rendered.pdf", &pdf);
     // The subset is a small fraction of the font file (WenQuanYi Zen Hei is ~17 MB).
     assert!(pdf.len() < 200_000, "{} bytes", pdf.len());
     assert!(pdf.len() * 20 < font.data().len());
@@ -275,6 +279,12 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
         ..Default::default()
     };
 
+    {
+        use der::EncodePem;
+        let pem = issuer.root.to_pem(der::pem::LineEnding::LF).unwrap();
+        save("root.pem", pem.as_bytes());
+    }
+
     // 1. Render and certify with P=2.
     let pdf = render(&template, &content(), &font).unwrap();
     let sealed = sealed_by(&issuer, &pdf, &issuer_sign_options(&template, ring()));
@@ -303,6 +313,24 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
         .any(|c| c.rule.as_deref() == Some("FormValueOnUnlockedField")));
     assert!(r.signatures[0].disallowed_changes.is_empty());
     assert!(r.annotation.is_none());
+    // A metadata update appended later (it breaks no seal) does not change the licence record.
+    let spoofed = {
+        let mut reader = PdfReader::open(Cursor::new(&with_qr)).unwrap();
+        let md = reader.catalog().unwrap().get("Metadata").unwrap().as_reference().unwrap();
+        let Object::Stream(s) = reader.get(md).unwrap() else {
+            panic!("metadata is a stream")
+        };
+        let xmp = String::from_utf8(reader.stream_decoded(&s).unwrap()).unwrap();
+        let xmp = xmp.replace("福州电子印章科技有限公司", "冒名顶替有限公司");
+        let mut update = IncrementalUpdate::new(&reader);
+        update.set(md, Object::Stream(Stream::new(s.dict.clone(), xmp.into_bytes())));
+        let mut out = Vec::new();
+        write_incremental(&mut reader, &update, &mut out).unwrap();
+        out
+    };
+    let info = read_info(Cursor::new(&spoofed)).unwrap();
+    assert_eq!(info.holder_name, "福州电子印章科技有限公司");
+    assert_eq!(info.qr_url.as_deref(), Some(url.as_str()));
     // Filling twice is refused.
     let err = fill_qr(
         &mut Cursor::new(&with_qr),
@@ -433,4 +461,44 @@ fn changes_beyond_form_filling_still_break_the_issuer_seal() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("/Reason"), "{err}");
+}
+
+#[test]
+fn background_page_and_photo_are_drawn_with_the_text() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    let mut t = Template::demo_business_licence();
+    t.background = Some(data.join("producers/libreoffice.pdf"));
+    t.qr_rect = [460.0, 700.0, 560.0, 800.0];
+    t.image = Some(ImageSlot {
+        key: "photo".into(),
+        rect: [60.0, 600.0, 160.0, 700.0],
+    });
+    let mut c = content();
+    c.image = Some(std::fs::read(data.join("seal-red.png")).unwrap());
+    let pdf = render(&t, &c, &font()).unwrap();
+    save("unsigned/background.pdf", &pdf);
+    qpdf_ok(&pdf);
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let pages = doc.get_pages();
+    assert_eq!(pages.len(), 1);
+    let page = doc.get_dictionary(pages[&1]).unwrap();
+    let media = page.get(b"MediaBox").unwrap().as_array().unwrap();
+    let width = media[2].as_float().unwrap() - media[0].as_float().unwrap();
+    assert!((width - 595.3).abs() < 1.0, "the background decides the page size: {width}");
+    let subtypes: Vec<Vec<u8>> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter_map(|s| s.dict.get(b"Subtype").ok()?.as_name().ok().map(<[u8]>::to_vec))
+        .collect();
+    assert!(subtypes.iter().any(|s| s == b"Image"), "the photo");
+    assert!(subtypes.iter().any(|s| s == b"Form"), "the background page");
+    if let Some(text) = text_of(&pdf) {
+        assert!(text.contains("Business licence"), "background text:\n{text}");
+        assert!(text.contains("营业执照"), "our text:\n{text}");
+    }
+    // A background that is not a PDF is a clear error.
+    t.background = Some(data.join("seal-red.png"));
+    let err = render(&t, &c, &font()).unwrap_err();
+    assert!(err.to_string().contains("background"), "{err}");
 }
