@@ -84,12 +84,14 @@ fn platform_seal(pki: &TestPki) -> (SoftwareKey, Certificate) {
         uscc: Some("11220000013544541J".into()),
         ..SubjectName::common("电子证照共享服务平台 电子印章")
     };
-    let req = CertRequest::new(
+    let mut req = CertRequest::new(
         subject.to_name().unwrap(),
         key.public_key().clone(),
         CertKind::Seal,
         365,
     );
+    // As TestPki's own seal: NSS (pdfsig) wants the distribution point it knows.
+    req.crl_url = Some("http://127.0.0.1:8080/crl/city.crl".into());
     let cert = issue(
         &Issuer {
             certificate: &pki.intermediate,
