@@ -318,14 +318,23 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
     // A metadata update appended later (it breaks no seal) does not change the licence record.
     let spoofed = {
         let mut reader = PdfReader::open(Cursor::new(&with_qr)).unwrap();
-        let md = reader.catalog().unwrap().get("Metadata").unwrap().as_reference().unwrap();
+        let md = reader
+            .catalog()
+            .unwrap()
+            .get("Metadata")
+            .unwrap()
+            .as_reference()
+            .unwrap();
         let Object::Stream(s) = reader.get(md).unwrap() else {
             panic!("metadata is a stream")
         };
         let xmp = String::from_utf8(reader.stream_decoded(&s).unwrap()).unwrap();
         let xmp = xmp.replace("福州电子印章科技有限公司", "冒名顶替有限公司");
         let mut update = IncrementalUpdate::new(&reader);
-        update.set(md, Object::Stream(Stream::new(s.dict.clone(), xmp.into_bytes())));
+        update.set(
+            md,
+            Object::Stream(Stream::new(s.dict.clone(), xmp.into_bytes())),
+        );
         let mut out = Vec::new();
         write_incremental(&mut reader, &update, &mut out).unwrap();
         out
@@ -486,17 +495,30 @@ fn background_page_and_photo_are_drawn_with_the_text() {
     let page = doc.get_dictionary(pages[&1]).unwrap();
     let media = page.get(b"MediaBox").unwrap().as_array().unwrap();
     let width = media[2].as_float().unwrap() - media[0].as_float().unwrap();
-    assert!((width - 595.3).abs() < 1.0, "the background decides the page size: {width}");
+    assert!(
+        (width - 595.3).abs() < 1.0,
+        "the background decides the page size: {width}"
+    );
     let subtypes: Vec<Vec<u8>> = doc
         .objects
         .values()
         .filter_map(|o| o.as_stream().ok())
-        .filter_map(|s| s.dict.get(b"Subtype").ok()?.as_name().ok().map(<[u8]>::to_vec))
+        .filter_map(|s| {
+            s.dict
+                .get(b"Subtype")
+                .ok()?
+                .as_name()
+                .ok()
+                .map(<[u8]>::to_vec)
+        })
         .collect();
     assert!(subtypes.iter().any(|s| s == b"Image"), "the photo");
     assert!(subtypes.iter().any(|s| s == b"Form"), "the background page");
     if let Some(text) = text_of(&pdf) {
-        assert!(text.contains("Business licence"), "background text:\n{text}");
+        assert!(
+            text.contains("Business licence"),
+            "background text:\n{text}"
+        );
         assert!(text.contains("营业执照"), "our text:\n{text}");
     }
     // A background that is not a PDF is a clear error.

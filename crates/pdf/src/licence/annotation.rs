@@ -165,11 +165,11 @@ pub fn annotation_appearance(a: &Annotation, font: &FontSource) -> Result<Appear
     line(
         &mut f,
         &format!("加注件 · 第 {} 份", a.copy_number),
-        14.0,
-        78.0,
+        16.0,
+        76.0,
     )?;
     // The purpose may be long: two lines at most, the rest elided.
-    let body = 10.0;
+    let body = 11.0;
     let mut purpose = f.wrap(&format!("用途：{}", a.purpose), body, STAMP_W - 24.0)?;
     if purpose.len() > 2 {
         purpose.truncate(2);
@@ -177,10 +177,12 @@ pub fn annotation_appearance(a: &Annotation, font: &FontSource) -> Result<Appear
         while f.width(&format!("{last}…"), body)? > STAMP_W - 24.0 && last.pop().is_some() {}
         last.push('…');
     }
-    let mut y = 60.0;
+    // Three or four body lines spread over the space under the title.
+    let step = if purpose.len() > 1 { 13.5 } else { 17.0 };
+    let mut y = 54.0;
     for p in &purpose {
         line(&mut f, p, body, y)?;
-        y -= 13.0;
+        y -= step;
     }
     let agency = f.wrap(&format!("使用机构：{}", a.agency), body, STAMP_W - 24.0)?;
     line(
@@ -189,7 +191,7 @@ pub fn annotation_appearance(a: &Annotation, font: &FontSource) -> Result<Appear
         body,
         y,
     )?;
-    y -= 13.0;
+    y -= step;
     let made = a.made_at.to_offset(CHINA_OFFSET).date();
     line(
         &mut f,

@@ -135,7 +135,10 @@ fn xmp_property(xmp: &str, name: &str) -> Option<String> {
 /// The XMP packet of the newest revision `reader` sees, as text (empty when there is none).
 fn xmp_text<R: Read + Seek>(reader: &mut PdfReader<R>) -> Result<String> {
     let catalog = reader.catalog()?;
-    let metadata = catalog.get("Metadata").map(|m| reader.resolve(m)).transpose()?;
+    let metadata = catalog
+        .get("Metadata")
+        .map(|m| reader.resolve(m))
+        .transpose()?;
     let Some(Object::Stream(s)) = metadata else {
         return Ok(String::new());
     };
