@@ -272,7 +272,10 @@ fn validate_serial(serial: &str) -> Result<String> {
     if serial.is_empty() || serial.len() > MAX_SERIAL_LEN {
         return Err(bad("must have 1 to 64 characters"));
     }
-    if !serial.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+    if !serial
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+    {
         return Err(bad("may hold only digits and the letters A-Z"));
     }
     Ok(serial)
@@ -321,7 +324,10 @@ mod tests {
         assert_eq!(built, id);
         let json = serde_json::to_string(&id).unwrap();
         assert_eq!(json, format!("\"{EXAMPLE}\""));
-        assert_eq!(serde_json::from_str::<LicenceIdentifier>(&json).unwrap(), id);
+        assert_eq!(
+            serde_json::from_str::<LicenceIdentifier>(&json).unwrap(),
+            id
+        );
     }
 
     #[test]
@@ -333,7 +339,10 @@ mod tests {
         let other = EXAMPLE.replace("2430599", "2430598");
         assert!(LicenceIdentifier::parse(&other).is_err());
         // A new version gets a new check character and stays valid.
-        let v2 = LicenceIdentifier::parse(EXAMPLE).unwrap().with_version(2).unwrap();
+        let v2 = LicenceIdentifier::parse(EXAMPLE)
+            .unwrap()
+            .with_version(2)
+            .unwrap();
         assert!(LicenceIdentifier::parse(&v2.to_string()).is_ok());
         assert_ne!(v2.to_string(), EXAMPLE);
     }
@@ -341,21 +350,47 @@ mod tests {
     #[test]
     fn licence_identifier_errors_name_the_bad_segment() {
         let cases = [
-            ("1.2.156.3005.3.11100000000013338W032.11220000013544541J.2430599.001.F", "start with"),
-            ("1.2.156.3005.2.11100000000013338W03.11220000013544541J.2430599.001.F", "type code"),
-            ("1.2.156.3005.2.11100000000013338X032.11220000013544541J.2430599.001.F", "type code"),
-            ("1.2.156.3005.2.11100000000013338W032.11220000013544541K.2430599.001.F", "issuer code"),
-            ("1.2.156.3005.2.11100000000013338W032.11220000013544541J.24-0599.001.F", "serial"),
-            ("1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.01.F", "version"),
-            ("1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001", "segments"),
-            ("1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.FF", "one character"),
+            (
+                "1.2.156.3005.3.11100000000013338W032.11220000013544541J.2430599.001.F",
+                "start with",
+            ),
+            (
+                "1.2.156.3005.2.11100000000013338W03.11220000013544541J.2430599.001.F",
+                "type code",
+            ),
+            (
+                "1.2.156.3005.2.11100000000013338X032.11220000013544541J.2430599.001.F",
+                "type code",
+            ),
+            (
+                "1.2.156.3005.2.11100000000013338W032.11220000013544541K.2430599.001.F",
+                "issuer code",
+            ),
+            (
+                "1.2.156.3005.2.11100000000013338W032.11220000013544541J.24-0599.001.F",
+                "serial",
+            ),
+            (
+                "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.01.F",
+                "version",
+            ),
+            (
+                "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001",
+                "segments",
+            ),
+            (
+                "1.2.156.3005.2.11100000000013338W032.11220000013544541J.2430599.001.FF",
+                "one character",
+            ),
         ];
         for (input, want) in cases {
             let err = LicenceIdentifier::parse(input).unwrap_err().to_string();
             assert!(err.contains(want), "{input}: {err}");
         }
-        assert!(LicenceIdentifier::new("11100000000013338W032", "11220000013544541J", "1", 1000)
-            .is_err());
+        assert!(
+            LicenceIdentifier::new("11100000000013338W032", "11220000013544541J", "1", 1000)
+                .is_err()
+        );
     }
 
     #[test]

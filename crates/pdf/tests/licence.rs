@@ -8,16 +8,19 @@ use std::io::Cursor;
 use std::process::Command;
 use std::time::SystemTime;
 
+use eseal_certs::issue::{issue, CertKind, CertRequest, Issuer};
+use eseal_certs::name::SubjectName;
 use eseal_certs::testing::TestPki;
-use eseal_certs::Algorithm;
+use eseal_certs::{Algorithm, Certificate, SigningKey, SoftwareKey};
 use eseal_pdf::licence::{
-    annotation_sign_options, fill_qr, issuer_sign_options, read_info, render,
-    sealed_digest, Annotation, LicenceContent, LicenceIdentifier, Template, ANNOTATION_FIELD,
+    annotation_sign_options, fill_qr, issuer_sign_options, read_info, render, sealed_digest,
+    Annotation, ImageSlot, LicenceContent, LicenceIdentifier, Template, ANNOTATION_FIELD,
 };
 use eseal_pdf::seal::{seal, Sealer};
 use eseal_pdf::sign::{Appearance, AppearanceContent, SignOptions};
 use eseal_pdf::verify::{verify_bytes, Indication, VerifyOptions};
-use eseal_pdf::Dict;
+use eseal_pdf::writer::{write_incremental, IncrementalUpdate};
+use eseal_pdf::{Dict, Object, PdfReader, Stream};
 use eseal_signer::picture::FontSource;
 use time::macros::{date, datetime};
 
@@ -73,11 +76,48 @@ fn content() -> LicenceContent {
     }
 }
 
+/// A second seal certificate under the same intermediate: the platform's.
+fn platform_seal(pki: &TestPki) -> (SoftwareKey, Certificate) {
+    let key = SoftwareKey::generate(pki.algorithm).unwrap();
+    let subject = SubjectName {
+        organization: Some("电子证照共享服务平台".into()),
+        uscc: Some("11220000013544541J".into()),
+        ..SubjectName::common("电子证照共享服务平台 电子印章")
+    };
+    let mut req = CertRequest::new(
+        subject.to_name().unwrap(),
+        key.public_key().clone(),
+        CertKind::Seal,
+        365,
+    );
+    // As TestPki's own seal: NSS (pdfsig) wants the distribution point it knows.
+    req.crl_url = Some("http://127.0.0.1:8080/crl/city.crl".into());
+    let cert = issue(
+        &Issuer {
+            certificate: &pki.intermediate,
+            key: &pki.intermediate_key,
+        },
+        &req,
+    )
+    .unwrap();
+    (key, cert)
+}
+
 fn sealed_by(pki: &TestPki, pdf: &[u8], opts: &SignOptions) -> Vec<u8> {
+    sealed_with(pki, &pki.leaf_key, &pki.leaf, pdf, opts)
+}
+
+fn sealed_with(
+    pki: &TestPki,
+    key: &SoftwareKey,
+    cert: &Certificate,
+    pdf: &[u8],
+    opts: &SignOptions,
+) -> Vec<u8> {
     let chain = [pki.intermediate.clone()];
     let sealer = Sealer {
-        key: &pki.leaf_key,
-        certificate: &pki.leaf,
+        key,
+        certificate: cert,
         chain: &chain,
     };
     let mut out = Cursor::new(Vec::new());
@@ -142,8 +182,11 @@ fn qpdf_ok(pdf: &[u8]) {
 /// Saves a test file when `ESEAL_LICENCE_OUT` names a folder (for the judges and the docs).
 fn save(name: &str, pdf: &[u8]) {
     if let Some(dir) = std::env::var_os("ESEAL_LICENCE_OUT") {
-        let _ = std::fs::create_dir_all(&dir);
-        let _ = std::fs::write(std::path::Path::new(&dir).join(name), pdf);
+        let path = std::path::Path::new(&dir).join(name);
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::write(path, pdf);
     }
 }
 
@@ -151,7 +194,7 @@ fn save(name: &str, pdf: &[u8]) {
 fn rendered_licence_has_extractable_cjk_text_an_embedded_subset_and_metadata() {
     let font = font();
     let pdf = render(&Template::demo_business_licence(), &content(), &font).unwrap();
-    save("rendered.pdf", &pdf);
+    save("unsigned/rendered.pdf", &pdf);
     // The subset is a small fraction of the font file (WenQuanYi Zen Hei is ~17 MB).
     assert!(pdf.len() < 200_000, "{} bytes", pdf.len());
     assert!(pdf.len() * 20 < font.data().len());
@@ -163,13 +206,20 @@ fn rendered_licence_has_extractable_cjk_text_an_embedded_subset_and_metadata() {
         if let Ok(d) = obj.as_dict() {
             if d.get(b"Subtype").and_then(|s| s.as_name()).ok() == Some(b"Type0".as_slice()) {
                 type0 += 1;
-                assert_eq!(d.get(b"Encoding").unwrap().as_name().unwrap(), b"Identity-H");
+                assert_eq!(
+                    d.get(b"Encoding").unwrap().as_name().unwrap(),
+                    b"Identity-H"
+                );
                 assert!(d.get(b"ToUnicode").is_ok());
                 let base = d.get(b"BaseFont").unwrap().as_name().unwrap();
-                assert_eq!(base[6], b'+', "subset tag: {}", String::from_utf8_lossy(base));
+                assert_eq!(
+                    base[6],
+                    b'+',
+                    "subset tag: {}",
+                    String::from_utf8_lossy(base)
+                );
             }
-            if d.get(b"Type").and_then(|s| s.as_name()).ok() == Some(b"FontDescriptor".as_slice())
-            {
+            if d.get(b"Type").and_then(|s| s.as_name()).ok() == Some(b"FontDescriptor".as_slice()) {
                 assert!(d.get(b"FontFile2").is_ok() || d.get(b"FontFile3").is_ok());
             }
         }
@@ -223,23 +273,29 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
     let font = font();
     let template = Template::demo_business_licence();
     let issuer = TestPki::new(Algorithm::P256).unwrap();
-    let platform = TestPki::new(Algorithm::P256).unwrap();
+    let (platform_key, platform_cert) = platform_seal(&issuer);
     let options = |at: Option<SystemTime>| VerifyOptions {
-        trust_anchors: vec![issuer.root.clone(), platform.root.clone()],
-        crls: vec![
-            issuer.intermediate_crl(&[]).unwrap(),
-            platform.intermediate_crl(&[]).unwrap(),
-        ],
+        trust_anchors: vec![issuer.root.clone()],
+        crls: vec![issuer.intermediate_crl(&[]).unwrap()],
         at,
         ..Default::default()
     };
+
+    {
+        use der::EncodePem;
+        let pem = issuer.root.to_pem(der::pem::LineEnding::LF).unwrap();
+        save("root.pem", pem.as_bytes());
+    }
 
     // 1. Render and certify with P=2.
     let pdf = render(&template, &content(), &font).unwrap();
     let sealed = sealed_by(&issuer, &pdf, &issuer_sign_options(&template, ring()));
     let digest = sealed_digest(Cursor::new(&sealed)).unwrap();
     assert_eq!(digest.len(), 22);
-    assert!(sealed_digest(Cursor::new(&pdf)).is_err(), "an unsealed file has no digest");
+    assert!(
+        sealed_digest(Cursor::new(&pdf)).is_err(),
+        "an unsealed file has no digest"
+    );
 
     // 2. Fill the QR code: the digest of the issuer-sealed prefix does not change.
     let url = format!("{URL}{digest}");
@@ -259,14 +315,46 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
         .any(|c| c.rule.as_deref() == Some("FormValueOnUnlockedField")));
     assert!(r.signatures[0].disallowed_changes.is_empty());
     assert!(r.annotation.is_none());
+    // A metadata update appended later (it breaks no seal) does not change the licence record.
+    let spoofed = {
+        let mut reader = PdfReader::open(Cursor::new(&with_qr)).unwrap();
+        let md = reader
+            .catalog()
+            .unwrap()
+            .get("Metadata")
+            .unwrap()
+            .as_reference()
+            .unwrap();
+        let Object::Stream(s) = reader.get(md).unwrap() else {
+            panic!("metadata is a stream")
+        };
+        let xmp = String::from_utf8(reader.stream_decoded(&s).unwrap()).unwrap();
+        let xmp = xmp.replace("福州电子印章科技有限公司", "冒名顶替有限公司");
+        let mut update = IncrementalUpdate::new(&reader);
+        update.set(
+            md,
+            Object::Stream(Stream::new(s.dict.clone(), xmp.into_bytes())),
+        );
+        let mut out = Vec::new();
+        write_incremental(&mut reader, &update, &mut out).unwrap();
+        out
+    };
+    let info = read_info(Cursor::new(&spoofed)).unwrap();
+    assert_eq!(info.holder_name, "福州电子印章科技有限公司");
+    assert_eq!(info.qr_url.as_deref(), Some(url.as_str()));
     // Filling twice is refused.
-    let err = fill_qr(&mut Cursor::new(&with_qr), &mut Cursor::new(Vec::new()), &url).unwrap_err();
+    let err = fill_qr(
+        &mut Cursor::new(&with_qr),
+        &mut Cursor::new(Vec::new()),
+        &url,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("filled already"), "{err}");
 
     // 3. The annotated copy, sealed by the platform into the prepared field.
     let a = annotation();
     let opts = annotation_sign_options(&a, &font).unwrap();
-    let copy = sealed_by(&platform, &with_qr, &opts);
+    let copy = sealed_with(&issuer, &platform_key, &platform_cert, &with_qr, &opts);
     save("annotated-copy.pdf", &copy);
     qpdf_ok(&copy);
     assert_eq!(sealed_digest(Cursor::new(&copy)).unwrap(), digest);
@@ -292,7 +380,11 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
     let r = verify_bytes(&copy, &options(Some(after))).unwrap();
     assert!(!r.passed());
     assert!(r.annotation.as_ref().unwrap().expired);
-    assert!(r.verdict.summary.contains("expired"), "{}", r.verdict.summary);
+    assert!(
+        r.verdict.summary.contains("expired"),
+        "{}",
+        r.verdict.summary
+    );
     assert!(r
         .signatures
         .iter()
@@ -316,10 +408,20 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
         let png = dir.path().join("page");
         let o = run(
             "pdftoppm",
-            &["-r", "200", "-png", "-singlefile", p.to_str().unwrap(), png.to_str().unwrap()],
+            &[
+                "-r",
+                "200",
+                "-png",
+                "-singlefile",
+                p.to_str().unwrap(),
+                png.to_str().unwrap(),
+            ],
         );
         assert!(o.status.success());
-        let o = run("zbarimg", &["--raw", "-q", dir.path().join("page.png").to_str().unwrap()]);
+        let o = run(
+            "zbarimg",
+            &["--raw", "-q", dir.path().join("page.png").to_str().unwrap()],
+        );
         assert!(o.status.success(), "zbarimg found no code");
         assert_eq!(String::from_utf8_lossy(&o.stdout).trim_end(), url);
     }
@@ -354,14 +456,73 @@ fn changes_beyond_form_filling_still_break_the_issuer_seal() {
     assert_eq!(r.signatures[0].indication, Indication::TotalFailed);
     // And the annotation record cannot overwrite what the signer writes itself.
     let mut bad = annotation_sign_options(&annotation(), &font).unwrap();
-    bad.extra_entries.set("Reason", eseal_pdf::Object::Integer(1));
+    bad.extra_entries
+        .set("Reason", eseal_pdf::Object::Integer(1));
     let chain = [issuer.intermediate.clone()];
     let sealer = Sealer {
         key: &issuer.leaf_key,
         certificate: &issuer.leaf,
         chain: &chain,
     };
-    let err = seal(&mut Cursor::new(&sealed), &mut Cursor::new(Vec::new()), &bad, &sealer)
-        .unwrap_err();
+    let err = seal(
+        &mut Cursor::new(&sealed),
+        &mut Cursor::new(Vec::new()),
+        &bad,
+        &sealer,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("/Reason"), "{err}");
+}
+
+#[test]
+fn background_page_and_photo_are_drawn_with_the_text() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    let mut t = Template::demo_business_licence();
+    t.background = Some(data.join("producers/libreoffice.pdf"));
+    t.qr_rect = [460.0, 700.0, 560.0, 800.0];
+    t.image = Some(ImageSlot {
+        key: "photo".into(),
+        rect: [60.0, 600.0, 160.0, 700.0],
+    });
+    let mut c = content();
+    c.image = Some(std::fs::read(data.join("seal-red.png")).unwrap());
+    let pdf = render(&t, &c, &font()).unwrap();
+    save("unsigned/background.pdf", &pdf);
+    qpdf_ok(&pdf);
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let pages = doc.get_pages();
+    assert_eq!(pages.len(), 1);
+    let page = doc.get_dictionary(pages[&1]).unwrap();
+    let media = page.get(b"MediaBox").unwrap().as_array().unwrap();
+    let width = media[2].as_float().unwrap() - media[0].as_float().unwrap();
+    assert!(
+        (width - 595.3).abs() < 1.0,
+        "the background decides the page size: {width}"
+    );
+    let subtypes: Vec<Vec<u8>> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter_map(|s| {
+            s.dict
+                .get(b"Subtype")
+                .ok()?
+                .as_name()
+                .ok()
+                .map(<[u8]>::to_vec)
+        })
+        .collect();
+    assert!(subtypes.iter().any(|s| s == b"Image"), "the photo");
+    assert!(subtypes.iter().any(|s| s == b"Form"), "the background page");
+    if let Some(text) = text_of(&pdf) {
+        assert!(
+            text.contains("Business licence"),
+            "background text:\n{text}"
+        );
+        assert!(text.contains("营业执照"), "our text:\n{text}");
+    }
+    // A background that is not a PDF is a clear error.
+    t.background = Some(data.join("seal-red.png"));
+    let err = render(&t, &c, &font()).unwrap_err();
+    assert!(err.to_string().contains("background"), "{err}");
 }

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use eseal_pdf::licence::{
-    annotation_sign_options, fill_qr, issuer_sign_options, read_info, render,
-    sealed_digest, Annotation, LicenceContent, Template,
+    annotation_sign_options, fill_qr, issuer_sign_options, read_info, render, sealed_digest,
+    Annotation, LicenceContent, Template,
 };
 use eseal_pdf::seal::{seal, Sealer};
 use eseal_pdf::sign::{Appearance, SealImage};
@@ -143,7 +143,10 @@ pub fn run(c: LicenceCommand) -> CliResult {
             if let Ok(d) = sealed_digest(Cursor::new(&data)) {
                 v["sealed_digest"] = serde_json::Value::String(d);
             }
-            println!("{}", serde_json::to_string_pretty(&v).map_err(Failure::input)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&v).map_err(Failure::input)?
+            );
             Ok(())
         }
     }
@@ -186,7 +189,11 @@ fn render_from(a: &RenderArgs) -> Result<Vec<u8>, Failure> {
     render(&t, &content, &font(a.font.as_ref())?).map_err(Failure::input)
 }
 
-fn seal_with(input: &[u8], opts: &eseal_pdf::sign::SignOptions, c: &Credentials) -> Result<Vec<u8>, Failure> {
+fn seal_with(
+    input: &[u8],
+    opts: &eseal_pdf::sign::SignOptions,
+    c: &Credentials,
+) -> Result<Vec<u8>, Failure> {
     let sealer = Sealer {
         key: &c.key,
         certificate: &c.certificate,
@@ -237,8 +244,8 @@ fn annotate(a: &AnnotateArgs) -> CliResult {
         .check_new(OffsetDateTime::now_utc(), a.max_days)
         .map_err(Failure::input)?;
     let input = read(&a.input)?;
-    let opts = annotation_sign_options(&annotation, &font(a.font.as_ref())?)
-        .map_err(Failure::input)?;
+    let opts =
+        annotation_sign_options(&annotation, &font(a.font.as_ref())?).map_err(Failure::input)?;
     let copy = seal_with(&input, &opts, &creds)?;
     write(&a.out, &copy)
 }

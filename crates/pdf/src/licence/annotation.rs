@@ -59,7 +59,9 @@ impl Annotation {
     pub fn check_new(&self, now: OffsetDateTime, max_days: u32) -> Result<()> {
         let purpose = self.purpose.trim();
         if purpose.is_empty() || self.agency.trim().is_empty() {
-            return Err(licence_error("an annotated copy needs a purpose and an agency"));
+            return Err(licence_error(
+                "an annotated copy needs a purpose and an agency",
+            ));
         }
         if purpose.chars().count() > MAX_PURPOSE_CHARS {
             return Err(licence_error(format!(
@@ -109,7 +111,10 @@ impl Annotation {
                 Object::String(format_pdf_date(self.expires_at()).into_bytes()),
             )
             .with("Copy", i64::from(self.copy_number))
-            .with("Made", Object::String(format_pdf_date(self.made_at).into_bytes()))
+            .with(
+                "Made",
+                Object::String(format_pdf_date(self.made_at).into_bytes()),
+            )
     }
 
     /// Reads the record back; every entry is required.
@@ -157,9 +162,14 @@ pub fn annotation_appearance(a: &Annotation, font: &FontSource) -> Result<Appear
         bytes.extend_from_slice(b" Tj ET\n");
         Ok(())
     };
-    line(&mut f, &format!("加注件 · 第 {} 份", a.copy_number), 14.0, 78.0)?;
+    line(
+        &mut f,
+        &format!("加注件 · 第 {} 份", a.copy_number),
+        16.0,
+        76.0,
+    )?;
     // The purpose may be long: two lines at most, the rest elided.
-    let body = 10.0;
+    let body = 11.0;
     let mut purpose = f.wrap(&format!("用途：{}", a.purpose), body, STAMP_W - 24.0)?;
     if purpose.len() > 2 {
         purpose.truncate(2);
@@ -167,14 +177,21 @@ pub fn annotation_appearance(a: &Annotation, font: &FontSource) -> Result<Appear
         while f.width(&format!("{last}…"), body)? > STAMP_W - 24.0 && last.pop().is_some() {}
         last.push('…');
     }
-    let mut y = 60.0;
+    // Three or four body lines spread over the space under the title.
+    let step = if purpose.len() > 1 { 13.5 } else { 17.0 };
+    let mut y = 54.0;
     for p in &purpose {
         line(&mut f, p, body, y)?;
-        y -= 13.0;
+        y -= step;
     }
     let agency = f.wrap(&format!("使用机构：{}", a.agency), body, STAMP_W - 24.0)?;
-    line(&mut f, agency.first().map(String::as_str).unwrap_or(""), body, y)?;
-    y -= 13.0;
+    line(
+        &mut f,
+        agency.first().map(String::as_str).unwrap_or(""),
+        body,
+        y,
+    )?;
+    y -= step;
     let made = a.made_at.to_offset(CHINA_OFFSET).date();
     line(
         &mut f,
@@ -231,7 +248,10 @@ mod tests {
         assert_eq!(back, a);
         let mut d = a.to_dict();
         d.remove("Copy");
-        assert!(Annotation::from_dict(&d).unwrap_err().to_string().contains("Copy"));
+        assert!(Annotation::from_dict(&d)
+            .unwrap_err()
+            .to_string()
+            .contains("Copy"));
     }
 
     #[test]
@@ -246,11 +266,19 @@ mod tests {
         let a = sample();
         let now = datetime!(2026-11-30 04:00:00 UTC);
         a.check_new(now, 90).unwrap();
-        assert!(a.check_new(now, 30).unwrap_err().to_string().contains("30 days"));
+        assert!(a
+            .check_new(now, 30)
+            .unwrap_err()
+            .to_string()
+            .contains("30 days"));
         assert!(a.check_new(datetime!(2027-02-01 00:00:00 UTC), 90).is_err());
         let mut long = sample();
         long.purpose = "事".repeat(201);
-        assert!(long.check_new(now, 90).unwrap_err().to_string().contains("200"));
+        assert!(long
+            .check_new(now, 90)
+            .unwrap_err()
+            .to_string()
+            .contains("200"));
         let mut zero = sample();
         zero.copy_number = 0;
         assert!(zero.check_new(now, 90).is_err());

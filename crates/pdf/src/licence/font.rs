@@ -44,10 +44,12 @@ impl<'a> SubsetFont<'a> {
     }
 
     fn glyph(&self, ch: char) -> Result<(u16, u16)> {
-        let id = self
-            .face
-            .glyph_index(ch)
-            .ok_or_else(|| licence_error(format!("the font has no glyph for '{ch}' (U+{:04X})", ch as u32)))?;
+        let id = self.face.glyph_index(ch).ok_or_else(|| {
+            licence_error(format!(
+                "the font has no glyph for '{ch}' (U+{:04X})",
+                ch as u32
+            ))
+        })?;
         let advance = self.face.glyph_hor_advance(id).unwrap_or(0);
         Ok((id.0, advance))
     }
@@ -196,7 +198,10 @@ impl<'a> SubsetFont<'a> {
             .with("Subtype", Object::name("Type0"))
             .with("BaseFont", Object::name(&font_name))
             .with("Encoding", Object::name("Identity-H"))
-            .with("DescendantFonts", Object::Array(vec![Object::Dict(cid_font)]))
+            .with(
+                "DescendantFonts",
+                Object::Array(vec![Object::Dict(cid_font)]),
+            )
             .with("ToUnicode", to_unicode))
     }
 }
@@ -245,4 +250,3 @@ pub(crate) fn deflate(data: &[u8]) -> Result<Vec<u8>> {
     z.write_all(data)?;
     Ok(z.finish()?)
 }
-

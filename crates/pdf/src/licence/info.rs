@@ -9,7 +9,10 @@ use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{licence_error, Annotation, LicenceContent, LicenceIdentifier, ANNOTATION_FIELD, ANNOTATION_KEY, QR_FIELD};
+use super::{
+    licence_error, Annotation, LicenceContent, LicenceIdentifier, ANNOTATION_FIELD, ANNOTATION_KEY,
+    QR_FIELD,
+};
 use crate::object::Object;
 use crate::reader::PdfReader;
 use crate::text::decode_text_string;
@@ -19,6 +22,8 @@ use crate::Result;
 pub const XMP_NAMESPACE: &str = "urn:eseal:licence:1.0#";
 /// Largest XMP packet read.
 const MAX_XMP: usize = 1 << 20;
+/// Largest sealed prefix read back into memory for the record (licences are small).
+const MAX_SEALED_PREFIX: u64 = 256 << 20;
 /// Bytes of the SHA-256 digest kept in the verify URL (128 bits).
 const DIGEST_BYTES: usize = 16;
 
@@ -90,7 +95,10 @@ pub(crate) fn xmp_packet(c: &LicenceContent, now: OffsetDateTime) -> String {
         } else {
             c.value(key).unwrap_or_default()
         };
-        s.push_str(&format!("<eseal:{name}>{}</eseal:{name}>\n", xml_escape(&value)));
+        s.push_str(&format!(
+            "<eseal:{name}>{}</eseal:{name}>\n",
+            xml_escape(&value)
+        ));
     }
     s.push_str("</rdf:Description>\n</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>");
     s
@@ -124,20 +132,54 @@ fn xmp_property(xmp: &str, name: &str) -> Option<String> {
     Some(xml_unescape(xmp[start..end].trim()))
 }
 
-/// Reads the licence record, the verify URL and the annotation of a licence file.
-pub fn read_info<R: Read + Seek>(input: R) -> Result<LicenceInfo> {
-    let mut reader = PdfReader::open(input)?;
+/// The XMP packet of the newest revision `reader` sees, as text (empty when there is none).
+fn xmp_text<R: Read + Seek>(reader: &mut PdfReader<R>) -> Result<String> {
     let catalog = reader.catalog()?;
-    let xmp = match catalog.get("Metadata").map(|m| reader.resolve(m)).transpose()? {
-        Some(Object::Stream(s)) => {
-            let data = reader.stream_decoded(&s)?;
-            if data.len() > MAX_XMP {
-                return Err(licence_error("the XMP metadata is larger than 1 MiB"));
-            }
-            String::from_utf8_lossy(&data).into_owned()
-        }
-        _ => String::new(),
+    let metadata = catalog
+        .get("Metadata")
+        .map(|m| reader.resolve(m))
+        .transpose()?;
+    let Some(Object::Stream(s)) = metadata else {
+        return Ok(String::new());
     };
+    let data = reader.stream_decoded(&s)?;
+    if data.len() > MAX_XMP {
+        return Err(licence_error("the XMP metadata is larger than 1 MiB"));
+    }
+    Ok(String::from_utf8_lossy(&data).into_owned())
+}
+
+/// Reads the licence record, the verify URL and the annotation of a licence file.
+///
+/// In a sealed file the record is read as the issuer sealed it (the first signature's
+/// revision): metadata updates appended later do not break seals, so they must not change what
+/// the licence says. The QR URL and the annotation are read from the newest revision; the
+/// annotation record is covered by the annotation's own signature.
+pub fn read_info<R: Read + Seek>(mut input: R) -> Result<LicenceInfo> {
+    let sealed_end = {
+        let mut reader = PdfReader::open(&mut input)?;
+        match first_signed_end(&mut reader) {
+            Ok(end) if end < reader.file_len() => Some(end),
+            _ => None,
+        }
+    };
+    let xmp = match sealed_end {
+        Some(end) => {
+            if end > MAX_SEALED_PREFIX {
+                return Err(licence_error("the sealed licence is larger than 256 MiB"));
+            }
+            input.seek(SeekFrom::Start(0))?;
+            let mut prefix = Vec::with_capacity(end as usize);
+            (&mut input).take(end).read_to_end(&mut prefix)?;
+            xmp_text(&mut PdfReader::open(std::io::Cursor::new(prefix))?)?
+        }
+        None => {
+            input.seek(SeekFrom::Start(0))?;
+            xmp_text(&mut PdfReader::open(&mut input)?)?
+        }
+    };
+    input.seek(SeekFrom::Start(0))?;
+    let mut reader = PdfReader::open(input)?;
     let get = |name: &str| xmp_property(&xmp, name).unwrap_or_default();
     let id_text = get("Identifier");
     if id_text.is_empty() {
@@ -196,7 +238,11 @@ fn first_signed_end<R: Read + Seek>(reader: &mut PdfReader<R>) -> Result<u64> {
         let Object::Dict(sig) = reader.resolve(v)? else {
             continue;
         };
-        let Some(br) = sig.get("ByteRange").map(|b| reader.resolve(b)).transpose()? else {
+        let Some(br) = sig
+            .get("ByteRange")
+            .map(|b| reader.resolve(b))
+            .transpose()?
+        else {
             continue;
         };
         let nums: Vec<i64> = br
@@ -229,7 +275,9 @@ pub fn sealed_digest<R: Read + Seek>(mut input: R) -> Result<String> {
         let mut reader = PdfReader::open(&mut input)?;
         let end = first_signed_end(&mut reader)?;
         if end > reader.file_len() {
-            return Err(licence_error("the first signature covers more than the file"));
+            return Err(licence_error(
+                "the first signature covers more than the file",
+            ));
         }
         end
     };
@@ -252,7 +300,11 @@ pub(crate) fn base64url(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..=chunk.len() {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);

@@ -33,8 +33,8 @@ pub use annotation::{
 pub use eseal_certs::ids::LicenceIdentifier;
 pub use info::{read_info, sealed_digest, AnnotationInfo, LicenceInfo, XMP_NAMESPACE};
 pub use qr::fill_qr;
-pub use render::{issuer_sign_options, render};
 pub(crate) use render::must_be_indirect;
+pub use render::{issuer_sign_options, render};
 pub use template::{DepartmentField, ImageSlot, Template, TextSlot};
 
 /// Name of the prepared read-only text field whose value is the verify URL and whose

@@ -43,10 +43,14 @@ where
         .find(|f| f.full_name == QR_FIELD)
         .ok_or_else(|| crate::Error::FieldNotFound(QR_FIELD.into()))?;
     if field.field_type.as_deref() != Some("Tx") {
-        return Err(licence_error(format!("field '{QR_FIELD}' is not a text field")));
+        return Err(licence_error(format!(
+            "field '{QR_FIELD}' is not a text field"
+        )));
     }
     if field.has_value() {
-        return Err(licence_error(format!("field '{QR_FIELD}' is filled already")));
+        return Err(licence_error(format!(
+            "field '{QR_FIELD}' is filled already"
+        )));
     }
     let widget = field
         .widgets

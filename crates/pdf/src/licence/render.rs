@@ -11,9 +11,7 @@ use time::OffsetDateTime;
 
 use super::font::{deflate, SubsetFont};
 use super::info::xmp_packet;
-use super::{
-    licence_error, LicenceContent, Template, ANNOTATION_FIELD, ISSUER_FIELD, QR_FIELD,
-};
+use super::{licence_error, LicenceContent, Template, ANNOTATION_FIELD, ISSUER_FIELD, QR_FIELD};
 use crate::object::{Dict, ObjRef, Object, Stream};
 use crate::reader::PdfReader;
 use crate::sign::{image_xobject, Appearance, SealImage, SignOptions, SignatureTarget};
@@ -46,9 +44,8 @@ pub fn render(template: &Template, content: &LicenceContent, font: &FontSource) 
     let mut ops = Vec::new();
     let (page_w, page_h) = match &template.background {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| {
-                licence_error(format!("background {}: {e}", path.display()))
-            })?;
+            let bytes = std::fs::read(path)
+                .map_err(|e| licence_error(format!("background {}: {e}", path.display())))?;
             let (form, w, h) = import_background(&mut doc, &bytes)?;
             xobjects.set("Bg", form);
             ops.extend_from_slice(b"q /Bg Do Q\n");
@@ -62,7 +59,14 @@ pub fn render(template: &Template, content: &LicenceContent, font: &FontSource) 
     if !template.title.is_empty() {
         let w = f.width(&template.title, template.title_size)?;
         let x = (page_w - w) / 2.0;
-        show(&mut ops, &mut f, &template.title, template.title_size, x, template.title_y)?;
+        show(
+            &mut ops,
+            &mut f,
+            &template.title,
+            template.title_size,
+            x,
+            template.title_y,
+        )?;
     }
     for slot in &template.texts {
         let value = content.value(&slot.key).unwrap_or_default();
@@ -123,7 +127,9 @@ pub fn render(template: &Template, content: &LicenceContent, font: &FontSource) 
         .with("Ff", READ_ONLY)
         .with("DA", Object::String(b"/Helv 0 Tf 0 g".to_vec()));
     fields.push(doc.add(qr));
-    fields.push(doc.add(widget(ANNOTATION_FIELD, template.annotation_rect).with("FT", Object::name("Sig"))));
+    fields.push(
+        doc.add(widget(ANNOTATION_FIELD, template.annotation_rect).with("FT", Object::name("Sig"))),
+    );
     for d in &template.department_fields {
         fields.push(doc.add(widget(&d.name, d.rect).with("FT", Object::name("Sig"))));
     }
@@ -194,13 +200,19 @@ pub fn render(template: &Template, content: &LicenceContent, font: &FontSource) 
     let text = |s: &str| Object::String(encode_text_string(s));
     let info = doc.add(
         Dict::new()
-            .with("Title", text(&format!("{} {}", content.type_name, content.holder_name)))
+            .with(
+                "Title",
+                text(&format!("{} {}", content.type_name, content.holder_name)),
+            )
             .with("Subject", text(&content.type_name))
             .with("Author", text(&content.issuer_name))
             .with("Keywords", text(&content.identifier.to_string()))
             .with("Creator", text("eseal licence"))
             .with("Producer", text("eseal"))
-            .with("CreationDate", Object::String(format_pdf_date(now).into_bytes())),
+            .with(
+                "CreationDate",
+                Object::String(format_pdf_date(now).into_bytes()),
+            ),
     );
     doc.finish(catalog, info)
 }

@@ -155,8 +155,8 @@ impl Template {
 
     /// Reads a template from JSON and checks it.
     pub fn from_json(json: &str) -> Result<Template> {
-        let t: Template = serde_json::from_str(json)
-            .map_err(|e| licence_error(format!("template JSON: {e}")))?;
+        let t: Template =
+            serde_json::from_str(json).map_err(|e| licence_error(format!("template JSON: {e}")))?;
         t.check()?;
         Ok(t)
     }
@@ -194,9 +194,7 @@ impl Template {
                 )));
             }
             // Checked against the page size only without a background (whose page decides).
-            if self.background.is_none()
-                && (r[0] < 0.0 || r[1] < 0.0 || r[2] > w || r[3] > h)
-            {
+            if self.background.is_none() && (r[0] < 0.0 || r[1] < 0.0 || r[2] > w || r[3] > h) {
                 return Err(licence_error(format!(
                     "{what} {r:?} is outside the {w} x {h} page"
                 )));

@@ -34,8 +34,18 @@ use field::{
 
 /// Signature dictionary keys that only the signer writes (§12.8.1 Table 255).
 const RESERVED_SIG_KEYS: [&str; 12] = [
-    "Type", "Filter", "SubFilter", "Contents", "ByteRange", "Reference", "Changes", "Cert", "M",
-    "Prop_Build", "Name", "Reason",
+    "Type",
+    "Filter",
+    "SubFilter",
+    "Contents",
+    "ByteRange",
+    "Reference",
+    "Changes",
+    "Cert",
+    "M",
+    "Prop_Build",
+    "Name",
+    "Reason",
 ];
 
 /// Highest object number this writer allocates from (ISO 32000-2 Annex C suggests 8 388 607).
@@ -345,7 +355,9 @@ fn plan_update<R: Read + Seek>(
 
     let mut entries = signature_entries(opts, references);
     for (key, value) in opts.extra_entries.iter() {
-        if RESERVED_SIG_KEYS.iter().any(|k| k.as_bytes() == key) || entries.iter().any(|(k, _)| k == key) {
+        if RESERVED_SIG_KEYS.iter().any(|k| k.as_bytes() == key)
+            || entries.iter().any(|(k, _)| k == key)
+        {
             return Err(Error::InvalidOption(format!(
                 "extra signature entry /{} would replace one the signer writes",
                 String::from_utf8_lossy(key)

@@ -37,8 +37,9 @@ pub use crypto::{sniff, ContentsFormat};
 pub use error::VerifyError;
 pub use mdp::FieldLock;
 pub use report::{
-    AnnotationFacts, CertificateFacts, ChangeFacts, Coverage, DocumentVerdict, FileFacts, Indication, Report,
-    SignatureKind, SignatureReport, Signer, SigningTime, SubIndication, TimestampFacts, SCHEMA,
+    AnnotationFacts, CertificateFacts, ChangeFacts, Coverage, DocumentVerdict, FileFacts,
+    Indication, Report, SignatureKind, SignatureReport, Signer, SigningTime, SubIndication,
+    TimestampFacts, SCHEMA,
 };
 
 use crate::object::Object;

@@ -68,7 +68,11 @@ pub(super) fn render(r: &Report) -> String {
             escape(&a.agency),
             escape(&a.purpose),
             escape(&a.expires),
-            if a.expired { ": <strong>expired</strong>" } else { "" }
+            if a.expired {
+                ": <strong>expired</strong>"
+            } else {
+                ""
+            }
         );
     }
     for s in &r.signatures {
