@@ -801,20 +801,25 @@ pub async fn version_status(state: &Shared, identifier: &str) -> ApiResult<Optio
     }))
 }
 
-/// The licence version a file is, by its sealed digest (or the identifier in its metadata).
+/// The licence version a file is, by its sealed digest.
 pub async fn status_of_file(state: &Shared, file: &[u8]) -> ApiResult<Option<VersionStatus>> {
-    let digest = pdf::sealed_digest(file).ok();
-    if let Some(d) = &digest {
-        let id: Option<String> =
-            sqlx::query("SELECT identifier FROM licence_files WHERE sealed_digest = $1")
-                .bind(d)
-                .fetch_optional(&state.db)
-                .await?
-                .map(|r| r.try_get(0))
-                .transpose()?;
-        if let Some(id) = id {
-            return version_status(state, &id).await;
-        }
+    match pdf::sealed_digest(file) {
+        Ok(d) => status_of_digest(state, &d).await,
+        Err(_) => Ok(None),
     }
-    Ok(None)
+}
+
+/// The licence version whose issuer-sealed revision has this digest.
+pub async fn status_of_digest(state: &Shared, digest: &str) -> ApiResult<Option<VersionStatus>> {
+    let id: Option<String> =
+        sqlx::query("SELECT identifier FROM licence_files WHERE sealed_digest = $1")
+            .bind(digest)
+            .fetch_optional(&state.db)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+    match id {
+        Some(id) => version_status(state, &id).await,
+        None => Ok(None),
+    }
 }

@@ -119,7 +119,12 @@ pub fn issuer_options(template: &Template, appearance: Appearance, reason: Strin
 
 /// base64url digest of the issuer-sealed prefix of `file`.
 pub fn sealed_digest(file: &[u8]) -> ApiResult<String> {
-    lic::sealed_digest(Cursor::new(file)).map_err(pdf_err)
+    sealed_digest_of(Cursor::new(file))
+}
+
+/// The same, reading the file piecewise.
+pub fn sealed_digest_of<R: std::io::Read + std::io::Seek>(r: R) -> ApiResult<String> {
+    lic::sealed_digest(r).map_err(pdf_err)
 }
 
 /// The licence identifier written into a file's metadata, if any.

@@ -14,7 +14,6 @@ use crate::service::error::{ApiError, ApiResult};
 use crate::service::licence::{self, page};
 use crate::service::{pki, Shared};
 use serde_json::Value;
-use std::io::{Read, Seek};
 
 #[utoipa::path(post, path = "/v1/verify", tag = "eseal", security(("bearer" = [])),
     request_body(content((super::body::PdfBody = "application/pdf"), (super::body::PdfBody = "application/octet-stream")), description = "the PDF (or multipart/form-data with a field `file`)"),
@@ -53,19 +52,21 @@ pub async fn verify(
         ..Default::default()
     };
     let file = upload.file;
-    let (report, bytes) = tokio::task::spawn_blocking(move || {
+    // The licence lookup needs only the digest of the first seal's revision, read from the
+    // spooled file: memory does not grow with the upload.
+    let (report, digest) = tokio::task::spawn_blocking(move || {
         let report = pdfverify::verify(&file, &opts)?;
-        let mut bytes = Vec::new();
-        let mut f = &file;
-        f.rewind()?;
-        f.read_to_end(&mut bytes)?;
-        Ok::<_, eseal_pdf::verify::VerifyError>((report, bytes))
+        let digest = licence::pdf::sealed_digest_of(&file).ok();
+        Ok::<_, eseal_pdf::verify::VerifyError>((report, digest))
     })
     .await
     .map_err(ApiError::internal)?
     .map_err(|e| ApiError::Unprocessable(format!("the body is not a readable PDF: {e}")))?;
     state.metrics.verdict(report.verdict.indication.as_str());
-    let lic = licence::status_of_file(&state, &bytes).await?;
+    let lic = match digest {
+        Some(d) => licence::status_of_digest(&state, &d).await?,
+        None => None,
+    };
     if html {
         let mut page = report.to_html();
         if let Some(l) = &lic {
