@@ -65,7 +65,7 @@ async fn load(state: &Shared, caller: &Caller, id: &str) -> ApiResult<BatchView>
 }
 
 #[utoipa::path(post, path = "/v1/licence-batches", tag = "eseal", security(("bearer" = [])),
-    request_body(content = String, content_type = "application/x-ndjson", description = "one licence request (as for POST /v1/licences) per line"),
+    request_body(content = String, content_type = "text/plain", description = "JSON lines (any content type, e.g. application/x-ndjson): one licence request (as for POST /v1/licences) per line"),
     responses((status = 202, body = BatchView), (status = 400, body = Problem), (status = 403, body = Problem)))]
 pub async fn create(
     State(state): State<Shared>,
