@@ -45,7 +45,7 @@ pub struct LicenceInfo {
     pub annotation: Option<Annotation>,
 }
 
-/// The same as [`AnnotationInfo`]: the annotated-copy record read from a file.
+/// The annotated-copy record read from a file: the same type as [`Annotation`].
 pub type AnnotationInfo = Annotation;
 
 /// The properties written to XMP, in order: (XMP name, built-in value key).

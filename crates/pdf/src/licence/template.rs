@@ -52,6 +52,8 @@ pub struct Template {
 #[serde(deny_unknown_fields)]
 pub struct TextSlot {
     /// Which value: a built-in key (see [`super::LicenceContent::value`]) or a `fields` key.
+    /// A value the licence does not have leaves the slot empty (the label still shows), so one
+    /// template serves licences whose optional entries differ.
     pub key: String,
     /// Drawn before the value, e.g. `名称`; a full-width colon is added.
     #[serde(default, skip_serializing_if = "Option::is_none")]
