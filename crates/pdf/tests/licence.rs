@@ -526,3 +526,49 @@ fn background_page_and_photo_are_drawn_with_the_text() {
     let err = render(&t, &c, &font()).unwrap_err();
     assert!(err.to_string().contains("background"), "{err}");
 }
+
+#[test]
+fn a_further_department_seals_its_prepared_field_after_the_qr_code() {
+    let font = font();
+    let mut template = Template::demo_business_licence();
+    template
+        .department_fields
+        .push(licence_department("dept-tax", [450.0, 120.0, 563.0, 233.0]));
+    let pki = TestPki::new(Algorithm::P256).unwrap();
+    let (key, cert) = platform_seal(&pki);
+    let pdf = render(&template, &content(), &font).unwrap();
+    let sealed = sealed_by(&pki, &pdf, &issuer_sign_options(&template, ring()));
+    let mut with_qr = Cursor::new(Vec::new());
+    fill_qr(
+        &mut Cursor::new(&sealed),
+        &mut with_qr,
+        "https://v.invalid/x",
+    )
+    .unwrap();
+    let dept = SignOptions {
+        target: eseal_pdf::sign::SignatureTarget::ExistingField("dept-tax".into()),
+        appearance: ring(),
+        ..Default::default()
+    };
+    let done = sealed_with(&pki, &key, &cert, with_qr.get_ref(), &dept);
+    let opts = VerifyOptions {
+        trust_anchors: vec![pki.root.clone()],
+        crls: vec![pki.intermediate_crl(&[]).unwrap()],
+        ..Default::default()
+    };
+    let r = verify_bytes(&done, &opts).unwrap();
+    assert!(r.passed(), "{}", r.to_text());
+    assert_eq!(r.signatures[1].field, "dept-tax");
+    assert!(r.annotation.is_none());
+    // The annotation field is still free for an annotated copy.
+    let info = read_info(Cursor::new(&done)).unwrap();
+    assert_eq!(info.annotation, None);
+    assert_eq!(info.qr_url.as_deref(), Some("https://v.invalid/x"));
+}
+
+fn licence_department(name: &str, rect: [f64; 4]) -> eseal_pdf::licence::DepartmentField {
+    eseal_pdf::licence::DepartmentField {
+        name: name.into(),
+        rect,
+    }
+}
