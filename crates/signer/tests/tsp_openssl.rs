@@ -16,7 +16,8 @@ use eseal_certs::{Algorithm, Certificate, DigestAlgorithm, SigningKey, SoftwareK
 use eseal_signer::tsp::{Accuracy, Request, Tsa};
 
 const DATA: &[u8] = b"the signature value of a sealed licence";
-const POLICY: &str = "1.2.3.4.1";
+/// RFC 5612 documentation arc (openssl.cnf names 1.2.3.4.1 "tsa_policy1", which hides it).
+const POLICY: &str = "1.3.6.1.4.1.32473.1.1";
 
 fn have_openssl() -> bool {
     Command::new("openssl").arg("version").output().is_ok()
@@ -175,7 +176,12 @@ fn openssl_verifies_our_tsa_token_and_rejects_other_data() {
     // The reply as text names our policy, serial and accuracy.
     let text = openssl(d, &["ts", "-reply", "-in", "resp.tsr", "-text"]);
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains(POLICY) && text.contains("0x42") && text.contains("1 second"), "{text}");
+    assert!(
+        text.contains(POLICY)
+            && text.contains("Serial number: 0x42")
+            && text.contains("Accuracy: 0x01 seconds"),
+        "{text}"
+    );
 }
 
 #[test]
