@@ -93,7 +93,8 @@ pub async fn ensure(pool: &AnyPool, vault: &Vault, crl_base: &str) -> ApiResult<
         &mut tx,
         NewEntry {
             kind: "tsa.created",
-            organization_id: Some(&ca.organization_id),
+            // A service-wide fact, readable by every organisation's auditors like the tokens.
+            organization_id: None,
             actor: "system",
             subject: Some(&cert_id),
             details: json!({ "ca_id": ca.id, "serial": eseal_certs::inspect::serial_hex(&cert), "policy": TSA_POLICY.to_string() }),
