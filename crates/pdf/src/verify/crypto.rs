@@ -171,8 +171,10 @@ fn check_cms<R: Read + Seek + Clone>(
         if facts.valid {
             out.proven_time = Some(out.proven_time.map_or(proven, |p| p.min(proven)));
         } else {
-            out.warnings
-                .push(format!("a signature timestamp proves nothing: {}", facts.status));
+            out.warnings.push(format!(
+                "a signature timestamp proves nothing: {}",
+                facts.status
+            ));
         }
         out.timestamps.push(facts);
     }
@@ -318,7 +320,15 @@ fn check_ses<R: Read + Seek + Clone>(
         }
         intermediates.push(maker);
     }
-    check_path(&signer, &intermediates, ctx.crls, claimed_time, ctx, None, out)
+    check_path(
+        &signer,
+        &intermediates,
+        ctx.crls,
+        claimed_time,
+        ctx,
+        None,
+        out,
+    )
 }
 
 /// The signer's path, at the proof of existence when there is one (never later than the
@@ -479,7 +489,8 @@ fn check_doc_timestamp<R: Read + Seek + Clone>(
             out.signature_algorithm = Some(tsa.algorithm.to_string());
             out.signer = Some(signer_facts(&tsa.tsa_certificate));
             for (i, c) in path.certificates.iter().enumerate() {
-                out.chain.push(cert_facts(c, revocation_text(path.revocation.get(i))));
+                out.chain
+                    .push(cert_facts(c, revocation_text(path.revocation.get(i))));
             }
             out.proven_time = Some(tsa.gen_time);
             out
@@ -534,7 +545,10 @@ fn verify_token(
                 TspError::Signature(c) => cms_failure(c),
                 _ => SubIndication::FormatFailure,
             };
-            return (invalid_facts(kind, claimed, e.to_string()), Err((sub, e.to_string())));
+            return (
+                invalid_facts(kind, claimed, e.to_string()),
+                Err((sub, e.to_string())),
+            );
         }
     };
     let tsa = Some(inspect::subject(&checked.tsa_certificate));
