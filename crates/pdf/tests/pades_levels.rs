@@ -385,3 +385,20 @@ fn an_sm2_seal_gets_a_p256_timestamp() {
     assert_passed(&r);
     assert_eq!(level(&r, 0), Some("b-t"), "{}", r.to_text());
 }
+
+#[test]
+fn b_lt_needs_the_crls_in_the_file_not_only_in_the_verifier() {
+    // A DSS with certificates only: the verifier's own CRLs check the path, but the file does
+    // not carry what a later verifier needs, so it is B-T.
+    let w = World::new();
+    let bt = w.seal(true);
+    let mut data = ValidationData::default();
+    for c in embedded_material(Cursor::new(&bt)).unwrap().certificates {
+        data.add_certificate(&c).unwrap();
+    }
+    let mut out = Cursor::new(Vec::new());
+    add_dss(&mut Cursor::new(&bt), &mut out, &data).unwrap();
+    let r = verify(&out.into_inner(), &w.options(None, w.crls(&[])));
+    assert_passed(&r);
+    assert_eq!(level(&r, 0), Some("b-t"), "{}", r.to_text());
+}

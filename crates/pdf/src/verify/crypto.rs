@@ -36,6 +36,8 @@ pub struct TrustContext<'a> {
     pub extra_certificates: &'a [Certificate],
     /// CRLs given by the caller and found in the DSS.
     pub crls: &'a [Crl],
+    /// The CRLs of the DSS alone (what the file carries, for B-LT).
+    pub dss_crls: &'a [Crl],
     /// The time paths are validated at.
     pub at: SystemTime,
 }
@@ -56,7 +58,8 @@ pub struct CryptoOutcome {
     /// The time a valid timestamp proves: for a signature, its earliest valid signature
     /// timestamp; for a document timestamp, its own genTime.
     pub proven_time: Option<SystemTime>,
-    /// Every certificate on the signer's path below the anchor had its revocation checked.
+    /// Every certificate on the signer's path below the anchor had its revocation checked
+    /// with CRLs the file carries (DSS or CMS), not only with ones the caller gave.
     pub revocation_complete: bool,
 }
 
@@ -207,8 +210,27 @@ fn check_cms<R: Read + Seek + Clone>(
         .collect();
     intermediates.extend(ctx.extra_certificates.iter().cloned());
     let mut crls: Vec<Crl> = ctx.crls.to_vec();
-    crls.extend(embedded_crls(&cms));
-    check_path(&cert, &intermediates, &crls, claimed_time, ctx, poe, out)
+    let embedded = embedded_crls(&cms);
+    crls.extend(embedded.iter().cloned());
+    let mut out = check_path(&cert, &intermediates, &crls, claimed_time, ctx, poe, out);
+    if out.revocation_complete && crls.len() > ctx.dss_crls.len() + embedded.len() {
+        // Passed with the caller's CRLs too: would the file's own have been enough?
+        let mut own = ctx.dss_crls.to_vec();
+        own.extend(embedded);
+        let validation = Validation {
+            anchors: ctx.anchors,
+            intermediates: &intermediates,
+            crls: &own,
+            at: poe.map_or(ctx.at, |p| p.min(ctx.at)),
+            purpose: Purpose::DocumentSigning,
+        };
+        out.revocation_complete = validate(&cert, &validation).is_ok_and(|p| {
+            p.revocation
+                .iter()
+                .all(|r| matches!(r, RevocationStatus::GoodPerCrl { .. }))
+        });
+    }
+    out
 }
 
 /// A GB/T 38540 seal signature (§9): the steps in the standard's order from `signer::ses`,

@@ -192,11 +192,12 @@ fn examine_document<R: Read + Seek + Clone>(
     let (mut dss_certs, dss_crls) = dss_material(&mut newest);
     dss_certs.extend(opts.intermediates.iter().cloned());
     let mut crls = opts.crls.clone();
-    crls.extend(dss_crls);
+    crls.extend(dss_crls.iter().cloned());
     let ctx = TrustContext {
         anchors: &opts.trust_anchors,
         extra_certificates: &dss_certs,
         crls: &crls,
+        dss_crls: &dss_crls,
         at,
     };
     // MDP facts of each signature, read through the newest revision.
@@ -298,8 +299,9 @@ struct Proof {
 
 /// The PAdES baseline level (ETSI EN 319 142-1 §6.3) a passed signature reaches: B-B; B-T
 /// with a valid signature timestamp or a later valid document timestamp; B-LT when, in
-/// addition, a later revision adds validation data to the DSS and the signer's path had its
-/// revocation checked; B-LTA when a valid document timestamp follows that DSS revision.
+/// addition, a later revision adds to the DSS and the file itself (DSS or CMS) holds the CRLs
+/// that check every certificate on the signer's path; B-LTA when a valid document timestamp
+/// covers that DSS revision.
 fn baseline_level(
     r: &SignatureReport,
     proof: &Proof,
@@ -317,7 +319,9 @@ fn baseline_level(
         let dss = dss_revisions.iter().filter(|k| **k > rev).min();
         if let (Some(dss), true) = (dss, proof.revocation_complete) {
             level = "b-lt";
-            if doc_ts_proofs.iter().any(|(k, _)| k > dss) {
+            // The document timestamp may share the DSS's revision (pyHanko writes both in one
+            // update): it covers the DSS either way.
+            if doc_ts_proofs.iter().any(|(k, _)| k >= dss) {
                 level = "b-lta";
             }
         }
