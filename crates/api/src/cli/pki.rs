@@ -365,6 +365,7 @@ pub fn cert_verify(a: CertVerifyArgs) -> CliResult {
             anchors: &anchors,
             intermediates: &intermediates,
             crls: &crls,
+            ocsp: &[],
             at,
             purpose,
         },

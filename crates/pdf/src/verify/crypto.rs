@@ -287,6 +287,7 @@ fn check_ses<R: Read + Seek + Clone>(
             anchors: ctx.anchors,
             intermediates: ctx.extra_certificates,
             crls: ctx.crls,
+            ocsp: &[],
             at: ctx.at,
             purpose: Purpose::Any,
         };
@@ -313,6 +314,7 @@ fn check_path(
         anchors: ctx.anchors,
         intermediates,
         crls,
+        ocsp: &[],
         at: ctx.at,
         purpose: Purpose::DocumentSigning,
     };
