@@ -10,6 +10,7 @@
 pub mod error;
 mod fuzz;
 pub mod object;
+pub mod pades;
 pub mod reader;
 pub mod repair;
 pub mod seal;

@@ -5,21 +5,25 @@
 //! GB/T 38540 `SES_Signature`. **Dispatch point:** [`check_contents`] matches on
 //! [`ContentsFormat`]; GB/T 38540 verification plugs in at the `SesSignature` arm.
 //!
-//! Time: without a verified timestamp there is no proof of existence, so the signing
-//! certificate's path is validated at the time given with `--at`, else at the time of
-//! verification (ETSI EN 319 102-1 §5.2.6: the current time when no POE exists). The `/M` entry
-//! is reported as a claim only; it is used for one thing: a signer certificate revoked *before*
-//! the signer's own claimed time is TOTAL-FAILED/REVOKED, otherwise a revoked signer is
-//! INDETERMINATE/REVOKED_NO_POE.
+//! Time: a signature's proof of existence (POE, ETSI EN 319 102-1 §5.6.2) is the genTime of
+//! its earliest valid signature timestamp, or of the earliest valid document timestamp in a
+//! later revision (which the caller passes in). With a POE the signer's path is validated at
+//! that time: a seal made before its certificate expired or was revoked stays valid, one made
+//! after does not. Without one, paths are validated at the time given with `--at`, else at
+//! the time of verification. A timestamp's own TSA path is validated likewise: at the POE a
+//! later document timestamp gives it, else at the validation time. The `/M` entry is reported
+//! as a claim only; it is used for one thing: a signer certificate revoked *before* the
+//! signer's own claimed time is TOTAL-FAILED/REVOKED, otherwise a revoked signer without POE
+//! is INDETERMINATE/REVOKED_NO_POE.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::time::SystemTime;
 
-use der::{Any, Decode};
 use eseal_certs::crl::{self, Crl};
 use eseal_certs::validate::{validate, PathFailure, Purpose, RevocationStatus, Validation};
 use eseal_certs::{inspect, name, Certificate, DigestAlgorithm};
 use eseal_signer::cms::{CmsError, EssBinding, SignedCms};
+use eseal_signer::tsp::{TimestampToken, TspError};
 
 use super::report::{CertificateFacts, SealFacts, Signer, SubIndication, TimestampFacts};
 use super::signature::{ByteRange, FoundSignature};
@@ -49,6 +53,11 @@ pub struct CryptoOutcome {
     pub warnings: Vec<String>,
     /// The electronic seal of a GB/T 38540 signature.
     pub seal: Option<SealFacts>,
+    /// The time a valid timestamp proves: for a signature, its earliest valid signature
+    /// timestamp; for a document timestamp, its own genTime.
+    pub proven_time: Option<SystemTime>,
+    /// Every certificate on the signer's path below the anchor had its revocation checked.
+    pub revocation_complete: bool,
 }
 
 impl CryptoOutcome {
@@ -92,6 +101,7 @@ pub fn check_contents<R: Read + Seek + Clone>(
     br: ByteRange,
     claimed_time: Option<SystemTime>,
     ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
 ) -> CryptoOutcome {
     let out = CryptoOutcome::default();
     let Some(contents) = sig.contents.as_deref() else {
@@ -99,9 +109,11 @@ pub fn check_contents<R: Read + Seek + Clone>(
     };
     match sniff(contents) {
         ContentsFormat::Cms if sig.is_doc_timestamp() => {
-            check_doc_timestamp(input, contents, br, out)
+            check_doc_timestamp(input, contents, br, ctx, later_poe, out)
         }
-        ContentsFormat::Cms => check_cms(input, contents, sig, br, claimed_time, ctx, out),
+        ContentsFormat::Cms => {
+            check_cms(input, contents, sig, br, claimed_time, ctx, later_poe, out)
+        }
         ContentsFormat::SesSignature => check_ses(input, contents, br, claimed_time, ctx, out),
         ContentsFormat::Unknown => out.fail(
             SubIndication::FormatFailure,
@@ -110,6 +122,7 @@ pub fn check_contents<R: Read + Seek + Clone>(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check_cms<R: Read + Seek + Clone>(
     input: &R,
     contents: &[u8],
@@ -117,6 +130,7 @@ fn check_cms<R: Read + Seek + Clone>(
     br: ByteRange,
     claimed_time: Option<SystemTime>,
     ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
     mut out: CryptoOutcome,
 ) -> CryptoOutcome {
     let cms = match SignedCms::parse(contents) {
@@ -151,15 +165,21 @@ fn check_cms<R: Read + Seek + Clone>(
     out.signature_algorithm = Some(verdict.algorithm.to_string());
     let cert = verdict.signer_certificate.clone();
     out.signer = Some(signer_facts(&cert));
+    let ts_at = later_poe.map_or(ctx.at, |p| p.min(ctx.at));
     for token in &verdict.timestamp_tokens {
-        out.timestamps.push(TimestampFacts {
-            kind: "signature-timestamp".into(),
-            claimed_time: token_gen_time(token),
-            status: "not checked (RFC 3161 verification comes with the timestamp issue); \
-                     the signing time is not proven by it"
-                .into(),
-        });
+        let (facts, proven) = check_signature_timestamp(token, signer_info.signature(), ctx, ts_at);
+        if facts.valid {
+            out.proven_time = Some(out.proven_time.map_or(proven, |p| p.min(proven)));
+        } else {
+            out.warnings
+                .push(format!("a signature timestamp proves nothing: {}", facts.status));
+        }
+        out.timestamps.push(facts);
     }
+    let poe = match (out.proven_time, later_poe) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let pades = sig.name_entry("SubFilter").as_deref() == Some("ETSI.CAdES.detached");
     match verdict.ess {
         EssBinding::SigningCertificateV2 => {}
@@ -186,7 +206,7 @@ fn check_cms<R: Read + Seek + Clone>(
     intermediates.extend(ctx.extra_certificates.iter().cloned());
     let mut crls: Vec<Crl> = ctx.crls.to_vec();
     crls.extend(embedded_crls(&cms));
-    check_path(&cert, &intermediates, &crls, claimed_time, ctx, out)
+    check_path(&cert, &intermediates, &crls, claimed_time, ctx, poe, out)
 }
 
 /// A GB/T 38540 seal signature (§9): the steps in the standard's order from `signer::ses`,
@@ -299,15 +319,18 @@ fn check_ses<R: Read + Seek + Clone>(
         }
         intermediates.push(maker);
     }
-    check_path(&signer, &intermediates, ctx.crls, claimed_time, ctx, out)
+    check_path(&signer, &intermediates, ctx.crls, claimed_time, ctx, None, out)
 }
 
+/// The signer's path, at the proof of existence when there is one (never later than the
+/// validation time), else at the validation time.
 fn check_path(
     cert: &Certificate,
     intermediates: &[Certificate],
     crls: &[Crl],
     claimed_time: Option<SystemTime>,
     ctx: &TrustContext<'_>,
+    poe: Option<SystemTime>,
     mut out: CryptoOutcome,
 ) -> CryptoOutcome {
     let validation = Validation {
@@ -315,17 +338,24 @@ fn check_path(
         intermediates,
         crls,
         ocsp: &[],
-        at: ctx.at,
+        at: poe.map_or(ctx.at, |p| p.min(ctx.at)),
         purpose: Purpose::DocumentSigning,
     };
+    // With a POE, a revocation at or before it is proven to precede the signature.
+    let claimed_time = poe.or(claimed_time);
     match validate(cert, &validation) {
         Ok(path) => {
+            out.revocation_complete = path
+                .revocation
+                .iter()
+                .all(|r| matches!(r, RevocationStatus::GoodPerCrl { .. }));
             let n = path.certificates.len();
             for (i, c) in path.certificates.iter().enumerate() {
                 let revocation = match path.revocation.get(i) {
                     Some(RevocationStatus::GoodPerCrl { this_update }) => {
                         format!("good per CRL of {}", rfc3339(*this_update))
                     }
+                    r @ Some(RevocationStatus::GoodPerOcsp { .. }) => revocation_text(r),
                     Some(RevocationStatus::NotChecked) => {
                         out.warnings.push(format!(
                             "revocation of '{}' not checked: no CRL from its issuer was given \
@@ -404,88 +434,171 @@ fn cms_failure(e: &CmsError) -> SubIndication {
     }
 }
 
-/// A document timestamp (ETSI EN 319 142-1 §5.4): the message imprint of its TSTInfo must be
-/// the digest of the signed bytes; the TSA's signature is not verified yet (INDETERMINATE).
+/// A document timestamp (ETSI EN 319 142-1 §5.4.3): the token's message imprint must be the
+/// digest of the signed bytes, and the token must verify (RFC 3161, TSA path at `later_poe`
+/// or the validation time).
 fn check_doc_timestamp<R: Read + Seek + Clone>(
     input: &R,
     contents: &[u8],
     br: ByteRange,
+    ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
     mut out: CryptoOutcome,
 ) -> CryptoOutcome {
-    let cms = match SignedCms::parse(contents) {
-        Ok(c) => c,
-        Err(e) => return out.fail(SubIndication::FormatFailure, e.to_string()),
+    let token = match TimestampToken::parse(contents) {
+        Ok(t) => t,
+        Err(e) => {
+            return out.fail(
+                SubIndication::FormatFailure,
+                format!("the document timestamp is not an RFC 3161 token: {e}"),
+            )
+        }
     };
-    let Some(tst) = tst_info(&cms) else {
-        return out.fail(
-            SubIndication::FormatFailure,
-            "the document timestamp holds no readable TSTInfo",
-        );
-    };
-    let Some(alg) = DigestAlgorithm::from_oid(&tst.imprint_algorithm) else {
-        return out.fail(
-            SubIndication::CryptoConstraintsFailure,
-            format!(
-                "unsupported message imprint algorithm {}",
-                tst.imprint_algorithm
-            ),
-        );
+    let alg = match token.imprint_algorithm() {
+        Ok(a) => a,
+        Err(e) => return out.fail(SubIndication::CryptoConstraintsFailure, e.to_string()),
     };
     out.digest_algorithm = Some(alg.name().to_string());
-    if let Some(c) = cms.certificates().first() {
-        out.signer = Some(signer_facts(&c.certificate));
-    }
-    out.timestamps.push(TimestampFacts {
-        kind: "document-timestamp".into(),
-        claimed_time: tst.gen_time.clone(),
-        status: "message imprint checked; the TSA signature is not checked yet".into(),
-    });
     match digest_ranges(input, br, alg) {
-        Ok(d) if d == tst.imprint => out.fail(
-            SubIndication::UnsupportedFormat,
-            "document timestamp: the message imprint matches the signed bytes, but the TSA's \
-             signature is not verified yet (RFC 3161 verification comes with the timestamp issue)",
-        ),
-        Ok(_) => out.fail(
-            SubIndication::HashFailure,
-            "the document timestamp's message imprint does not match the signed bytes",
-        ),
-        Err(e) => out.fail(
-            SubIndication::FormatFailure,
-            format!("cannot read the signed bytes: {e}"),
-        ),
+        Ok(d) if token.check_imprint_digest(&d).is_ok() => {}
+        Ok(_) => {
+            return out.fail(
+                SubIndication::HashFailure,
+                "the document timestamp's message imprint does not match the signed bytes",
+            )
+        }
+        Err(e) => {
+            return out.fail(
+                SubIndication::FormatFailure,
+                format!("cannot read the signed bytes: {e}"),
+            )
+        }
+    }
+    let at = later_poe.map_or(ctx.at, |p| p.min(ctx.at));
+    let (facts, outcome) = verify_token(&token, "document-timestamp", ctx, at);
+    out.timestamps.push(facts);
+    match outcome {
+        Ok((tsa, path)) => {
+            out.signature_algorithm = Some(tsa.algorithm.to_string());
+            out.signer = Some(signer_facts(&tsa.tsa_certificate));
+            for (i, c) in path.certificates.iter().enumerate() {
+                out.chain.push(cert_facts(c, revocation_text(path.revocation.get(i))));
+            }
+            out.proven_time = Some(tsa.gen_time);
+            out
+        }
+        Err((sub, why)) => out.fail(sub, format!("document timestamp: {why}")),
     }
 }
 
-struct TstInfo {
-    imprint_algorithm: der::asn1::ObjectIdentifier,
-    imprint: Vec<u8>,
-    gen_time: Option<String>,
+/// A signature timestamp: over the signature value, then as [`verify_token`].
+fn check_signature_timestamp(
+    token_der: &[u8],
+    signature_value: &[u8],
+    ctx: &TrustContext<'_>,
+    at: SystemTime,
+) -> (TimestampFacts, SystemTime) {
+    let kind = "signature-timestamp";
+    let token = match TimestampToken::parse(token_der) {
+        Ok(t) => t,
+        Err(e) => return (invalid_facts(kind, None, format!("unreadable: {e}")), at),
+    };
+    if let Err(e) = token.check_imprint(signature_value) {
+        let claimed = Some(rfc3339(token.gen_time()));
+        return (invalid_facts(kind, claimed, e.to_string()), at);
+    }
+    let (facts, outcome) = verify_token(&token, kind, ctx, at);
+    (facts, outcome.map_or(at, |(t, _)| t.gen_time))
 }
 
-/// Reads TSTInfo (RFC 3161 §2.4.2) from the encapsulated content: messageImprint and genTime.
-fn tst_info(cms: &SignedCms) -> Option<TstInfo> {
-    let econtent = cms.signed_data().encap_content_info.econtent.as_ref()?;
-    let octets: der::asn1::OctetString = econtent.decode_as().ok()?;
-    let fields: Vec<Any> = Vec::<Any>::from_der(octets.as_bytes()).ok()?;
-    let imprint: Vec<Any> = fields.get(2)?.decode_as().ok()?;
-    let alg: Vec<Any> = imprint.first()?.decode_as().ok()?;
-    let imprint_algorithm = alg.first()?.decode_as().ok()?;
-    let hashed: der::asn1::OctetString = imprint.get(1)?.decode_as().ok()?;
-    let gen_time = fields
-        .get(4)
-        .and_then(|t| t.decode_as::<der::asn1::GeneralizedTime>().ok())
-        .map(|t| rfc3339(t.to_system_time()));
-    Some(TstInfo {
-        imprint_algorithm,
-        imprint: hashed.as_bytes().to_vec(),
-        gen_time,
-    })
+/// The TSA's signature and certificate, and its path at `at`.
+#[allow(clippy::type_complexity)]
+fn verify_token(
+    token: &TimestampToken,
+    kind: &str,
+    ctx: &TrustContext<'_>,
+    at: SystemTime,
+) -> (
+    TimestampFacts,
+    Result<
+        (
+            eseal_signer::tsp::CheckedToken,
+            eseal_certs::validate::ValidPath,
+        ),
+        (SubIndication, String),
+    >,
+) {
+    let claimed = Some(rfc3339(token.gen_time()));
+    let checked = match token.verify_signature(ctx.extra_certificates) {
+        Ok(c) => c,
+        Err(e) => {
+            let sub = match &e {
+                TspError::TsaCertificate(_) => SubIndication::ChainConstraintsFailure,
+                TspError::Signature(c) => cms_failure(c),
+                _ => SubIndication::FormatFailure,
+            };
+            return (invalid_facts(kind, claimed, e.to_string()), Err((sub, e.to_string())));
+        }
+    };
+    let tsa = Some(inspect::subject(&checked.tsa_certificate));
+    match checked.validate_path(token, ctx.anchors, ctx.extra_certificates, ctx.crls, at) {
+        Ok(path) => (
+            TimestampFacts {
+                kind: kind.into(),
+                claimed_time: claimed,
+                status: format!(
+                    "valid: imprint, TSA signature and TSA certificate path checked (path at {})",
+                    rfc3339(at)
+                ),
+                valid: true,
+                tsa,
+            },
+            Ok((checked, path)),
+        ),
+        Err(e) => {
+            let sub = match &e {
+                TspError::Path(p) => match p.reason {
+                    PathFailure::NoPathToAnchor(_) => SubIndication::NoCertificateChainFound,
+                    PathFailure::Revoked { .. } => SubIndication::RevokedNoPoe,
+                    PathFailure::Expired(_) | PathFailure::NotYetValid(_) => {
+                        SubIndication::OutOfBoundsNoPoe
+                    }
+                    _ => SubIndication::CertificateChainGeneralFailure,
+                },
+                _ => SubIndication::CertificateChainGeneralFailure,
+            };
+            let mut facts = invalid_facts(kind, claimed, e.to_string());
+            facts.tsa = tsa;
+            (facts, Err((sub, e.to_string())))
+        }
+    }
 }
 
-/// genTime of a timestamp token, unverified.
-fn token_gen_time(token: &[u8]) -> Option<String> {
-    tst_info(&SignedCms::parse(token).ok()?)?.gen_time
+fn invalid_facts(kind: &str, claimed_time: Option<String>, why: String) -> TimestampFacts {
+    TimestampFacts {
+        kind: kind.into(),
+        claimed_time,
+        status: format!("not valid: {why}"),
+        valid: false,
+        tsa: None,
+    }
+}
+
+fn revocation_text(r: Option<&RevocationStatus>) -> String {
+    match r {
+        Some(RevocationStatus::GoodPerCrl { this_update }) => {
+            format!("good per CRL of {}", rfc3339(*this_update))
+        }
+        Some(RevocationStatus::GoodPerOcsp {
+            produced_at,
+            responder,
+        }) => format!(
+            "good per OCSP response of {} from {responder}",
+            rfc3339(*produced_at)
+        ),
+        Some(RevocationStatus::NotChecked) => "not checked".to_string(),
+        None => "trust anchor".to_string(),
+    }
 }
 
 fn embedded_crls(cms: &SignedCms) -> Vec<Crl> {

@@ -232,7 +232,15 @@ fn examine_document<R: Read + Seek + Clone>(
         changes.insert(k, changes::analyse_revision(input, revisions, k));
     }
     let document_problems = report.document_problems.clone();
-    for (i, sig) in found.iter().enumerate() {
+    // Newest first: a document timestamp gives proof of existence to everything before it.
+    let mut doc_ts_proofs: Vec<(usize, SystemTime)> = Vec::new();
+    let mut reports = Vec::new();
+    for (i, sig) in found.iter().enumerate().rev() {
+        let later_poe = doc_ts_proofs
+            .iter()
+            .filter(|(rev, _)| sig.revision.is_some_and(|s| *rev > s))
+            .map(|(_, t)| *t)
+            .min();
         let locks: Vec<FieldLock> = found
             .iter()
             .zip(&mdp)
@@ -246,7 +254,7 @@ fn examine_document<R: Read + Seek + Clone>(
             locks: &locks,
             perms_docmdp_matches: level.is_none() || perms_docmdp == sig.sig_ref,
         };
-        let r = signature_report(
+        let (r, proof) = signature_report(
             input,
             i,
             sig,
@@ -255,9 +263,66 @@ fn examine_document<R: Read + Seek + Clone>(
             &document_problems,
             file_len,
             &ctx,
+            later_poe,
         );
+        if let (SignatureKind::DocumentTimestamp, Some(t), Some(rev)) =
+            (r.kind, proof.proven_time, sig.revision)
+        {
+            if r.indication == Indication::TotalPassed {
+                doc_ts_proofs.push((rev, t));
+            }
+        }
+        reports.push((r, proof, later_poe));
+    }
+    reports.reverse();
+    // Revisions that add or extend the DSS.
+    let dss_revisions: Vec<usize> = changes
+        .iter()
+        .filter(|(_, chs)| {
+            chs.iter()
+                .any(|c| matches!(c.rule, Some((ChangeRule::AddDss, _))))
+        })
+        .map(|(k, _)| *k)
+        .collect();
+    for (mut r, proof, later_poe) in reports {
+        r.level = baseline_level(&r, &proof, later_poe, &dss_revisions, &doc_ts_proofs);
         report.signatures.push(r);
     }
+}
+
+/// What a signature's crypto check proved, for the level it reaches.
+struct Proof {
+    proven_time: Option<SystemTime>,
+    revocation_complete: bool,
+}
+
+/// The PAdES baseline level (ETSI EN 319 142-1 §6.3) a passed signature reaches: B-B; B-T
+/// with a valid signature timestamp or a later valid document timestamp; B-LT when, in
+/// addition, a later revision adds validation data to the DSS and the signer's path had its
+/// revocation checked; B-LTA when a valid document timestamp follows that DSS revision.
+fn baseline_level(
+    r: &SignatureReport,
+    proof: &Proof,
+    later_poe: Option<SystemTime>,
+    dss_revisions: &[usize],
+    doc_ts_proofs: &[(usize, SystemTime)],
+) -> Option<String> {
+    if r.kind == SignatureKind::DocumentTimestamp || r.indication != Indication::TotalPassed {
+        return None;
+    }
+    let rev = r.coverage.revision?;
+    let mut level = "b-b";
+    if proof.proven_time.is_some() || later_poe.is_some() {
+        level = "b-t";
+        let dss = dss_revisions.iter().filter(|k| **k > rev).min();
+        if let (Some(dss), true) = (dss, proof.revocation_complete) {
+            level = "b-lt";
+            if doc_ts_proofs.iter().any(|(k, _)| k > dss) {
+                level = "b-lta";
+            }
+        }
+    }
+    Some(level.to_string())
 }
 
 /// Bytes after the last revision that are not white space, and cross-reference entries that
@@ -361,7 +426,8 @@ fn signature_report<R: Read + Seek + Clone>(
     document_problems: &[String],
     file_len: u64,
     ctx: &TrustContext<'_>,
-) -> SignatureReport {
+    later_poe: Option<SystemTime>,
+) -> (SignatureReport, Proof) {
     let kind = if sig.is_doc_timestamp() {
         SignatureKind::DocumentTimestamp
     } else if facts.level.is_some() {
@@ -404,9 +470,14 @@ fn signature_report<R: Read + Seek + Clone>(
         digest_algorithm: None,
         signature_algorithm: None,
         timestamps: Vec::new(),
+        level: None,
         allowed_changes: Vec::new(),
         disallowed_changes: Vec::new(),
         seal: None,
+    };
+    let mut proof = Proof {
+        proven_time: None,
+        revocation_complete: false,
     };
     let mut failures: Vec<SubIndication> = Vec::new();
     if !sig.format_problems.is_empty() {
@@ -419,7 +490,9 @@ fn signature_report<R: Read + Seek + Clone>(
         );
     }
     if let Some(br) = sig.byte_range {
-        let out = crypto::check_contents(input, sig, br, claimed_time, ctx);
+        let out = crypto::check_contents(input, sig, br, claimed_time, ctx, later_poe);
+        proof.proven_time = out.proven_time;
+        proof.revocation_complete = out.revocation_complete;
         if let Some((sub, why)) = out.failure {
             failures.push(sub);
             r.reasons.push(why);
@@ -430,11 +503,20 @@ fn signature_report<R: Read + Seek + Clone>(
         r.signature_algorithm = out.signature_algorithm;
         r.seal = out.seal;
         r.warnings.extend(out.warnings);
-        if kind == SignatureKind::DocumentTimestamp {
+        if let Some(t) = out.proven_time {
+            r.signing_time = Some(SigningTime {
+                time: rfc3339(t),
+                source: if kind == SignatureKind::DocumentTimestamp {
+                    "timestamp".into()
+                } else {
+                    "signature timestamp (proven)".into()
+                },
+            });
+        } else if kind == SignatureKind::DocumentTimestamp {
             if let Some(t) = out.timestamps.first().and_then(|t| t.claimed_time.clone()) {
                 r.signing_time = Some(SigningTime {
                     time: t,
-                    source: "timestamp (TSA signature not verified)".into(),
+                    source: "timestamp (not valid)".into(),
                 });
             }
         }
@@ -491,7 +573,7 @@ fn signature_report<R: Read + Seek + Clone>(
         r.indication = sub.indication();
         r.sub_indication = Some(*sub);
     }
-    r
+    (r, proof)
 }
 
 fn finish(report: &mut Report) {
