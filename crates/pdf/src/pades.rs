@@ -114,9 +114,7 @@ pub struct ValidationData {
 
 impl ValidationData {
     pub fn add_certificate(&mut self, cert: &Certificate) -> Result<()> {
-        let der = cert
-            .to_der()
-            .map_err(|e| Error::Signer(Box::new(e)))?;
+        let der = cert.to_der().map_err(|e| Error::Signer(Box::new(e)))?;
         push_unique(&mut self.certificates, der);
         Ok(())
     }
@@ -192,7 +190,11 @@ pub fn embedded_material<R: Read + Seek>(input: R) -> Result<Embedded> {
 }
 
 /// B-LT: append a revision whose catalog `/DSS` holds the existing DSS items plus `data`.
-pub fn add_dss<I, O>(input: &mut I, output: &mut O, data: &ValidationData) -> Result<RevisionOffsets>
+pub fn add_dss<I, O>(
+    input: &mut I,
+    output: &mut O,
+    data: &ValidationData,
+) -> Result<RevisionOffsets>
 where
     I: Read + Seek,
     O: Write + Seek,

@@ -204,7 +204,10 @@ fn each_level_is_reported() {
     let ts = &r.signatures[0].timestamps[0];
     assert!(ts.valid, "{ts:?}");
     assert_eq!(ts.kind, "signature-timestamp");
-    assert_eq!(ts.tsa.as_deref(), Some(inspect::subject(&w.tsa_cert).as_str()));
+    assert_eq!(
+        ts.tsa.as_deref(),
+        Some(inspect::subject(&w.tsa_cert).as_str())
+    );
     assert!(r.signatures[0]
         .signing_time
         .as_ref()
@@ -252,7 +255,12 @@ fn clock_moved_past_expiry_lta_stays_valid_bb_does_not() {
 
     let bb = w.seal(false);
     let r = verify(&bb, &w.options(Some(later), w.crls(&[])));
-    verify_common::assert_sig(&r, 0, Indication::Indeterminate, SubIndication::OutOfBoundsNoPoe);
+    verify_common::assert_sig(
+        &r,
+        0,
+        Indication::Indeterminate,
+        SubIndication::OutOfBoundsNoPoe,
+    );
     assert_eq!(level(&r, 0), None);
 }
 
@@ -274,7 +282,12 @@ fn revoked_after_the_timestamp_stays_valid_revoked_before_fails() {
     let r = verify(&bt, &w.options(check_at, revoke(soon)));
     assert_passed(&r);
     let r = verify(&bb, &w.options(check_at, revoke(soon)));
-    verify_common::assert_sig(&r, 0, Indication::Indeterminate, SubIndication::RevokedNoPoe);
+    verify_common::assert_sig(
+        &r,
+        0,
+        Indication::Indeterminate,
+        SubIndication::RevokedNoPoe,
+    );
 
     let before = SystemTime::now() - Duration::from_secs(300);
     let r = verify(&bt, &w.options(check_at, revoke(before)));
@@ -309,7 +322,12 @@ fn a_timestamp_from_an_untrusted_tsa_proves_nothing() {
     assert_eq!(level(&r, 0), Some("b-b"));
     let later = SystemTime::now() + Duration::from_secs(3 * 3600);
     let r = verify(&pdf, &w.options(Some(later), w.crls(&[])));
-    verify_common::assert_sig(&r, 0, Indication::Indeterminate, SubIndication::OutOfBoundsNoPoe);
+    verify_common::assert_sig(
+        &r,
+        0,
+        Indication::Indeterminate,
+        SubIndication::OutOfBoundsNoPoe,
+    );
 }
 
 #[test]

@@ -20,12 +20,14 @@ use std::io::{Read, Seek, SeekFrom};
 use std::time::SystemTime;
 
 use eseal_certs::crl::{self, Crl};
+use eseal_certs::ocsp::ParsedResponse;
 use eseal_certs::validate::{validate, PathFailure, Purpose, RevocationStatus, Validation};
 use eseal_certs::{inspect, name, Certificate, DigestAlgorithm};
 use eseal_signer::cms::{CmsError, EssBinding, SignedCms};
 use eseal_signer::tsp::{TimestampToken, TspError};
 
 use super::report::{CertificateFacts, SealFacts, Signer, SubIndication, TimestampFacts};
+use super::revocation::{self, OcspFetch};
 use super::signature::{ByteRange, FoundSignature};
 use super::time::rfc3339;
 
@@ -36,6 +38,10 @@ pub struct TrustContext<'a> {
     pub extra_certificates: &'a [Certificate],
     /// CRLs given by the caller and found in the DSS.
     pub crls: &'a [Crl],
+    /// OCSP responses given by the caller and found in the DSS.
+    pub ocsp: &'a [ParsedResponse],
+    /// Asks responders for what is missing, when the caller allowed it.
+    pub ocsp_fetch: Option<&'a OcspFetch>,
     /// The time paths are validated at.
     pub at: SystemTime,
 }
@@ -131,6 +137,30 @@ fn check_cms<R: Read + Seek + Clone>(
     claimed_time: Option<SystemTime>,
     ctx: &TrustContext<'_>,
     later_poe: Option<SystemTime>,
+    out: CryptoOutcome,
+) -> CryptoOutcome {
+    let pades = sig.name_entry("SubFilter").as_deref() == Some("ETSI.CAdES.detached");
+    let mut digest_of = |alg| digest_ranges(input, br, alg);
+    check_cms_digest(
+        contents,
+        &mut digest_of,
+        pades,
+        claimed_time,
+        ctx,
+        later_poe,
+        out,
+    )
+}
+
+/// A detached CMS signature over content whose digest `digest_of` computes (the PDF's byte
+/// ranges, or a whole file for CAdES); `pades` applies the PAdES baseline rules.
+pub(super) fn check_cms_digest(
+    contents: &[u8],
+    digest_of: &mut dyn FnMut(DigestAlgorithm) -> std::io::Result<Vec<u8>>,
+    pades: bool,
+    claimed_time: Option<SystemTime>,
+    ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
     mut out: CryptoOutcome,
 ) -> CryptoOutcome {
     let cms = match SignedCms::parse(contents) {
@@ -146,7 +176,7 @@ fn check_cms<R: Read + Seek + Clone>(
         Err(e) => return out.fail(SubIndication::CryptoConstraintsFailure, e.to_string()),
     };
     out.digest_algorithm = Some(digest_alg.name().to_string());
-    let digest = match digest_ranges(input, br, digest_alg) {
+    let digest = match digest_of(digest_alg) {
         Ok(d) => d,
         Err(e) => {
             return out.fail(
@@ -171,8 +201,10 @@ fn check_cms<R: Read + Seek + Clone>(
         if facts.valid {
             out.proven_time = Some(out.proven_time.map_or(proven, |p| p.min(proven)));
         } else {
-            out.warnings
-                .push(format!("a signature timestamp proves nothing: {}", facts.status));
+            out.warnings.push(format!(
+                "a signature timestamp proves nothing: {}",
+                facts.status
+            ));
         }
         out.timestamps.push(facts);
     }
@@ -180,7 +212,6 @@ fn check_cms<R: Read + Seek + Clone>(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    let pades = sig.name_entry("SubFilter").as_deref() == Some("ETSI.CAdES.detached");
     match verdict.ess {
         EssBinding::SigningCertificateV2 => {}
         EssBinding::SigningCertificateV1 if !pades => out.warnings.push(
@@ -206,7 +237,13 @@ fn check_cms<R: Read + Seek + Clone>(
     intermediates.extend(ctx.extra_certificates.iter().cloned());
     let mut crls: Vec<Crl> = ctx.crls.to_vec();
     crls.extend(embedded_crls(&cms));
-    check_path(&cert, &intermediates, &crls, claimed_time, ctx, poe, out)
+    let mut ocsp = ctx.ocsp.to_vec();
+    ocsp.extend(revocation::embedded_ocsp(&cms));
+    let ctx = TrustContext {
+        ocsp: &ocsp,
+        ..*ctx
+    };
+    check_path(&cert, &intermediates, &crls, claimed_time, &ctx, poe, out)
 }
 
 /// A GB/T 38540 seal signature (§9): the steps in the standard's order from `signer::ses`,
@@ -307,7 +344,7 @@ fn check_ses<R: Read + Seek + Clone>(
             anchors: ctx.anchors,
             intermediates: ctx.extra_certificates,
             crls: ctx.crls,
-            ocsp: &[],
+            ocsp: ctx.ocsp,
             at: ctx.at,
             purpose: Purpose::Any,
         };
@@ -319,7 +356,15 @@ fn check_ses<R: Read + Seek + Clone>(
         }
         intermediates.push(maker);
     }
-    check_path(&signer, &intermediates, ctx.crls, claimed_time, ctx, None, out)
+    check_path(
+        &signer,
+        &intermediates,
+        ctx.crls,
+        claimed_time,
+        ctx,
+        None,
+        out,
+    )
 }
 
 /// The signer's path, at the proof of existence when there is one (never later than the
@@ -337,18 +382,37 @@ fn check_path(
         anchors: ctx.anchors,
         intermediates,
         crls,
-        ocsp: &[],
+        ocsp: ctx.ocsp,
         at: poe.map_or(ctx.at, |p| p.min(ctx.at)),
         purpose: Purpose::DocumentSigning,
     };
     // With a POE, a revocation at or before it is proven to precede the signature.
     let claimed_time = poe.or(claimed_time);
-    match validate(cert, &validation) {
+    let mut result = validate(cert, &validation);
+    // Revocation not established from what was given: ask the allowed responders, once.
+    let mut fetched = Vec::new();
+    if let (Ok(path), Some(fetch)) = (&result, ctx.ocsp_fetch) {
+        fetched = revocation::fetch_missing(fetch, path, &mut out.warnings);
+    }
+    if !fetched.is_empty() {
+        let mut ocsp = ctx.ocsp.to_vec();
+        ocsp.extend(fetched);
+        result = validate(
+            cert,
+            &Validation {
+                ocsp: &ocsp,
+                ..validation
+            },
+        );
+    }
+    match result {
         Ok(path) => {
-            out.revocation_complete = path
-                .revocation
-                .iter()
-                .all(|r| matches!(r, RevocationStatus::GoodPerCrl { .. }));
+            out.revocation_complete = path.revocation.iter().all(|r| {
+                matches!(
+                    r,
+                    RevocationStatus::GoodPerCrl { .. } | RevocationStatus::GoodPerOcsp { .. }
+                )
+            });
             let n = path.certificates.len();
             for (i, c) in path.certificates.iter().enumerate() {
                 let revocation = match path.revocation.get(i) {
@@ -358,8 +422,8 @@ fn check_path(
                     r @ Some(RevocationStatus::GoodPerOcsp { .. }) => revocation_text(r),
                     Some(RevocationStatus::NotChecked) => {
                         out.warnings.push(format!(
-                            "revocation of '{}' not checked: no CRL from its issuer was given \
-                             or embedded",
+                            "revocation of '{}' not checked: no CRL or OCSP response from its \
+                             issuer was given or embedded",
                             inspect::subject(c)
                         ));
                         "not checked".to_string()
@@ -482,7 +546,8 @@ fn check_doc_timestamp<R: Read + Seek + Clone>(
             out.signature_algorithm = Some(tsa.algorithm.to_string());
             out.signer = Some(signer_facts(&tsa.tsa_certificate));
             for (i, c) in path.certificates.iter().enumerate() {
-                out.chain.push(cert_facts(c, revocation_text(path.revocation.get(i))));
+                out.chain
+                    .push(cert_facts(c, revocation_text(path.revocation.get(i))));
             }
             out.proven_time = Some(tsa.gen_time);
             out
@@ -537,7 +602,10 @@ fn verify_token(
                 TspError::Signature(c) => cms_failure(c),
                 _ => SubIndication::FormatFailure,
             };
-            return (invalid_facts(kind, claimed, e.to_string()), Err((sub, e.to_string())));
+            return (
+                invalid_facts(kind, claimed, e.to_string()),
+                Err((sub, e.to_string())),
+            );
         }
     };
     let tsa = Some(inspect::subject(&checked.tsa_certificate));
