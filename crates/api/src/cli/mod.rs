@@ -4,6 +4,8 @@
 
 #[allow(dead_code)] // callers (sign --level, archive, OCSP) land in the next commits
 pub mod net;
+mod asic;
+mod files;
 mod passphrase;
 mod pki;
 mod seal;
@@ -87,6 +89,10 @@ enum Command {
     Sign(Box<sign::SignArgs>),
     /// Verify every seal in a PDF. Exit 0 all TOTAL-PASSED, 1 any not, 2 unreadable input.
     Verify(verify::VerifyArgs),
+    /// Sign any file: a detached CAdES signature (.p7s), optionally also an ASiC-S container.
+    SignFile(Box<files::SignFileArgs>),
+    /// Verify a detached signature (FILE SIG.p7s) or an ASiC-S container; exit codes as verify.
+    VerifyFile(files::VerifyFileArgs),
     /// Run the HTTP service (SQLite in the data folder, or PostgreSQL).
     Serve(serve::ServeArgs),
     /// The audit log: check proofs offline.
@@ -151,6 +157,8 @@ pub fn run() -> ExitCode {
         Command::Seal(SealCommand::Show(a)) => seal::show(a),
         Command::Sign(a) => sign::run(*a),
         Command::Verify(a) => verify::run(a),
+        Command::SignFile(a) => files::sign(*a),
+        Command::VerifyFile(a) => files::verify(a),
         Command::Serve(a) => serve::run(a),
         Command::Log(LogCommand::VerifyProof(a)) => crate::service::proof::run(a),
     };
