@@ -6,6 +6,8 @@
 # 2. `eseal sign` on inputs of many producers and in every sealing mode; each output goes
 #    through ../shared/interop/verify-all.sh and must be valid, intact and trusted for every
 #    judge that checks signatures; a copy with one flipped byte must be rejected by all of them.
+# 5. PAdES B-T / B-LT / B-LTA and `eseal archive` with the TSA of `eseal serve`: pyHanko's AdES
+#    validation and level, PDFBox, openssl cms, pdfsig; `openssl ts -verify` on a /tsa token.
 # 6. `eseal sign-file` .p7s (openssl cms for P-256, gmssl for SM2) and the service's OCSP
 #    responder (openssl ocsp: good, then revoked).
 #
@@ -222,6 +224,74 @@ done
 kill -TERM "$SRV_PID" 2>/dev/null || true
 wait "$SRV_PID" 2>/dev/null || true
 
+# ---- 5. timestamps (issue 8: RFC 3161, PAdES B-T / B-LT / B-LTA, eseal archive) ----
+note ""
+note "## 5. Timestamps: B-T, B-LT, B-LTA and archive with the TSA of eseal serve; openssl ts on a /tsa token"
+TS="$W/timestamps"; mkdir -p "$TS"
+PORT5="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+ESEAL_KEY_PASSPHRASE= "$E" serve --data "$TS/data" --listen "127.0.0.1:$PORT5" > "$TS/serve.log" 2>&1 &
+TS_PID=$!
+for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT5/healthz" >/dev/null && break; sleep 0.2; done
+TSA="http://127.0.0.1:$PORT5/tsa"
+# The service's CAs issued the TSA certificate: their CRLs go into the DSS (fetched by URL) and
+# to the judges, who must check the TSA's revocation status offline too.
+CA_IDS="$(python3 -c 'import sqlite3,sys; print(" ".join(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT id FROM cas")))' "$TS/data/eseal.db")"
+CRL_ARGS=(--crl "$P/p256-county.crl.pem" --crl "$P/p256-city.crl.pem" --crl "$P/p256-prov.crl.pem")
+cp "$P/p256-crls.pem" "$TS/all-crls.pem"
+for id in $CA_IDS; do
+  CRL_ARGS+=(--crl "http://127.0.0.1:$PORT5/v1/cas/$id/crl")
+  curl -sf "http://127.0.0.1:$PORT5/v1/cas/$id/crl" | openssl crl -inform DER >> "$TS/all-crls.pem"
+done
+cat "$P/p256-prov/ca.pem" "$TS/data/demo-root.pem" > "$TS/roots.pem"
+cd "$TS"
+sign p256 seal "$W/in/reportlab.pdf" ts-b-t.pdf --level b-t --tsa "$TSA"
+sign p256 seal "$W/in/reportlab.pdf" ts-b-lt.pdf --level b-lt --tsa "$TSA" "${CRL_ARGS[@]}"
+sign p256 seal "$W/in/reportlab.pdf" ts-b-lta.pdf --level b-lta --tsa "$TSA" --image "$SEAL_PNG" --rect 380,80,113,113 "${CRL_ARGS[@]}"
+"$E" archive ts-b-lta.pdf ts-archived.pdf --tsa "$TSA" "${CRL_ARGS[@]}" 2>>"$W/sign.log"
+for spec in "ts-b-t B-T 1" "ts-b-lt B-LT 1" "ts-b-lta B-LTA 2" "ts-archived B-LTA 3"; do
+  set -- $spec
+  f="$1.pdf" level=$2 sigs=$3
+  bash "$I/verify-all.sh" "$f" "$TS/roots.pem" --crl "$TS/all-crls.pem" > "$W/judged/$1.jsonl" || true
+  # pdfsig cannot check document timestamps (null): it must accept the seal and say false to nothing.
+  if out=$($JUDGE valid "$W/judged/$1.jsonl" --signatures "$sigs" --tools pyhanko,openssl-cms,pdfbox); then note "- $out"; else fail "$out"; fi
+  if "$PY" - "$W/judged/$1.jsonl" <<'PYEOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+p = [r for r in rows if r["tool"] == "pdfsig" and r.get("signature_index") is not None]
+first = [r for r in p if r["signature_index"] == 0]
+sys.exit(0 if first and all(first[0].get(k) is True for k in ("valid", "intact", "trusted"))
+         and not any(r.get("valid") is False for r in p) else 1)
+PYEOF
+  then note "  - pdfsig accepts the seal of $f"; else fail "pdfsig does not accept $f"; fi
+  # pyHanko's AdES validation (revocation data required, nothing fetched) and the level it shows.
+  if out=$("$PY" "$ROOT/scripts/interop/pades_level.py" "$f" "$P/p256-prov/ca.pem" "$TS/data/demo-root.pem" 2>&1); then
+    got=$(echo "$out" | head -1 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["level"])')
+    if [ "$got" = "$level" ]; then note "  - pyHanko AdES validation passes, level $got"; else fail "pyHanko level of $f is $got, expected $level: $out"; fi
+  else
+    fail "pyHanko AdES validation of $f: $out"
+  fi
+  rc=0; "$E" verify "$f" --trust "$P/p256-prov/ca.pem" --trust "$TS/data/demo-root.pem" --format json > "$W/judged/$1.eseal.json" 2>&1 || rc=$?
+  ours=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["signatures"][0]["level"])' "$W/judged/$1.eseal.json" 2>/dev/null || echo none)
+  if [ "$rc" = 0 ] && [ "$ours" = "$(echo "$level" | tr A-Z a-z)" ]; then note "  - eseal verify agrees (exit 0, level $ours)"; else fail "eseal verify $f: exit $rc, level $ours"; fi
+done
+# openssl ts -verify on a token straight from /tsa (OpenSSL's own request).
+echo "licence 2026-001" > tsdata.txt
+openssl ts -query -data tsdata.txt -sha256 -cert -out q.tsq
+curl -sf -H 'Content-Type: application/timestamp-query' --data-binary @q.tsq "$TSA" -o r.tsr
+if out=$(openssl ts -verify -data tsdata.txt -in r.tsr -CAfile "$TS/data/demo-root.pem" 2>&1); then
+  note "- openssl ts -verify on a /tsa token: $out"
+else
+  fail "openssl ts -verify rejects a /tsa token: $out"
+fi
+echo "licence 2026-002" > tsother.txt
+if openssl ts -verify -data tsother.txt -in r.tsr -CAfile "$TS/data/demo-root.pem" >/dev/null 2>&1; then
+  fail "openssl ts -verify accepts a /tsa token for other data"
+else
+  note "- openssl ts -verify rejects the token for other data"
+fi
+kill -TERM "$TS_PID" 2>/dev/null || true
+wait "$TS_PID" 2>/dev/null || true
+# ---- end of 5. timestamps ----
 # ---- 6. OCSP and trusted files (issue 8, helper B) -------------------------------------------
 note ""
 note "## 6. OCSP and trusted files: .p7s / ASiC-S by eseal sign-file, the service's OCSP responder"

@@ -2,10 +2,10 @@
 //! 0 success (or "valid"), 1 a check ran and found the object not valid, 2 usage or input
 //! errors (bad files, wrong passphrases, unknown options).
 
-#[allow(dead_code)] // callers (sign --level, archive, OCSP) land in the next commits
 pub mod net;
 mod asic;
 mod files;
+mod pades;
 mod passphrase;
 mod pki;
 mod seal;
@@ -87,6 +87,9 @@ enum Command {
     Seal(SealCommand),
     /// Seal a PDF: append a PAdES signature (visible or invisible) as an incremental update.
     Sign(Box<sign::SignArgs>),
+    /// Add validation data (DSS) and a fresh document timestamp to an archived PDF (PAdES
+    /// B-LTA), before the last timestamp's certificates expire.
+    Archive(pades::ArchiveArgs),
     /// Verify every seal in a PDF. Exit 0 all TOTAL-PASSED, 1 any not, 2 unreadable input.
     Verify(verify::VerifyArgs),
     /// Sign any file: a detached CAdES signature (.p7s), optionally also an ASiC-S container.
@@ -156,6 +159,7 @@ pub fn run() -> ExitCode {
         Command::Seal(SealCommand::Create(a)) => seal::create(*a),
         Command::Seal(SealCommand::Show(a)) => seal::show(a),
         Command::Sign(a) => sign::run(*a),
+        Command::Archive(a) => pades::archive(a),
         Command::Verify(a) => verify::run(a),
         Command::SignFile(a) => files::sign(*a),
         Command::VerifyFile(a) => files::verify(a),

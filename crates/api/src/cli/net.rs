@@ -70,15 +70,15 @@ fn request_error(url: &str, e: reqwest::Error) -> NetError {
     } else if e.is_connect() {
         "cannot connect".to_string()
     } else {
-        // Without the URL (we print it ourselves) and its chain of causes.
-        let mut s = e.without_url().to_string();
+        // Its chain of causes, then the message without the URL (we print it ourselves).
+        let mut causes = String::new();
         let mut src = std::error::Error::source(&e);
         while let Some(inner) = src {
-            s.push_str(": ");
-            s.push_str(&inner.to_string());
+            causes.push_str(": ");
+            causes.push_str(&inner.to_string());
             src = inner.source();
         }
-        s
+        format!("{}{causes}", e.without_url())
     };
     NetError::Request {
         url: url.to_string(),

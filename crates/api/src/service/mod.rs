@@ -6,6 +6,7 @@
 //! - [`auth`]: API keys and roles; [`audit`] and [`merkle`]: the RFC 9162 audit log.
 //! - [`pki`] and [`engine`]: CAs, certificates, CRLs and sealing; [`routes`]: the HTTP API
 //!   (OpenAPI at `/openapi.json`, a browsable page at `/docs`).
+//! - [`tsa`]: the RFC 3161 time-stamping authority at `POST /tsa`.
 //! - [`proof`]: the offline check of an inclusion proof (`eseal log verify-proof`).
 
 pub mod audit;
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod pki;
 pub mod proof;
 pub mod routes;
+pub mod tsa;
 pub mod vault;
 
 use std::collections::HashMap;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub leaves: audit::LeafCache,
     pub seal_cache: Mutex<HashMap<String, Arc<SealMaterial>>>,
     pub config: Config,
+    /// The RFC 3161 TSA (`POST /tsa`).
+    pub tsa: Arc<tsa::TsaMaterial>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -118,6 +122,9 @@ async fn serve(config: Config) -> Result<(), String> {
     let log_key = bootstrap::log_key(&pool, &vault)
         .await
         .map_err(|e| e.to_string())?;
+    let tsa = tsa::ensure(&pool, &vault, &config.public_base())
+        .await
+        .map_err(|e| e.to_string())?;
     if let Some(demo) = demo {
         bootstrap::print_usage(&config.data, &addr.to_string(), &demo);
     }
@@ -129,6 +136,7 @@ async fn serve(config: Config) -> Result<(), String> {
         leaves: audit::LeafCache::default(),
         seal_cache: Mutex::new(HashMap::new()),
         config: config.clone(),
+        tsa,
     });
     let app = routes::router(state);
     tracing::info!(%addr, "listening");

@@ -9,6 +9,7 @@ mod ocsp;
 mod orgs;
 mod seals;
 mod system;
+mod tsa;
 mod verify;
 
 use axum::extract::DefaultBodyLimit;
@@ -37,6 +38,7 @@ use super::Shared;
         orgs::create_organization, orgs::create_department, orgs::create_api_key,
         documents::create_document, documents::get_document, documents::seal_step, documents::document_file,
         log::head, log::key, log::inclusion, log::consistency, log::entry,
+        tsa::timestamp,
     ),
     modifiers(&BearerAuth),
     tags((name = "eseal"))
@@ -97,6 +99,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/log/proof/inclusion", get(log::inclusion))
         .route("/v1/log/proof/consistency", get(log::consistency))
         .route("/v1/log/entries/{index}", get(log::entry))
+        .route("/tsa", post(tsa::timestamp))
         .fallback(|| async {
             problem_response(
                 StatusCode::NOT_FOUND,
