@@ -8,7 +8,8 @@ use std::path::Path;
 
 use common::*;
 
-const CONTENT: &[u8] = b"<licence><holder>91350100M000100Y43</holder><scope>retail</scope></licence>\n";
+const CONTENT: &[u8] =
+    b"<licence><holder>91350100M000100Y43</holder><scope>retail</scope></licence>\n";
 
 fn signed(alg: &str) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
@@ -64,8 +65,15 @@ fn p256_and_sm2_round_trip_detached_and_asic() {
             "{s}"
         );
         assert_eq!(s["signer"]["uscc"], "91350100M000100Y43");
-        assert_eq!(s["signing_time"]["source"], "claimed signing-time attribute");
-        assert_eq!(s["chain"].as_array().unwrap().len(), 4, "seal, county, city, root");
+        assert_eq!(
+            s["signing_time"]["source"],
+            "claimed signing-time attribute"
+        );
+        assert_eq!(
+            s["chain"].as_array().unwrap().len(),
+            4,
+            "seal, county, city, root"
+        );
         assert_eq!(v["file"]["length"], CONTENT.len());
 
         // The ASiC-S container alone verifies the same way.
@@ -76,7 +84,13 @@ fn p256_and_sm2_round_trip_detached_and_asic() {
         // Text report for people.
         let text = ok(
             p,
-            &["verify-file", "licence.xml", "licence.p7s", "--trust", "prov/ca.pem"],
+            &[
+                "verify-file",
+                "licence.xml",
+                "licence.p7s",
+                "--trust",
+                "prov/ca.pem",
+            ],
         );
         assert!(text.contains("TOTAL-PASSED"), "{text}");
     }
@@ -94,10 +108,7 @@ fn asic_layout_follows_en_319_162() {
     assert_eq!(&zip[30..30 + name_len], b"mimetype");
     assert_eq!(extra_len, 0, "no extra field on mimetype");
     let start = 30 + name_len;
-    assert_eq!(
-        &zip[start..start + 31],
-        b"application/vnd.etsi.asic-s+zip"
-    );
+    assert_eq!(&zip[start..start + 31], b"application/vnd.etsi.asic-s+zip");
     let text = String::from_utf8_lossy(&zip);
     assert!(text.contains("META-INF/signature.p7s"));
     assert!(text.contains("licence.xml"));
@@ -117,12 +128,27 @@ fn tampered_file_and_wrong_trust_fail_with_exit_1() {
 
     ok(
         p,
-        &["ca", "init", "--dir", "other", "--name", "Other Root CA", "--alg", "sm2"],
+        &[
+            "ca",
+            "init",
+            "--dir",
+            "other",
+            "--name",
+            "Other Root CA",
+            "--alg",
+            "sm2",
+        ],
     );
-    let (code, v) = verify_json(p, &["licence.xml", "licence.p7s", "--trust", "other/ca.pem"]);
+    let (code, v) = verify_json(
+        p,
+        &["licence.xml", "licence.p7s", "--trust", "other/ca.pem"],
+    );
     assert_eq!(code, 1);
     assert_eq!(v["signatures"][0]["indication"], "INDETERMINATE");
-    assert_eq!(v["signatures"][0]["sub_indication"], "NO_CERTIFICATE_CHAIN_FOUND");
+    assert_eq!(
+        v["signatures"][0]["sub_indication"],
+        "NO_CERTIFICATE_CHAIN_FOUND"
+    );
 
     // A signature that is not CMS at all.
     std::fs::write(p.join("junk.p7s"), b"not a signature").unwrap();
@@ -140,8 +166,17 @@ fn tampered_asic_fails() {
     ok(
         p,
         &[
-            "sign-file", "--in", "licence.xml", "--out", "forged.p7s", "--key", "seal.key",
-            "--cert", "seal.pem", "--asic", "forged.asics",
+            "sign-file",
+            "--in",
+            "licence.xml",
+            "--out",
+            "forged.p7s",
+            "--key",
+            "seal.key",
+            "--cert",
+            "seal.pem",
+            "--asic",
+            "forged.asics",
         ],
     );
     let original = std::fs::read(p.join("licence.p7s")).unwrap();
@@ -152,7 +187,10 @@ fn tampered_asic_fails() {
         zip[at..at + forged.len()].copy_from_slice(&original);
         // The zip's CRC no longer matches; the reader must refuse or the check must fail.
         std::fs::write(p.join("swapped.asics"), &zip).unwrap();
-        let out = eseal(p, &["verify-file", "swapped.asics", "--trust", "prov/ca.pem"]);
+        let out = eseal(
+            p,
+            &["verify-file", "swapped.asics", "--trust", "prov/ca.pem"],
+        );
         assert_ne!(out.status.code(), Some(0));
     }
     // Layout errors are input errors (exit 2).
@@ -174,14 +212,29 @@ fn usage_errors_exit_2() {
     assert!(stderr(&out).contains("signature file"), "{}", stderr(&out));
     let out = eseal(
         p,
-        &["verify-file", "missing.xml", "licence.p7s", "--trust", "prov/ca.pem"],
+        &[
+            "verify-file",
+            "missing.xml",
+            "licence.p7s",
+            "--trust",
+            "prov/ca.pem",
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     let out = eseal(
         p,
         &[
-            "sign-file", "--in", "licence.xml", "--out", "x.p7s", "--key", "seal.key", "--cert",
-            "seal.pem", "--level", "b-t",
+            "sign-file",
+            "--in",
+            "licence.xml",
+            "--out",
+            "x.p7s",
+            "--key",
+            "seal.key",
+            "--cert",
+            "seal.pem",
+            "--level",
+            "b-t",
         ],
     );
     assert_eq!(out.status.code(), Some(2));
@@ -200,8 +253,19 @@ fn openssl_cms_accepts_p256_p7s() {
         std::process::Command::new("openssl")
             .current_dir(p)
             .args([
-                "cms", "-verify", "-binary", "-content", content, "-inform", "DER", "-in",
-                "licence.p7s", "-CAfile", "prov/ca.pem", "-out", "/dev/null",
+                "cms",
+                "-verify",
+                "-binary",
+                "-content",
+                content,
+                "-inform",
+                "DER",
+                "-in",
+                "licence.p7s",
+                "-CAfile",
+                "prov/ca.pem",
+                "-out",
+                "/dev/null",
             ])
             .output()
             .unwrap()

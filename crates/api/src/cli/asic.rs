@@ -36,7 +36,8 @@ pub fn write(
     signature: &[u8],
 ) -> Result<(), Failure> {
     check_name(name)?;
-    let zerr = |e: zip::result::ZipError| Failure::input(format!("writing the ASiC-S container: {e}"));
+    let zerr =
+        |e: zip::result::ZipError| Failure::input(format!("writing the ASiC-S container: {e}"));
     let ioerr = |e: std::io::Error| Failure::input(format!("writing the ASiC-S container: {e}"));
     let mut zip = ZipWriter::new(out);
     let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
@@ -109,7 +110,8 @@ pub fn read(path: &Path) -> Result<Container, Failure> {
         }
         sig
     };
-    let mut content = tempfile::tempfile().map_err(|e| Failure::input(format!("temporary file: {e}")))?;
+    let mut content =
+        tempfile::tempfile().map_err(|e| Failure::input(format!("temporary file: {e}")))?;
     {
         let entry = zip.by_name(&name).map_err(|e| bad(e.to_string()))?;
         let n = std::io::copy(&mut entry.take(MAX_CONTENT + 1), &mut content)

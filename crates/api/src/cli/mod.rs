@@ -2,9 +2,9 @@
 //! 0 success (or "valid"), 1 a check ran and found the object not valid, 2 usage or input
 //! errors (bad files, wrong passphrases, unknown options).
 
-pub mod net;
 mod asic;
 mod files;
+pub mod net;
 mod pades;
 mod passphrase;
 mod pki;

@@ -127,5 +127,10 @@ pub fn run(a: VerifyArgs) -> CliResult {
     };
     let report = verify_file(&a.input, &opts)
         .map_err(|e| Failure::input(format!("{}: {e}", a.input.display())))?;
-    print_report(&report, a.format, a.out.as_deref(), &a.input.display().to_string())
+    print_report(
+        &report,
+        a.format,
+        a.out.as_deref(),
+        &a.input.display().to_string(),
+    )
 }

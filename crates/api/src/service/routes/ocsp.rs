@@ -67,12 +67,17 @@ async fn answer(state: &Shared, ca_id: &str, request_der: &[u8]) -> ApiResult<Re
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no such CA '{ca_id}'")))?;
     let request = match OcspRequest::from_der(request_der) {
-        Ok(r) if !r.tbs_request.request_list.is_empty()
-            && r.tbs_request.request_list.len() <= MAX_CERTS_PER_REQUEST =>
+        Ok(r)
+            if !r.tbs_request.request_list.is_empty()
+                && r.tbs_request.request_list.len() <= MAX_CERTS_PER_REQUEST =>
         {
             r
         }
-        _ => return Ok(ocsp_response(ocsp::error_response(ResponseStatus::MalformedRequest))),
+        _ => {
+            return Ok(ocsp_response(ocsp::error_response(
+                ResponseStatus::MalformedRequest,
+            )))
+        }
     };
     let now = SystemTime::now();
     let mut answers = Vec::new();
@@ -106,11 +111,7 @@ async fn answer(state: &Shared, ca_id: &str, request_der: &[u8]) -> ApiResult<Re
 }
 
 /// The status of one serial number in the certificates table.
-async fn lookup(
-    conn: &mut sqlx::AnyConnection,
-    ca_id: &str,
-    id: &CertId,
-) -> ApiResult<Status> {
+async fn lookup(conn: &mut sqlx::AnyConnection, ca_id: &str, id: &CertId) -> ApiResult<Status> {
     let row = sqlx::query(
         "SELECT status, revoked_at, revocation_reason FROM certificates \
          WHERE ca_id = $1 AND serial_hex = $2",
@@ -127,8 +128,8 @@ async fn lookup(
         return Ok(Status::Good);
     }
     let at: i64 = row.try_get::<Option<i64>, _>("revoked_at")?.unwrap_or(0);
-    let reason = opt_text(&row, "revocation_reason")
-        .and_then(|r| eseal_certs::crl::parse_reason(&r).ok());
+    let reason =
+        opt_text(&row, "revocation_reason").and_then(|r| eseal_certs::crl::parse_reason(&r).ok());
     Ok(Status::Revoked {
         at: SystemTime::UNIX_EPOCH + Duration::from_secs(at.max(0) as u64),
         reason,
