@@ -81,13 +81,9 @@ fn second_process(s: &Server) -> (Child, String) {
     let child = cmd.spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(120);
-    while reqwest::blocking::get(format!("{base}/healthz"))
-        .map_or(true, |r| !r.status().is_success())
+    while reqwest::blocking::get(format!("{base}/healthz")).map_or(true, |r| !r.status().is_success())
     {
-        assert!(
-            Instant::now() < deadline,
-            "second eseal serve did not come up"
-        );
+        assert!(Instant::now() < deadline, "second eseal serve did not come up");
         std::thread::sleep(Duration::from_millis(100));
     }
     (child, base)
@@ -163,9 +159,7 @@ fn tsa_tokens(s: &Server) {
     assert_eq!(logged.len(), 17);
     for serial in &serials {
         assert!(
-            logged
-                .iter()
-                .any(|e| e.contains(&format!("\"serial\":{serial}"))),
+            logged.iter().any(|e| e.contains(&format!("\"serial\":{serial}"))),
             "serial {serial} not logged"
         );
     }
@@ -218,27 +212,9 @@ fn cli_levels_and_archive_against_the_service_tsa() {
         common::ok(
             p,
             &[
-                "sign",
-                "--in",
-                "in.pdf",
-                "--out",
-                out,
-                "--key",
-                "seal.key",
-                "--cert",
-                "seal.pem",
-                "--chain",
-                "seal.chain.pem",
-                "--level",
-                level,
-                "--tsa",
-                &tsa,
-                "--crl",
-                "county.crl",
-                "--crl",
-                "city.crl",
-                "--crl",
-                "prov.crl",
+                "sign", "--in", "in.pdf", "--out", out, "--key", "seal.key", "--cert", "seal.pem",
+                "--chain", "seal.chain.pem", "--level", level, "--tsa", &tsa, "--crl",
+                "county.crl", "--crl", "city.crl", "--crl", "prov.crl",
             ],
         );
     };
@@ -246,14 +222,8 @@ fn cli_levels_and_archive_against_the_service_tsa() {
         json_report(
             p,
             &[
-                "verify",
-                file,
-                "--trust",
-                "prov/ca.pem",
-                "--trust",
-                "service-root.pem",
-                "--format",
-                "json",
+                "verify", file, "--trust", "prov/ca.pem", "--trust", "service-root.pem",
+                "--format", "json",
             ],
         )
     };
@@ -268,8 +238,8 @@ fn cli_levels_and_archive_against_the_service_tsa() {
     let out = common::eseal(
         p,
         &[
-            "sign", "--in", "in.pdf", "--out", "x.pdf", "--key", "seal.key", "--cert", "seal.pem",
-            "--level", "b-t",
+            "sign", "--in", "in.pdf", "--out", "x.pdf", "--key", "seal.key", "--cert",
+            "seal.pem", "--level", "b-t",
         ],
     );
     assert_eq!(out.status.code(), Some(2));
@@ -315,9 +285,7 @@ fn cli_levels_and_archive_against_the_service_tsa() {
         std::fs::write(&data, b"licence 2026-001").unwrap();
         let q = Command::new("openssl")
             .current_dir(p)
-            .args([
-                "ts", "-query", "-data", "data.bin", "-sha256", "-cert", "-out", "q.tsq",
-            ])
+            .args(["ts", "-query", "-data", "data.bin", "-sha256", "-cert", "-out", "q.tsq"])
             .status()
             .unwrap();
         assert!(q.success());
@@ -333,13 +301,7 @@ fn cli_levels_and_archive_against_the_service_tsa() {
         let v = Command::new("openssl")
             .current_dir(p)
             .args([
-                "ts",
-                "-verify",
-                "-data",
-                "data.bin",
-                "-in",
-                "r.tsr",
-                "-CAfile",
+                "ts", "-verify", "-data", "data.bin", "-in", "r.tsr", "-CAfile",
                 "service-root.pem",
             ])
             .output()

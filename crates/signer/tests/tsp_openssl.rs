@@ -56,11 +56,7 @@ fn setup() -> Setup {
     std::fs::write(d.join("root.pem"), pem(&pki.root)).unwrap();
     std::fs::write(d.join("chain.pem"), pem(&pki.intermediate)).unwrap();
     std::fs::write(d.join("tsa.pem"), pem(&tsa_cert)).unwrap();
-    std::fs::write(
-        d.join("tsa.key"),
-        tsa_key.to_pkcs8_pem().unwrap().as_bytes(),
-    )
-    .unwrap();
+    std::fs::write(d.join("tsa.key"), tsa_key.to_pkcs8_pem().unwrap().as_bytes()).unwrap();
     std::fs::write(d.join("serial"), "01\n").unwrap();
     std::fs::write(
         d.join("ts.cnf"),
@@ -110,35 +106,17 @@ fn openssl_answers_our_request_and_we_verify_its_token() {
     std::fs::write(d.join("req.tsq"), req.to_der().unwrap()).unwrap();
     let out = openssl(
         d,
-        &[
-            "ts",
-            "-reply",
-            "-config",
-            "ts.cnf",
-            "-queryfile",
-            "req.tsq",
-            "-out",
-            "resp.tsr",
-        ],
+        &["ts", "-reply", "-config", "ts.cnf", "-queryfile", "req.tsq", "-out", "resp.tsr"],
     );
     assert!(out.status.success());
     let resp = std::fs::read(d.join("resp.tsr")).unwrap();
     let token = req.read_response(&resp).unwrap();
     token.check_imprint(DATA).unwrap();
-    assert_eq!(
-        token.tst_info().policy,
-        ObjectIdentifier::new_unwrap(POLICY)
-    );
+    assert_eq!(token.tst_info().policy, ObjectIdentifier::new_unwrap(POLICY));
     let checked = token.verify_signature(&[]).unwrap();
     assert_eq!(checked.tsa_certificate, s.tsa_cert);
     checked
-        .validate_path(
-            &token,
-            std::slice::from_ref(&s.pki.root),
-            &[],
-            &[],
-            SystemTime::now(),
-        )
+        .validate_path(&token, std::slice::from_ref(&s.pki.root), &[], &[], SystemTime::now())
         .unwrap();
     assert!(token.check_imprint(b"other data").is_err());
 }
@@ -153,9 +131,7 @@ fn openssl_verifies_our_tsa_token_and_rejects_other_data() {
     let d = s.dir.path();
     let out = openssl(
         d,
-        &[
-            "ts", "-query", "-data", "data.bin", "-sha256", "-cert", "-out", "req.tsq",
-        ],
+        &["ts", "-query", "-data", "data.bin", "-sha256", "-cert", "-out", "req.tsq"],
     );
     assert!(out.status.success());
     let tsa = Tsa {
@@ -170,11 +146,7 @@ fn openssl_verifies_our_tsa_token_and_rejects_other_data() {
         },
     };
     let answer = tsa
-        .respond(
-            &std::fs::read(d.join("req.tsq")).unwrap(),
-            &[0x42],
-            SystemTime::now(),
-        )
+        .respond(&std::fs::read(d.join("req.tsq")).unwrap(), &[0x42], SystemTime::now())
         .unwrap();
     assert!(answer.issued.is_some());
     std::fs::write(d.join("resp.tsr"), &answer.der).unwrap();
@@ -182,16 +154,8 @@ fn openssl_verifies_our_tsa_token_and_rejects_other_data() {
         openssl(
             d,
             &[
-                "ts",
-                "-verify",
-                "-queryfile",
-                "req.tsq",
-                "-in",
-                "resp.tsr",
-                "-CAfile",
-                "root.pem",
-                "-untrusted",
-                "chain.pem",
+                "ts", "-verify", "-queryfile", "req.tsq", "-in", "resp.tsr", "-CAfile", "root.pem",
+                "-untrusted", "chain.pem",
             ],
         )
         .status
@@ -199,30 +163,16 @@ fn openssl_verifies_our_tsa_token_and_rejects_other_data() {
             && openssl(
                 d,
                 &[
-                    "ts",
-                    "-verify",
-                    "-data",
-                    data,
-                    "-in",
-                    "resp.tsr",
-                    "-CAfile",
-                    "root.pem",
-                    "-untrusted",
-                    "chain.pem",
+                    "ts", "-verify", "-data", data, "-in", "resp.tsr", "-CAfile", "root.pem",
+                    "-untrusted", "chain.pem",
                 ],
             )
             .status
             .success()
     };
-    assert!(
-        verify("data.bin"),
-        "openssl ts -verify must accept our token"
-    );
+    assert!(verify("data.bin"), "openssl ts -verify must accept our token");
     std::fs::write(d.join("other.bin"), b"other data").unwrap();
-    assert!(
-        !verify("other.bin"),
-        "openssl ts -verify must reject other data"
-    );
+    assert!(!verify("other.bin"), "openssl ts -verify must reject other data");
     // The reply as text names our policy, serial and accuracy.
     let text = openssl(d, &["ts", "-reply", "-in", "resp.tsr", "-text"]);
     let text = String::from_utf8_lossy(&text.stdout);
@@ -243,8 +193,7 @@ fn openssl_verifies_a_token_without_certificates_given_them_separately() {
     }
     let s = setup();
     let d = s.dir.path();
-    let mut req =
-        Request::new(DigestAlgorithm::Sha256, &DigestAlgorithm::Sha256.hash(DATA)).unwrap();
+    let mut req = Request::new(DigestAlgorithm::Sha256, &DigestAlgorithm::Sha256.hash(DATA)).unwrap();
     req.request.cert_req = false;
     let tsa = Tsa {
         key: &s.tsa_key,
@@ -263,16 +212,8 @@ fn openssl_verifies_a_token_without_certificates_given_them_separately() {
     let ok = openssl(
         d,
         &[
-            "ts",
-            "-verify",
-            "-data",
-            "data.bin",
-            "-in",
-            "resp.tsr",
-            "-CAfile",
-            "root.pem",
-            "-untrusted",
-            "untrusted.pem",
+            "ts", "-verify", "-data", "data.bin", "-in", "resp.tsr", "-CAfile", "root.pem",
+            "-untrusted", "untrusted.pem",
         ],
     );
     assert!(ok.status.success());

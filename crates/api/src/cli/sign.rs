@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use eseal_certs::authority::read_certs;
 use eseal_certs::{inspect, Certificate, SigningKey, SoftwareKey};
-use eseal_pdf::pades::{Level, Timestamper};
 use eseal_pdf::reader::PdfReader;
+use eseal_pdf::pades::{Level, Timestamper};
 use eseal_pdf::seal::{seal_ses, seal_timestamped, Sealer};
 use eseal_pdf::sign::{
     Appearance, FieldLock, PreparedField, SealImage, SignOptions, SignatureTarget, SubFilter,
@@ -239,10 +239,7 @@ pub fn run(a: SignArgs) -> CliResult {
         .ok_or_else(|| Failure::input(format!("unknown --level {}", a.level)))?;
     let tsa = a.tsa.clone().map(|url| HttpTsa { url });
     if level >= Level::BT && tsa.is_none() {
-        return Err(Failure::input(format!(
-            "--level {} needs --tsa URL",
-            a.level
-        )));
+        return Err(Failure::input(format!("--level {} needs --tsa URL", a.level)));
     }
     if a.ocsp.is_some() {
         return Err(Failure::input(
@@ -256,8 +253,7 @@ pub fn run(a: SignArgs) -> CliResult {
         ));
     }
     let (mut out_file, destination) = create_output(&a.out)?;
-    let mut stage =
-        tempfile::tempfile().map_err(|e| Failure::input(format!("temporary file: {e}")))?;
+    let mut stage = tempfile::tempfile().map_err(|e| Failure::input(format!("temporary file: {e}")))?;
     let stamp = tsa.as_ref().filter(|_| level >= Level::BT);
     let result = match (&seal_file, a.format.as_str()) {
         (Some((der, _)), "ses") => seal_ses(&mut input, &mut stage, &opts, &sealer, der),

@@ -67,12 +67,7 @@ pub async fn ensure(pool: &AnyPool, vault: &Vault, crl_base: &str) -> ApiResult<
     }
     .to_name()
     .map_err(|e| ApiError::internal(e.to_string()))?;
-    let mut req = CertRequest::new(
-        subject,
-        key.public_key().clone(),
-        CertKind::TimeStamping,
-        1825,
-    );
+    let mut req = CertRequest::new(subject, key.public_key().clone(), CertKind::TimeStamping, 1825);
     req.crl_url = Some(pki::crl_url(crl_base, &ca.id));
     let cert = issue::issue(
         &Issuer {
@@ -81,10 +76,8 @@ pub async fn ensure(pool: &AnyPool, vault: &Vault, crl_base: &str) -> ApiResult<
         },
         &req,
     )?;
-    let cert_id =
-        pki::record_certificate(&mut tx, &ca.id, &ca.organization_id, &cert, "tsa").await?;
-    let value =
-        json!({ "certificate_id": cert_id, "ca_id": ca.id, "key_pem": vault.seal_key(&key)? });
+    let cert_id = pki::record_certificate(&mut tx, &ca.id, &ca.organization_id, &cert, "tsa").await?;
+    let value = json!({ "certificate_id": cert_id, "ca_id": ca.id, "key_pem": vault.seal_key(&key)? });
     let claimed = sqlx::query("INSERT INTO settings (name, value) VALUES ('tsa', $1)")
         .bind(value.to_string())
         .execute(&mut *tx)
@@ -157,8 +150,7 @@ pub async fn respond(pool: &AnyPool, tsa: &TsaMaterial, request: &[u8]) -> ApiRe
     .fetch_one(&mut *tx)
     .await?
     .try_get(0)?;
-    let serial =
-        u64::try_from(serial).map_err(|_| ApiError::internal("TSA serial out of range"))?;
+    let serial = u64::try_from(serial).map_err(|_| ApiError::internal("TSA serial out of range"))?;
     let authority = Tsa {
         key: &tsa.key,
         certificate: &tsa.certificate,

@@ -239,7 +239,9 @@ impl PreparedSignature {
                 econtent_type: self.econtent_type,
                 econtent,
             },
-            certificates: self.embed_certificates.then(|| self.certificates.clone()),
+            certificates: self
+                .embed_certificates
+                .then(|| self.certificates.clone()),
             crls: None,
             signer_infos: SignerInfos::try_from(vec![signer_info]).map_err(CmsError::Encoding)?,
         };

@@ -16,7 +16,8 @@ mod verify;
 
 pub use builder::{
     add_unsigned_attribute, attribute, estimate_len, sign_detached, sign_encapsulated,
-    timestamp_attribute, PreparedSignature, SignOptions,
+    timestamp_attribute,
+    PreparedSignature, SignOptions,
 };
 pub use content_type::ContentTypeFamily;
 pub use error::CmsError;

@@ -52,10 +52,7 @@ impl Tsa<'_> {
         let req = match TimeStampReq::from_der(request_der) {
             Ok(r) => r,
             Err(_) => {
-                return rejection(
-                    FAIL_BAD_DATA_FORMAT,
-                    "the request is not a DER TimeStampReq",
-                )
+                return rejection(FAIL_BAD_DATA_FORMAT, "the request is not a DER TimeStampReq")
             }
         };
         if req.version != 1 {
@@ -68,11 +65,7 @@ impl Tsa<'_> {
                 "the message imprint algorithm is not SHA-256, SHA-384, SHA-512 or SM3",
             );
         };
-        if imprint
-            .hash_algorithm
-            .parameters
-            .as_ref()
-            .is_some_and(|p| !p.is_null())
+        if imprint.hash_algorithm.parameters.as_ref().is_some_and(|p| !p.is_null())
             || imprint.hashed_message.as_bytes().len() != len
         {
             return rejection(
@@ -84,10 +77,7 @@ impl Tsa<'_> {
             return rejection(FAIL_UNACCEPTED_POLICY, "this TSA has one policy only");
         }
         if req.extensions.as_ref().is_some_and(|e| !e.is_empty()) {
-            return rejection(
-                FAIL_UNACCEPTED_EXTENSION,
-                "request extensions are not supported",
-            );
+            return rejection(FAIL_UNACCEPTED_EXTENSION, "request extensions are not supported");
         }
         let (token, tst) = self.token(&req, serial, now)?;
         let resp = TimeStampResp {
@@ -155,11 +145,7 @@ impl Tsa<'_> {
 /// empty.
 fn positive_integer(bytes: &[u8]) -> Result<Uint, TspError> {
     let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    let bytes = if first == bytes.len() {
-        &[0u8][..]
-    } else {
-        &bytes[first..]
-    };
+    let bytes = if first == bytes.len() { &[0u8][..] } else { &bytes[first..] };
     Uint::new(bytes).map_err(TspError::Encoding)
 }
 

@@ -63,11 +63,7 @@ impl Fixture {
         let req = Request::new(alg, &alg.hash(data)).unwrap();
         let answer = self
             .tsa()
-            .respond(
-                &req.to_der().unwrap(),
-                &[0x01, 0x02, 0x03],
-                SystemTime::now(),
-            )
+            .respond(&req.to_der().unwrap(), &[0x01, 0x02, 0x03], SystemTime::now())
             .unwrap();
         (req, answer)
     }
