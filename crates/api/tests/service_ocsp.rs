@@ -198,6 +198,42 @@ fn responder(s: &Server) {
         "chain.pem",
     ]);
     assert!(out.status.success(), "{}", common::stderr(&out));
+    // CAdES B-T with the service's own TSA.
+    std::fs::write(dir.path().join("demo-root.pem"), s.root_pem()).unwrap();
+    let tsa = s.url("/tsa");
+    let out = cli(&[
+        "sign-file",
+        "--in",
+        "licence.xml",
+        "--out",
+        "bt.p7s",
+        "--key",
+        "seal.key",
+        "--cert",
+        "seal.pem",
+        "--chain",
+        "chain.pem",
+        "--level",
+        "b-t",
+        "--tsa",
+        &tsa,
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let out = cli(&[
+        "verify-file",
+        "licence.xml",
+        "bt.p7s",
+        "--trust",
+        "root.pem",
+        "--trust",
+        "demo-root.pem",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{v}");
+    assert_eq!(v["signatures"][0]["level"], "b-t", "{v}");
+    assert_eq!(v["signatures"][0]["timestamps"][0]["valid"], true, "{v}");
     let verify = |extra: &[&str]| {
         let mut args = vec![
             "verify-file",

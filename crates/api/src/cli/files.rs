@@ -127,15 +127,12 @@ fn write_atomically(
 }
 
 pub fn sign(a: SignFileArgs) -> CliResult {
-    if a.level == "b-t" {
-        // The RFC 3161 client arrives with the timestamp work (issue 8, item 1).
-        return Err(Failure::input(
-            "--level b-t is not available yet: this build has no RFC 3161 client; use b-b",
-        ));
-    }
-    if a.tsa.is_some() {
-        return Err(Failure::input("--tsa is only used with --level b-t"));
-    }
+    let tsa = match (a.level.as_str(), &a.tsa) {
+        ("b-t", Some(url)) => Some(super::pades::HttpTsa { url: url.clone() }),
+        ("b-t", None) => return Err(Failure::input("--level b-t needs --tsa URL")),
+        (_, Some(_)) => return Err(Failure::input("--tsa is only used with --level b-t")),
+        _ => None,
+    };
     let creds = super::sign::load_credentials(
         &a.key,
         a.cert.as_deref(),
@@ -158,6 +155,12 @@ pub fn sign(a: SignFileArgs) -> CliResult {
         &options,
     )
     .map_err(|e| Failure::input(format!("signing {}: {e}", a.input.display())))?;
+    // B-T: a signature timestamp over the signature value (ETSI EN 319 122-1 §5.3).
+    let p7s = match &tsa {
+        Some(tsa) => eseal_pdf::pades::add_signature_timestamp(&p7s, tsa)
+            .map_err(|e| Failure::input(format!("timestamp: {e}")))?,
+        None => p7s,
+    };
     write_atomically(&a.out, |f| {
         f.write_all(&p7s)
             .map_err(|e| Failure::input(format!("{}: {e}", a.out.display())))
@@ -175,9 +178,10 @@ pub fn sign(a: SignFileArgs) -> CliResult {
         write_atomically(container, |f| asic::write(f, &name, &mut input, &p7s))?;
     }
     eprintln!(
-        "signed {} with {} (CAdES B-B, {} bytes of signature)",
+        "signed {} with {} (CAdES {}, {} bytes of signature)",
         a.input.display(),
         inspect::subject(&creds.certificate),
+        a.level.to_uppercase(),
         p7s.len()
     );
     Ok(())
