@@ -8,6 +8,8 @@
 #    judge that checks signatures; a copy with one flipped byte must be rejected by all of them.
 # 5. PAdES B-T / B-LT / B-LTA and `eseal archive` with the TSA of `eseal serve`: pyHanko's AdES
 #    validation and level, PDFBox, openssl cms, pdfsig; `openssl ts -verify` on a /tsa token.
+# 6. `eseal sign-file` .p7s (openssl cms for P-256, gmssl for SM2) and the service's OCSP
+#    responder (openssl ocsp: good, then revoked).
 #
 # Needs ../shared/interop/install.sh and its sample PDFs (make-pdfs.py). Writes target/interop/.
 # Exit 1 when a judge disagrees; results in target/interop/summary.md.
@@ -296,6 +298,79 @@ fi
 kill -TERM "$TS_PID" 2>/dev/null || true
 wait "$TS_PID" 2>/dev/null || true
 # ---- end of 5. timestamps ----
+# ---- 6. OCSP and trusted files (issue 8, helper B) -------------------------------------------
+note ""
+note "## 6. OCSP and trusted files: .p7s / ASiC-S by eseal sign-file, the service's OCSP responder"
+F="$W/files"; mkdir -p "$F"; cd "$F"
+P="$W/pki"
+printf '<licence><holder>91350100M000100Y43</holder></licence>\n' > licence.xml
+printf '<licence><holder>91350100M000100Y44</holder></licence>\n' > changed.xml
+for alg in p256 sm2; do
+  "$E" sign-file --in licence.xml --out "$alg.p7s" --key "$P/$alg-seal.key" --cert "$P/$alg-seal.pem" \
+    --chain "$P/$alg-seal.chain.pem" --asic "$alg.asics" 2>/dev/null
+  for args in "licence.xml $alg.p7s" "$alg.asics"; do
+    rc=0; "$E" verify-file $args --trust "$P/$alg-prov/ca.pem" > "$W/judged/files-$alg.txt" 2>&1 || rc=$?
+    if [ "$rc" = 0 ]; then note "- ok: eseal verify-file $args: TOTAL-PASSED"; else fail "eseal verify-file $args exited $rc"; fi
+  done
+  rc=0; "$E" verify-file changed.xml "$alg.p7s" --trust "$P/$alg-prov/ca.pem" >/dev/null 2>&1 || rc=$?
+  if [ "$rc" = 1 ]; then note "- ok: eseal verify-file rejects changed content ($alg)"; else fail "eseal verify-file changed.xml $alg.p7s exited $rc"; fi
+done
+if out=$(openssl cms -verify -binary -content licence.xml -inform DER -in p256.p7s -CAfile "$P/p256-prov/ca.pem" -out /dev/null 2>&1); then
+  note "- ok: openssl cms -verify accepts p256.p7s ($out)"
+else
+  fail "openssl cms -verify rejects p256.p7s: $out"
+fi
+if openssl cms -verify -binary -content changed.xml -inform DER -in p256.p7s -CAfile "$P/p256-prov/ca.pem" -out /dev/null >/dev/null 2>&1; then
+  fail "openssl cms -verify accepts p256.p7s over changed content"
+else
+  note "- ok: openssl cms -verify rejects p256.p7s over changed content"
+fi
+if out=$(ESEAL_INTEROP_KIT="$I" "$PY" "$ROOT/scripts/interop/p7s_gmssl.py" licence.xml sm2.p7s "$P/sm2-prov/ca.pem"); then
+  note "- ok: gmssl accepts sm2.p7s: $out"
+else
+  fail "gmssl rejects sm2.p7s: $out"
+fi
+if ESEAL_INTEROP_KIT="$I" "$PY" "$ROOT/scripts/interop/p7s_gmssl.py" changed.xml sm2.p7s "$P/sm2-prov/ca.pem" >/dev/null 2>&1; then
+  fail "gmssl accepts sm2.p7s over changed content"
+else
+  note "- ok: gmssl rejects sm2.p7s over changed content"
+fi
+# The service's OCSP responder, asked by openssl ocsp: good, then revoked after the API revokes.
+OS="$W/ocsp-service"; mkdir -p "$OS"
+OPORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+OBASE="http://127.0.0.1:$OPORT"
+ESEAL_KEY_PASSPHRASE= "$E" serve --data "$OS/data" --listen "127.0.0.1:$OPORT" > "$OS/serve.log" 2>&1 &
+OCSP_SRV_PID=$!
+for _ in $(seq 1 150); do curl -sf "$OBASE/healthz" >/dev/null && break; sleep 0.2; done
+OKEY="$(cat "$OS/data/demo-admin.key")"
+api() { curl -sf -H "Authorization: Bearer $OKEY" -H 'Content-Type: application/json' "$@"; }
+jget() { "$PY" -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
+ROOT_CA=$(api -d '{"name":"Interop OCSP Root"}' "$OBASE/v1/cas" | jget id)
+SUB_CA=$(api -d "{\"name\":\"Interop OCSP Sub\",\"level\":\"county\",\"parent_id\":\"$ROOT_CA\"}" "$OBASE/v1/cas" | jget id)
+curl -sf "$OBASE/v1/cas/$ROOT_CA/certificate" > "$OS/root.pem"
+curl -sf "$OBASE/v1/cas/$SUB_CA/certificate" > "$OS/sub.pem"
+api -d '{"common_name":"Interop OCSP Seal"}' "$OBASE/v1/cas/$SUB_CA/certificates" > "$OS/issued.json"
+jget certificate_pem < "$OS/issued.json" > "$OS/cert.pem"
+CERT_ID=$(jget id < "$OS/issued.json")
+ocsp_check() {
+  openssl ocsp -issuer "$OS/sub.pem" -cert "$OS/cert.pem" -CAfile "$OS/root.pem" -url "$OBASE/v1/cas/$SUB_CA/ocsp" 2>&1
+}
+out=$(ocsp_check || true)
+if echo "$out" | grep -q "Response verify OK" && echo "$out" | grep -q ": good"; then
+  note "- ok: openssl ocsp: good, response verified ($OBASE/v1/cas/…/ocsp)"
+else
+  fail "openssl ocsp (good): $out"
+fi
+api -d '{"reason":"keyCompromise"}' "$OBASE/v1/certificates/$CERT_ID/revoke" >/dev/null
+out=$(ocsp_check || true)
+if echo "$out" | grep -q "Response verify OK" && echo "$out" | grep -q ": revoked"; then
+  note "- ok: openssl ocsp after revocation: revoked ($(echo "$out" | grep -o 'Reason: .*' | head -1))"
+else
+  fail "openssl ocsp (revoked): $out"
+fi
+kill -TERM "$OCSP_SRV_PID" 2>/dev/null || true
+wait "$OCSP_SRV_PID" 2>/dev/null || true
+# ---- end of section 6 ------------------------------------------------------------------------
 
 note ""
 if [ "$FAILS" -gt 0 ]; then

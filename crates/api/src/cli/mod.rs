@@ -2,6 +2,8 @@
 //! 0 success (or "valid"), 1 a check ran and found the object not valid, 2 usage or input
 //! errors (bad files, wrong passphrases, unknown options).
 
+mod asic;
+mod files;
 pub mod net;
 mod pades;
 mod passphrase;
@@ -90,6 +92,10 @@ enum Command {
     Archive(pades::ArchiveArgs),
     /// Verify every seal in a PDF. Exit 0 all TOTAL-PASSED, 1 any not, 2 unreadable input.
     Verify(verify::VerifyArgs),
+    /// Sign any file: a detached CAdES signature (.p7s), optionally also an ASiC-S container.
+    SignFile(Box<files::SignFileArgs>),
+    /// Verify a detached signature (FILE SIG.p7s) or an ASiC-S container; exit codes as verify.
+    VerifyFile(files::VerifyFileArgs),
     /// Run the HTTP service (SQLite in the data folder, or PostgreSQL).
     Serve(serve::ServeArgs),
     /// The audit log: check proofs offline.
@@ -155,6 +161,8 @@ pub fn run() -> ExitCode {
         Command::Sign(a) => sign::run(*a),
         Command::Archive(a) => pades::archive(a),
         Command::Verify(a) => verify::run(a),
+        Command::SignFile(a) => files::sign(*a),
+        Command::VerifyFile(a) => files::verify(a),
         Command::Serve(a) => serve::run(a),
         Command::Log(LogCommand::VerifyProof(a)) => crate::service::proof::run(a),
     };

@@ -20,12 +20,14 @@ use std::io::{Read, Seek, SeekFrom};
 use std::time::SystemTime;
 
 use eseal_certs::crl::{self, Crl};
+use eseal_certs::ocsp::ParsedResponse;
 use eseal_certs::validate::{validate, PathFailure, Purpose, RevocationStatus, Validation};
 use eseal_certs::{inspect, name, Certificate, DigestAlgorithm};
 use eseal_signer::cms::{CmsError, EssBinding, SignedCms};
 use eseal_signer::tsp::{TimestampToken, TspError};
 
 use super::report::{CertificateFacts, SealFacts, Signer, SubIndication, TimestampFacts};
+use super::revocation::{self, OcspFetch};
 use super::signature::{ByteRange, FoundSignature};
 use super::time::rfc3339;
 
@@ -38,6 +40,12 @@ pub struct TrustContext<'a> {
     pub crls: &'a [Crl],
     /// The CRLs of the DSS alone (what the file carries, for B-LT).
     pub dss_crls: &'a [Crl],
+    /// OCSP responses given by the caller and found in the DSS.
+    pub ocsp: &'a [ParsedResponse],
+    /// The OCSP responses of the DSS alone (for B-LT).
+    pub dss_ocsp: &'a [ParsedResponse],
+    /// Asks responders for what is missing, when the caller allowed it.
+    pub ocsp_fetch: Option<&'a OcspFetch>,
     /// The time paths are validated at.
     pub at: SystemTime,
 }
@@ -134,6 +142,30 @@ fn check_cms<R: Read + Seek + Clone>(
     claimed_time: Option<SystemTime>,
     ctx: &TrustContext<'_>,
     later_poe: Option<SystemTime>,
+    out: CryptoOutcome,
+) -> CryptoOutcome {
+    let pades = sig.name_entry("SubFilter").as_deref() == Some("ETSI.CAdES.detached");
+    let mut digest_of = |alg| digest_ranges(input, br, alg);
+    check_cms_digest(
+        contents,
+        &mut digest_of,
+        pades,
+        claimed_time,
+        ctx,
+        later_poe,
+        out,
+    )
+}
+
+/// A detached CMS signature over content whose digest `digest_of` computes (the PDF's byte
+/// ranges, or a whole file for CAdES); `pades` applies the PAdES baseline rules.
+pub(super) fn check_cms_digest(
+    contents: &[u8],
+    digest_of: &mut dyn FnMut(DigestAlgorithm) -> std::io::Result<Vec<u8>>,
+    pades: bool,
+    claimed_time: Option<SystemTime>,
+    ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
     mut out: CryptoOutcome,
 ) -> CryptoOutcome {
     let cms = match SignedCms::parse(contents) {
@@ -149,7 +181,7 @@ fn check_cms<R: Read + Seek + Clone>(
         Err(e) => return out.fail(SubIndication::CryptoConstraintsFailure, e.to_string()),
     };
     out.digest_algorithm = Some(digest_alg.name().to_string());
-    let digest = match digest_ranges(input, br, digest_alg) {
+    let digest = match digest_of(digest_alg) {
         Ok(d) => d,
         Err(e) => {
             return out.fail(
@@ -185,7 +217,6 @@ fn check_cms<R: Read + Seek + Clone>(
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    let pades = sig.name_entry("SubFilter").as_deref() == Some("ETSI.CAdES.detached");
     match verdict.ess {
         EssBinding::SigningCertificateV2 => {}
         EssBinding::SigningCertificateV1 if !pades => out.warnings.push(
@@ -212,22 +243,39 @@ fn check_cms<R: Read + Seek + Clone>(
     let mut crls: Vec<Crl> = ctx.crls.to_vec();
     let embedded = embedded_crls(&cms);
     crls.extend(embedded.iter().cloned());
-    let mut out = check_path(&cert, &intermediates, &crls, claimed_time, ctx, poe, out);
-    if out.revocation_complete && crls.len() > ctx.dss_crls.len() + embedded.len() {
-        // Passed with the caller's CRLs too: would the file's own have been enough?
+    let embedded_ocsp = revocation::embedded_ocsp(&cms);
+    let mut ocsp = ctx.ocsp.to_vec();
+    ocsp.extend(embedded_ocsp.iter().cloned());
+    let with_ocsp = TrustContext {
+        ocsp: &ocsp,
+        ..*ctx
+    };
+    let mut out = check_path(&cert, &intermediates, &crls, claimed_time, &with_ocsp, poe, out);
+    let given = crls.len() > ctx.dss_crls.len() + embedded.len()
+        || ocsp.len() > ctx.dss_ocsp.len() + embedded_ocsp.len()
+        || ctx.ocsp_fetch.is_some();
+    if out.revocation_complete && given {
+        // Passed with the caller's (or fetched) evidence too: would the file's own have been
+        // enough?
         let mut own = ctx.dss_crls.to_vec();
         own.extend(embedded);
+        let mut own_ocsp = ctx.dss_ocsp.to_vec();
+        own_ocsp.extend(embedded_ocsp);
         let validation = Validation {
             anchors: ctx.anchors,
             intermediates: &intermediates,
             crls: &own,
+            ocsp: &own_ocsp,
             at: poe.map_or(ctx.at, |p| p.min(ctx.at)),
             purpose: Purpose::DocumentSigning,
         };
         out.revocation_complete = validate(&cert, &validation).is_ok_and(|p| {
-            p.revocation
-                .iter()
-                .all(|r| matches!(r, RevocationStatus::GoodPerCrl { .. }))
+            p.revocation.iter().all(|r| {
+                matches!(
+                    r,
+                    RevocationStatus::GoodPerCrl { .. } | RevocationStatus::GoodPerOcsp { .. }
+                )
+            })
         });
     }
     out
@@ -331,6 +379,7 @@ fn check_ses<R: Read + Seek + Clone>(
             anchors: ctx.anchors,
             intermediates: ctx.extra_certificates,
             crls: ctx.crls,
+            ocsp: ctx.ocsp,
             at: ctx.at,
             purpose: Purpose::Any,
         };
@@ -368,27 +417,48 @@ fn check_path(
         anchors: ctx.anchors,
         intermediates,
         crls,
+        ocsp: ctx.ocsp,
         at: poe.map_or(ctx.at, |p| p.min(ctx.at)),
         purpose: Purpose::DocumentSigning,
     };
     // With a POE, a revocation at or before it is proven to precede the signature.
     let claimed_time = poe.or(claimed_time);
-    match validate(cert, &validation) {
+    let mut result = validate(cert, &validation);
+    // Revocation not established from what was given: ask the allowed responders, once.
+    let mut fetched = Vec::new();
+    if let (Ok(path), Some(fetch)) = (&result, ctx.ocsp_fetch) {
+        fetched = revocation::fetch_missing(fetch, path, &mut out.warnings);
+    }
+    if !fetched.is_empty() {
+        let mut ocsp = ctx.ocsp.to_vec();
+        ocsp.extend(fetched);
+        result = validate(
+            cert,
+            &Validation {
+                ocsp: &ocsp,
+                ..validation
+            },
+        );
+    }
+    match result {
         Ok(path) => {
-            out.revocation_complete = path
-                .revocation
-                .iter()
-                .all(|r| matches!(r, RevocationStatus::GoodPerCrl { .. }));
+            out.revocation_complete = path.revocation.iter().all(|r| {
+                matches!(
+                    r,
+                    RevocationStatus::GoodPerCrl { .. } | RevocationStatus::GoodPerOcsp { .. }
+                )
+            });
             let n = path.certificates.len();
             for (i, c) in path.certificates.iter().enumerate() {
                 let revocation = match path.revocation.get(i) {
                     Some(RevocationStatus::GoodPerCrl { this_update }) => {
                         format!("good per CRL of {}", rfc3339(*this_update))
                     }
+                    r @ Some(RevocationStatus::GoodPerOcsp { .. }) => revocation_text(r),
                     Some(RevocationStatus::NotChecked) => {
                         out.warnings.push(format!(
-                            "revocation of '{}' not checked: no CRL from its issuer was given \
-                             or embedded",
+                            "revocation of '{}' not checked: no CRL or OCSP response from its \
+                             issuer was given or embedded",
                             inspect::subject(c)
                         ));
                         "not checked".to_string()
@@ -622,6 +692,13 @@ fn revocation_text(r: Option<&RevocationStatus>) -> String {
         Some(RevocationStatus::GoodPerCrl { this_update }) => {
             format!("good per CRL of {}", rfc3339(*this_update))
         }
+        Some(RevocationStatus::GoodPerOcsp {
+            produced_at,
+            responder,
+        }) => format!(
+            "good per OCSP response of {} from {responder}",
+            rfc3339(*produced_at)
+        ),
         Some(RevocationStatus::NotChecked) => "not checked".to_string(),
         None => "trust anchor".to_string(),
     }

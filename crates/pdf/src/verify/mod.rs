@@ -17,10 +17,12 @@
 
 mod changes;
 mod crypto;
+mod detached;
 mod error;
 mod input;
 mod mdp;
 mod report;
+mod revocation;
 mod signature;
 mod time;
 
@@ -34,12 +36,14 @@ use eseal_certs::Certificate;
 
 pub use changes::{ChangeRule, Permission};
 pub use crypto::{sniff, ContentsFormat};
+pub use detached::verify_detached;
 pub use error::VerifyError;
 pub use mdp::FieldLock;
 pub use report::{
     CertificateFacts, ChangeFacts, Coverage, DocumentVerdict, FileFacts, Indication, Report,
     SignatureKind, SignatureReport, Signer, SigningTime, SubIndication, TimestampFacts, SCHEMA,
 };
+pub use revocation::OcspFetch;
 
 use crate::object::Object;
 use crate::reader::{PdfReader, Revision, XrefEntry};
@@ -60,6 +64,12 @@ pub struct VerifyOptions {
     pub intermediates: Vec<Certificate>,
     /// CRLs given by the caller (CRLs in the CMS and in the DSS are used as well).
     pub crls: Vec<Crl>,
+    /// OCSP responses (DER OCSPResponse) given by the caller; those in the DSS `/OCSPs` and
+    /// in the CMS revocation data are used as well.
+    pub ocsp_responses: Vec<Vec<u8>>,
+    /// Fetches OCSP responses for certificates whose revocation is otherwise unknown, from
+    /// allowed responder URLs only; `None` never goes to the network.
+    pub ocsp_fetch: Option<OcspFetch>,
     /// Validate certificate paths at this time instead of now.
     pub at: Option<SystemTime>,
     /// The file name for the report.
@@ -193,11 +203,17 @@ fn examine_document<R: Read + Seek + Clone>(
     dss_certs.extend(opts.intermediates.iter().cloned());
     let mut crls = opts.crls.clone();
     crls.extend(dss_crls.iter().cloned());
+    let dss_ocsp = revocation::dss_ocsp(&mut newest);
+    let mut ocsp = revocation::parse_all(&opts.ocsp_responses);
+    ocsp.extend(dss_ocsp.iter().cloned());
     let ctx = TrustContext {
         anchors: &opts.trust_anchors,
         extra_certificates: &dss_certs,
         crls: &crls,
         dss_crls: &dss_crls,
+        ocsp: &ocsp,
+        dss_ocsp: &dss_ocsp,
+        ocsp_fetch: opts.ocsp_fetch.as_ref(),
         at,
     };
     // MDP facts of each signature, read through the newest revision.

@@ -161,6 +161,7 @@ impl CheckedToken {
                 anchors,
                 intermediates: &pool,
                 crls,
+                ocsp: &[],
                 at,
                 purpose: Purpose::TimeStamping,
             },

@@ -5,6 +5,7 @@ mod body;
 mod cas;
 mod documents;
 mod log;
+mod ocsp;
 mod orgs;
 mod seals;
 mod system;
@@ -33,6 +34,7 @@ use super::Shared;
         seals::list_seals, seals::create_seal, seals::get_seal, seals::suspend_seal, seals::revoke_seal, seals::sign, seals::get_sealing,
         verify::verify,
         cas::list_cas, cas::create_ca, cas::ca_certificate, cas::ca_crl, cas::issue_certificate, cas::get_certificate, cas::revoke_certificate,
+        ocsp::ocsp_post, ocsp::ocsp_get,
         orgs::create_organization, orgs::create_department, orgs::create_api_key,
         documents::create_document, documents::get_document, documents::seal_step, documents::document_file,
         log::head, log::key, log::inclusion, log::consistency, log::entry,
@@ -74,6 +76,8 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/cas", get(cas::list_cas).post(cas::create_ca))
         .route("/v1/cas/{id}/certificate", get(cas::ca_certificate))
         .route("/v1/cas/{id}/crl", get(cas::ca_crl))
+        .route("/v1/cas/{id}/ocsp", post(ocsp::ocsp_post))
+        .route("/v1/cas/{id}/ocsp/{*request}", get(ocsp::ocsp_get))
         .route("/v1/cas/{id}/certificates", post(cas::issue_certificate))
         .route("/v1/certificates/{id}", get(cas::get_certificate))
         .route(
