@@ -294,12 +294,18 @@ fn cli_levels_and_archive_against_the_service_tsa() {
     for ca in &cas {
         args.push("--crl".into());
         args.push(s.url(&format!("/v1/cas/{ca}/crl")));
+        // The service's OCSP responders speak for its CAs (the TSA's chain), not for the
+        // CLI-made seal's: those answers go into the DSS, the others are skipped.
+        args.push("--ocsp".into());
+        args.push(s.url(&format!("/v1/cas/{ca}/ocsp")));
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     common::ok(p, &args);
     let before = std::fs::read(p.join("b-lta.pdf")).unwrap();
     let after = std::fs::read(p.join("archived.pdf")).unwrap();
     assert!(after.starts_with(&before), "archive only appends");
+    let tail = String::from_utf8_lossy(&after[before.len()..]);
+    assert!(tail.contains("/OCSPs"), "the DSS holds OCSP responses");
     let r = verify("archived.pdf");
     assert_eq!(r["verdict"]["passed"], true, "{r:#}");
     let sigs = r["signatures"].as_array().unwrap();

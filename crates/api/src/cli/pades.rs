@@ -44,6 +44,8 @@ pub struct ExtraValidationData {
     pub certificates: Vec<Certificate>,
     /// CRL files, DER or PEM.
     pub crl_files: Vec<PathBuf>,
+    /// OCSP responders to ask about every certificate the document carries.
+    pub ocsp_urls: Vec<String>,
 }
 
 /// Take a sealed file (B-B or B-T) to `level`: B-LT appends a DSS with every certificate the
@@ -92,15 +94,74 @@ fn with_dss(mut file: File, extra: &ExtraValidationData) -> Result<File, Failure
     for crl in crls {
         data.add_crl(crl_to_der(&crl)?);
     }
-    if data.crls.is_empty() {
+    let known: Vec<&Certificate> = embedded
+        .certificates
+        .iter()
+        .chain(&extra.certificates)
+        .collect();
+    for url in &extra.ocsp_urls {
+        for der in ocsp_responses(url, &known)? {
+            data.add_ocsp_response(der);
+        }
+    }
+    if data.crls.is_empty() && data.ocsp_responses.is_empty() {
         eprintln!(
-            "note: no --crl given: the DSS holds certificates only, so verifiers cannot check \
-             revocation offline (not B-LT for them)"
+            "note: no --crl or --ocsp given: the DSS holds certificates only, so verifiers \
+             cannot check revocation offline (not B-LT for them)"
         );
     }
     file.rewind().map_err(temp_err)?;
     let mut out = tempfile::tempfile().map_err(temp_err)?;
     add_dss(&mut file, &mut out, &data).map_err(|e| Failure::input(format!("DSS: {e}")))?;
+    Ok(out)
+}
+
+/// Ask the responder at `url` about each certificate whose issuer is among `known`; keep the
+/// answers that are signed for that issuer, current, and echo our nonce. A certificate the
+/// responder does not serve (unknown, or no answer) is skipped with a note: one responder
+/// usually speaks for one CA.
+fn ocsp_responses(url: &str, known: &[&Certificate]) -> Result<Vec<Vec<u8>>, Failure> {
+    use eseal_certs::ocsp::{OcspRequest, ParsedResponse, Status};
+    let mut out = Vec::new();
+    for cert in known {
+        let tbs = cert.tbs_certificate();
+        let Some(issuer) = known
+            .iter()
+            .find(|i| i.tbs_certificate().subject() == tbs.issuer() && **i != *cert)
+        else {
+            continue;
+        };
+        let subject = eseal_certs::inspect::subject(cert);
+        let request = OcspRequest::new(cert, issuer, true)
+            .map_err(|e| Failure::input(format!("OCSP request for '{subject}': {e}")))?;
+        let der = request
+            .to_der()
+            .map_err(|e| Failure::input(format!("OCSP request for '{subject}': {e}")))?;
+        let answer = net::post(url, "application/ocsp-request", &der)?;
+        let checked = ParsedResponse::from_der(&answer).and_then(|r| {
+            let c = r.check(
+                cert,
+                issuer,
+                std::time::SystemTime::now(),
+                std::time::Duration::from_secs(86_400),
+            )?;
+            Ok((r, c))
+        });
+        match checked {
+            Ok((r, c)) if r.nonce() == request.nonce() && c.status != Status::Unknown => {
+                out.push(answer)
+            }
+            Ok((_, c)) if c.status == Status::Unknown => {
+                eprintln!("note: {url} does not know '{subject}'; no OCSP response for it")
+            }
+            Ok(_) => {
+                return Err(Failure::input(format!(
+                    "{url}: the OCSP response about '{subject}' does not echo our nonce"
+                )))
+            }
+            Err(e) => eprintln!("note: {url} gave no usable answer about '{subject}': {e}"),
+        }
+    }
     Ok(out)
 }
 
@@ -131,6 +192,9 @@ pub struct ArchiveArgs {
     /// Further certificates to add to the DSS (e.g. the TSA's CA chain).
     #[arg(long)]
     chain: Vec<PathBuf>,
+    /// OCSP responders (http://…) to ask about every certificate; may be repeated.
+    #[arg(long)]
+    ocsp: Vec<String>,
 }
 
 /// `eseal archive`: validation data for everything the file carries (including the last
@@ -146,6 +210,7 @@ pub fn archive(a: ArchiveArgs) -> CliResult {
     let extra = ExtraValidationData {
         certificates: super::pki::read_all_certs(&a.chain)?,
         crl_files: a.crl.clone(),
+        ocsp_urls: a.ocsp.clone(),
     };
     let tsa = HttpTsa { url: a.tsa.clone() };
     let out = extend(input, Level::BLTA, Some(&tsa), &extra)?;

@@ -103,9 +103,10 @@ pub struct SignArgs {
     /// may be repeated.
     #[arg(long)]
     crl: Vec<PathBuf>,
-    /// OCSP responder to ask for b-lt and b-lta (not available in this build: use --crl).
+    /// OCSP responders (http://…) to ask about every certificate for b-lt and b-lta; the
+    /// answers go into the DSS next to the CRLs. May be repeated.
     #[arg(long)]
-    ocsp: Option<String>,
+    ocsp: Vec<String>,
 }
 
 fn parse_rect(s: &str) -> Result<[f64; 4], String> {
@@ -244,11 +245,6 @@ pub fn run(a: SignArgs) -> CliResult {
             a.level
         )));
     }
-    if a.ocsp.is_some() {
-        return Err(Failure::input(
-            "--ocsp is not available in this build; give the CAs' CRLs with --crl",
-        ));
-    }
     if level >= Level::BT && a.format == "ses" {
         return Err(Failure::input(
             "--level above b-b needs --format cms (PAdES); GB/T 38540 seal signatures carry \
@@ -274,6 +270,7 @@ pub fn run(a: SignArgs) -> CliResult {
     let extra = ExtraValidationData {
         certificates: creds.chain.clone(),
         crl_files: a.crl.clone(),
+        ocsp_urls: a.ocsp.clone(),
     };
     let mut stage = extend(stage, level, tsa.as_ref(), &extra)?;
     io::copy(&mut stage, &mut out_file).map_err(|e| Failure::input(format!("{}: {e}", a.out)))?;

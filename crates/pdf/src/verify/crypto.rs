@@ -250,7 +250,15 @@ pub(super) fn check_cms_digest(
         ocsp: &ocsp,
         ..*ctx
     };
-    let mut out = check_path(&cert, &intermediates, &crls, claimed_time, &with_ocsp, poe, out);
+    let mut out = check_path(
+        &cert,
+        &intermediates,
+        &crls,
+        claimed_time,
+        &with_ocsp,
+        poe,
+        out,
+    );
     let given = crls.len() > ctx.dss_crls.len() + embedded.len()
         || ocsp.len() > ctx.dss_ocsp.len() + embedded_ocsp.len()
         || ctx.ocsp_fetch.is_some();
