@@ -29,8 +29,6 @@ trap 'rm -rf "$WORK"' EXIT
 # Known, justified differences: "file:signature_index  reason".
 KNOWN="$WORK/known"
 cat > "$KNOWN" <<'KNOWN_END'
-license_pades_blta.pdf:1	document timestamp: RFC 3161 verification comes with the timestamp issue (eseal INDETERMINATE/UNSUPPORTED_FORMAT, message imprint checked)
-license_plus_doc_ts.pdf:1	document timestamp: RFC 3161 verification comes with the timestamp issue (eseal INDETERMINATE/UNSUPPORTED_FORMAT, message imprint checked)
 KNOWN_END
 
 for f in "$EIH"/signed/*.pdf "$EIH"/tampered/*.pdf; do

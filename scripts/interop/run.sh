@@ -6,6 +6,10 @@
 # 2. `eseal sign` on inputs of many producers and in every sealing mode; each output goes
 #    through ../shared/interop/verify-all.sh and must be valid, intact and trusted for every
 #    judge that checks signatures; a copy with one flipped byte must be rejected by all of them.
+# 5. PAdES B-T / B-LT / B-LTA and `eseal archive` with the TSA of `eseal serve`: pyHanko's AdES
+#    validation and level, PDFBox, openssl cms, pdfsig; `openssl ts -verify` on a /tsa token.
+# 6. `eseal sign-file` .p7s (openssl cms for P-256, gmssl for SM2) and the service's OCSP
+#    responder (openssl ocsp: good, then revoked).
 #
 # 7. Licences made by `eseal licence issue` / `annotate` (scripts/interop/licence.sh).
 #
@@ -221,6 +225,154 @@ for kind in reportlab pdftex; do
 done
 kill -TERM "$SRV_PID" 2>/dev/null || true
 wait "$SRV_PID" 2>/dev/null || true
+
+# ---- 5. timestamps (issue 8: RFC 3161, PAdES B-T / B-LT / B-LTA, eseal archive) ----
+note ""
+note "## 5. Timestamps: B-T, B-LT, B-LTA and archive with the TSA of eseal serve; openssl ts on a /tsa token"
+TS="$W/timestamps"; mkdir -p "$TS"
+PORT5="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+ESEAL_KEY_PASSPHRASE= "$E" serve --data "$TS/data" --listen "127.0.0.1:$PORT5" > "$TS/serve.log" 2>&1 &
+TS_PID=$!
+for _ in $(seq 1 150); do curl -sf "http://127.0.0.1:$PORT5/healthz" >/dev/null && break; sleep 0.2; done
+TSA="http://127.0.0.1:$PORT5/tsa"
+# The service's CAs issued the TSA certificate: their CRLs go into the DSS (fetched by URL) and
+# to the judges, who must check the TSA's revocation status offline too.
+CA_IDS="$(python3 -c 'import sqlite3,sys; print(" ".join(r[0] for r in sqlite3.connect(sys.argv[1]).execute("SELECT id FROM cas")))' "$TS/data/eseal.db")"
+CRL_ARGS=(--crl "$P/p256-county.crl.pem" --crl "$P/p256-city.crl.pem" --crl "$P/p256-prov.crl.pem")
+cp "$P/p256-crls.pem" "$TS/all-crls.pem"
+for id in $CA_IDS; do
+  CRL_ARGS+=(--crl "http://127.0.0.1:$PORT5/v1/cas/$id/crl")
+  curl -sf "http://127.0.0.1:$PORT5/v1/cas/$id/crl" | openssl crl -inform DER >> "$TS/all-crls.pem"
+done
+cat "$P/p256-prov/ca.pem" "$TS/data/demo-root.pem" > "$TS/roots.pem"
+cd "$TS"
+sign p256 seal "$W/in/reportlab.pdf" ts-b-t.pdf --level b-t --tsa "$TSA"
+sign p256 seal "$W/in/reportlab.pdf" ts-b-lt.pdf --level b-lt --tsa "$TSA" "${CRL_ARGS[@]}"
+sign p256 seal "$W/in/reportlab.pdf" ts-b-lta.pdf --level b-lta --tsa "$TSA" --image "$SEAL_PNG" --rect 380,80,113,113 "${CRL_ARGS[@]}"
+"$E" archive ts-b-lta.pdf ts-archived.pdf --tsa "$TSA" "${CRL_ARGS[@]}" 2>>"$W/sign.log"
+for spec in "ts-b-t B-T 1" "ts-b-lt B-LT 1" "ts-b-lta B-LTA 2" "ts-archived B-LTA 3"; do
+  set -- $spec
+  f="$1.pdf" level=$2 sigs=$3
+  bash "$I/verify-all.sh" "$f" "$TS/roots.pem" --crl "$TS/all-crls.pem" > "$W/judged/$1.jsonl" || true
+  # pdfsig cannot check document timestamps (null): it must accept the seal and say false to nothing.
+  # openssl cms sees only the seal (a document timestamp is no CMS signature of the document).
+  count=(); [ "$sigs" = 1 ] && count=(--signatures 1)
+  if out=$($JUDGE valid "$W/judged/$1.jsonl" "${count[@]}" --tools pyhanko,openssl-cms,pdfbox); then note "- $out"; else fail "$out"; fi
+  n=$(grep -c '"tool": "pyhanko", "signature_index": [0-9]' "$W/judged/$1.jsonl" || true)
+  [ "$n" = "$sigs" ] || fail "pyHanko saw $n signatures in $f, expected $sigs"
+  if "$PY" - "$W/judged/$1.jsonl" <<'PYEOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+p = [r for r in rows if r["tool"] == "pdfsig" and r.get("signature_index") is not None]
+first = [r for r in p if r["signature_index"] == 0]
+sys.exit(0 if first and all(first[0].get(k) is True for k in ("valid", "intact", "trusted"))
+         and not any(r.get("valid") is False for r in p) else 1)
+PYEOF
+  then note "  - pdfsig accepts the seal of $f"; else fail "pdfsig does not accept $f"; fi
+  # pyHanko's AdES validation (revocation data required, nothing fetched) and the level it shows.
+  # B-T carries no revocation data: give pyHanko the CRLs; B-LT and B-LTA must carry their own.
+  crl=(); [ "$level" = B-T ] && crl=(--crl "$TS/all-crls.pem")
+  if out=$("$PY" "$ROOT/scripts/interop/pades_level.py" "$f" "$P/p256-prov/ca.pem" "$TS/data/demo-root.pem" "${crl[@]}" 2>&1); then
+    got=$(echo "$out" | head -1 | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["level"])')
+    if [ "$got" = "$level" ]; then note "  - pyHanko AdES validation passes, level $got"; else fail "pyHanko level of $f is $got, expected $level: $out"; fi
+  else
+    fail "pyHanko AdES validation of $f: $out"
+  fi
+  rc=0; "$E" verify "$f" --trust "$P/p256-prov/ca.pem" --trust "$TS/data/demo-root.pem" --format json > "$W/judged/$1.eseal.json" 2>&1 || rc=$?
+  ours=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["signatures"][0]["level"])' "$W/judged/$1.eseal.json" 2>/dev/null || echo none)
+  if [ "$rc" = 0 ] && [ "$ours" = "$(echo "$level" | tr A-Z a-z)" ]; then note "  - eseal verify agrees (exit 0, level $ours)"; else fail "eseal verify $f: exit $rc, level $ours"; fi
+done
+# openssl ts -verify on a token straight from /tsa (OpenSSL's own request).
+echo "licence 2026-001" > tsdata.txt
+openssl ts -query -data tsdata.txt -sha256 -cert -out q.tsq 2>/dev/null
+curl -sf -H 'Content-Type: application/timestamp-query' --data-binary @q.tsq "$TSA" -o r.tsr
+if out=$(openssl ts -verify -data tsdata.txt -in r.tsr -CAfile "$TS/data/demo-root.pem" 2>&1 | grep -v "^Using configuration"); then
+  note "- openssl ts -verify on a /tsa token: $out"
+else
+  fail "openssl ts -verify rejects a /tsa token: $out"
+fi
+echo "licence 2026-002" > tsother.txt
+if openssl ts -verify -data tsother.txt -in r.tsr -CAfile "$TS/data/demo-root.pem" >/dev/null 2>&1; then
+  fail "openssl ts -verify accepts a /tsa token for other data"
+else
+  note "- openssl ts -verify rejects the token for other data"
+fi
+kill -TERM "$TS_PID" 2>/dev/null || true
+wait "$TS_PID" 2>/dev/null || true
+# ---- end of 5. timestamps ----
+# ---- 6. OCSP and trusted files (issue 8, helper B) -------------------------------------------
+note ""
+note "## 6. OCSP and trusted files: .p7s / ASiC-S by eseal sign-file, the service's OCSP responder"
+F="$W/files"; mkdir -p "$F"; cd "$F"
+P="$W/pki"
+printf '<licence><holder>91350100M000100Y43</holder></licence>\n' > licence.xml
+printf '<licence><holder>91350100M000100Y44</holder></licence>\n' > changed.xml
+for alg in p256 sm2; do
+  "$E" sign-file --in licence.xml --out "$alg.p7s" --key "$P/$alg-seal.key" --cert "$P/$alg-seal.pem" \
+    --chain "$P/$alg-seal.chain.pem" --asic "$alg.asics" 2>/dev/null
+  for args in "licence.xml $alg.p7s" "$alg.asics"; do
+    rc=0; "$E" verify-file $args --trust "$P/$alg-prov/ca.pem" > "$W/judged/files-$alg.txt" 2>&1 || rc=$?
+    if [ "$rc" = 0 ]; then note "- ok: eseal verify-file $args: TOTAL-PASSED"; else fail "eseal verify-file $args exited $rc"; fi
+  done
+  rc=0; "$E" verify-file changed.xml "$alg.p7s" --trust "$P/$alg-prov/ca.pem" >/dev/null 2>&1 || rc=$?
+  if [ "$rc" = 1 ]; then note "- ok: eseal verify-file rejects changed content ($alg)"; else fail "eseal verify-file changed.xml $alg.p7s exited $rc"; fi
+done
+if out=$(openssl cms -verify -binary -content licence.xml -inform DER -in p256.p7s -CAfile "$P/p256-prov/ca.pem" -out /dev/null 2>&1); then
+  note "- ok: openssl cms -verify accepts p256.p7s ($out)"
+else
+  fail "openssl cms -verify rejects p256.p7s: $out"
+fi
+if openssl cms -verify -binary -content changed.xml -inform DER -in p256.p7s -CAfile "$P/p256-prov/ca.pem" -out /dev/null >/dev/null 2>&1; then
+  fail "openssl cms -verify accepts p256.p7s over changed content"
+else
+  note "- ok: openssl cms -verify rejects p256.p7s over changed content"
+fi
+if out=$(ESEAL_INTEROP_KIT="$I" "$PY" "$ROOT/scripts/interop/p7s_gmssl.py" licence.xml sm2.p7s "$P/sm2-prov/ca.pem"); then
+  note "- ok: gmssl accepts sm2.p7s: $out"
+else
+  fail "gmssl rejects sm2.p7s: $out"
+fi
+if ESEAL_INTEROP_KIT="$I" "$PY" "$ROOT/scripts/interop/p7s_gmssl.py" changed.xml sm2.p7s "$P/sm2-prov/ca.pem" >/dev/null 2>&1; then
+  fail "gmssl accepts sm2.p7s over changed content"
+else
+  note "- ok: gmssl rejects sm2.p7s over changed content"
+fi
+# The service's OCSP responder, asked by openssl ocsp: good, then revoked after the API revokes.
+OS="$W/ocsp-service"; mkdir -p "$OS"
+OPORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+OBASE="http://127.0.0.1:$OPORT"
+ESEAL_KEY_PASSPHRASE= "$E" serve --data "$OS/data" --listen "127.0.0.1:$OPORT" > "$OS/serve.log" 2>&1 &
+OCSP_SRV_PID=$!
+for _ in $(seq 1 150); do curl -sf "$OBASE/healthz" >/dev/null && break; sleep 0.2; done
+OKEY="$(cat "$OS/data/demo-admin.key")"
+api() { curl -sf -H "Authorization: Bearer $OKEY" -H 'Content-Type: application/json' "$@"; }
+jget() { "$PY" -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
+ROOT_CA=$(api -d '{"name":"Interop OCSP Root"}' "$OBASE/v1/cas" | jget id)
+SUB_CA=$(api -d "{\"name\":\"Interop OCSP Sub\",\"level\":\"county\",\"parent_id\":\"$ROOT_CA\"}" "$OBASE/v1/cas" | jget id)
+curl -sf "$OBASE/v1/cas/$ROOT_CA/certificate" > "$OS/root.pem"
+curl -sf "$OBASE/v1/cas/$SUB_CA/certificate" > "$OS/sub.pem"
+api -d '{"common_name":"Interop OCSP Seal"}' "$OBASE/v1/cas/$SUB_CA/certificates" > "$OS/issued.json"
+jget certificate_pem < "$OS/issued.json" > "$OS/cert.pem"
+CERT_ID=$(jget id < "$OS/issued.json")
+ocsp_check() {
+  openssl ocsp -issuer "$OS/sub.pem" -cert "$OS/cert.pem" -CAfile "$OS/root.pem" -url "$OBASE/v1/cas/$SUB_CA/ocsp" 2>&1
+}
+out=$(ocsp_check || true)
+if echo "$out" | grep -q "Response verify OK" && echo "$out" | grep -q ": good"; then
+  note "- ok: openssl ocsp: good, response verified ($OBASE/v1/cas/…/ocsp)"
+else
+  fail "openssl ocsp (good): $out"
+fi
+api -d '{"reason":"keyCompromise"}' "$OBASE/v1/certificates/$CERT_ID/revoke" >/dev/null
+out=$(ocsp_check || true)
+if echo "$out" | grep -q "Response verify OK" && echo "$out" | grep -q ": revoked"; then
+  note "- ok: openssl ocsp after revocation: revoked ($(echo "$out" | grep -o 'Reason: .*' | head -1))"
+else
+  fail "openssl ocsp (revoked): $out"
+fi
+kill -TERM "$OCSP_SRV_PID" 2>/dev/null || true
+wait "$OCSP_SRV_PID" 2>/dev/null || true
+# ---- end of section 6 ------------------------------------------------------------------------
 
 # ---- 7. licences (issue 7, render part) ----
 note ""

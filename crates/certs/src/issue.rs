@@ -16,8 +16,8 @@ use x509_cert::builder::{profile::BuilderProfile, Builder, CertificateBuilder};
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
-    AuthorityKeyIdentifier, BasicConstraints, CrlDistributionPoints, ExtendedKeyUsage, KeyUsage,
-    KeyUsages, SubjectKeyIdentifier,
+    AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
+    CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectKeyIdentifier,
 };
 use x509_cert::ext::Extension;
 use x509_cert::name::Name;
@@ -65,6 +65,8 @@ pub struct CertRequest {
     pub not_after: SystemTime,
     /// Where relying parties fetch the issuer's CRL (omitted for roots).
     pub crl_url: Option<String>,
+    /// Where relying parties ask the issuer's OCSP responder (AIA id-ad-ocsp; omitted for roots).
+    pub ocsp_url: Option<String>,
     /// Extra extensions, e.g. the seal binding.
     pub extra_extensions: Vec<Extension>,
 }
@@ -80,6 +82,7 @@ impl CertRequest {
             not_before: now - Duration::from_secs(60),
             not_after: now + Duration::from_secs(u64::from(days) * 86_400),
             crl_url: None,
+            ocsp_url: None,
             extra_extensions: Vec::new(),
         }
     }
@@ -317,6 +320,20 @@ impl BuilderProfile for Profile<'_> {
                     crl_issuer: None,
                 }]),
             )?);
+        }
+        if let Some(url) = &self.request.ocsp_url {
+            exts.push(ext(
+                rfc5280::ID_PE_AUTHORITY_INFO_ACCESS,
+                false,
+                &AuthorityInfoAccessSyntax(vec![AccessDescription {
+                    access_method: crate::ocsp::OID_AD_OCSP,
+                    access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(url)?),
+                }]),
+            )?);
+        }
+        if self.request.kind == CertKind::OcspSigning {
+            // RFC 6960 §4.2.2.2.1: clients need not ask about the responder's own status.
+            exts.push(ext(crate::ocsp::OID_OCSP_NOCHECK, false, &der::asn1::Null)?);
         }
         exts.extend(self.request.extra_extensions.iter().cloned());
         Ok(exts)

@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod name;
+pub mod ocsp;
 pub mod validate;
 
 pub use algorithm::{Algorithm, DigestAlgorithm, Hasher};

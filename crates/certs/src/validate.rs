@@ -2,7 +2,7 @@
 //! pool of intermediates to any of several trust anchors (one per region, for cross-region
 //! recognition), then signatures, validity at a given time, name chaining, basicConstraints
 //! and pathLenConstraint, keyUsage, extendedKeyUsage for the purpose, unknown critical
-//! extensions, and CRL revocation. Failures name the certificate and the rule it broke.
+//! extensions, and revocation from CRLs and OCSP responses. Failures name the certificate and the rule it broke.
 //!
 //! Policy processing and name constraints are not implemented; a certificate that marks
 //! either critical is rejected as carrying an unknown critical extension (fail closed).
@@ -19,6 +19,7 @@ use crate::crl::{self, Crl};
 use crate::issue::{
     OID_KP_DOCUMENT_SIGNING, OID_KP_EMAIL_PROTECTION, OID_KP_OCSP_SIGNING, OID_KP_TIME_STAMPING,
 };
+use crate::ocsp::{self, ParsedResponse};
 use crate::{inspect, name};
 
 /// Deepest chain we try to build (root + intermediates + leaf).
@@ -51,6 +52,8 @@ pub struct Validation<'a> {
     pub anchors: &'a [Certificate],
     pub intermediates: &'a [Certificate],
     pub crls: &'a [Crl],
+    /// OCSP responses, as revocation evidence next to the CRLs.
+    pub ocsp: &'a [ParsedResponse],
     pub at: SystemTime,
     pub purpose: Purpose,
 }
@@ -60,7 +63,13 @@ pub struct Validation<'a> {
 pub enum RevocationStatus {
     /// A CRL signed by the issuer does not list it (or lists it only after the time checked).
     GoodPerCrl { this_update: SystemTime },
-    /// No CRL from its issuer was given.
+    /// An OCSP response from the issuer (or its delegate) says good, or revoked only after
+    /// the time checked.
+    GoodPerOcsp {
+        produced_at: SystemTime,
+        responder: String,
+    },
+    /// No CRL or usable OCSP response from its issuer was given.
     NotChecked,
 }
 
@@ -121,6 +130,8 @@ pub enum PathFailure {
     ExtendedKeyUsageForbids(&'static str),
     #[error("the issuer's CRL is not signed by the issuer")]
     CrlBadSignature,
+    #[error("unusable OCSP response about it: {0}")]
+    OcspInvalid(String),
     #[error("the trust anchor is expired or not yet valid")]
     AnchorNotValid,
     #[error("malformed certificate: {0}")]
@@ -348,19 +359,48 @@ fn check_revocation(
             crl::lookup(list, cert.tbs_certificate().serial_number().as_bytes())
         {
             if at <= v.at {
-                return Err(PathFailure::Revoked {
-                    at: x509_cert::time::Time::try_from(at)
-                        .map(|t| t.to_string())
-                        .unwrap_or_default(),
-                    reason: crl::reason_name(reason).into(),
-                });
+                return Err(revoked(at, Some(reason)));
             }
         }
         status = RevocationStatus::GoodPerCrl {
             this_update: list.tbs_cert_list.this_update.to_system_time(),
         };
     }
+    for response in v.ocsp.iter().filter(|r| r.concerns_issuer(issuer)) {
+        let checked = match response.status_for(cert, issuer) {
+            Ok(c) => c,
+            // About other certificates of the same issuer.
+            Err(ocsp::OcspError::NoAnswer) => continue,
+            Err(e) => return Err(PathFailure::OcspInvalid(e.to_string())),
+        };
+        // An answer that had expired before the time checked says nothing about it.
+        let expired = checked
+            .next_update
+            .is_some_and(|n| n + ocsp::CLOCK_SKEW < v.at);
+        match checked.status {
+            ocsp::Status::Revoked { at, reason } if at <= v.at => {
+                return Err(revoked(at, reason));
+            }
+            ocsp::Status::Unknown => {}
+            _ if expired => {}
+            _ => {
+                status = RevocationStatus::GoodPerOcsp {
+                    produced_at: checked.produced_at,
+                    responder: checked.responder,
+                }
+            }
+        }
+    }
     Ok(status)
+}
+
+fn revoked(at: SystemTime, reason: Option<x509_cert::ext::pkix::crl::CrlReason>) -> PathFailure {
+    PathFailure::Revoked {
+        at: x509_cert::time::Time::try_from(at)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        reason: reason.map_or("unspecified", crl::reason_name).into(),
+    }
 }
 
 fn check_purpose(leaf: &Certificate, purpose: Purpose) -> Result<(), PathFailure> {

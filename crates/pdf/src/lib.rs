@@ -12,6 +12,7 @@ pub mod error;
 mod fuzz;
 pub mod licence;
 pub mod object;
+pub mod pades;
 pub mod reader;
 pub mod repair;
 pub mod seal;

@@ -8,6 +8,7 @@ use eseal_certs::{Certificate, DigestAlgorithm, Hasher, SigningKey};
 use eseal_signer::cms::{self, ContentTypeFamily};
 use eseal_signer::ses;
 
+use crate::pades::{add_signature_timestamp, Timestamper};
 use crate::sign::{sign_incremental, ContentSigner, SignOptions, SignOutcome, SubFilter};
 use crate::Result;
 
@@ -67,6 +68,22 @@ where
     I: std::io::Read + std::io::Seek,
     O: std::io::Read + std::io::Write + std::io::Seek,
 {
+    seal_timestamped(input, output, opts, sealer, None)
+}
+
+/// As [`seal`]; with `tsa`, the CMS gets a signature timestamp before it is written
+/// (PAdES B-T), in the room [`TIMESTAMP_ROOM`] keeps, so the file is written once.
+pub fn seal_timestamped<I, O>(
+    input: &mut I,
+    output: &mut O,
+    opts: &SignOptions,
+    sealer: &Sealer<'_>,
+    tsa: Option<&dyn Timestamper>,
+) -> Result<SignOutcome>
+where
+    I: std::io::Read + std::io::Seek,
+    O: std::io::Read + std::io::Write + std::io::Seek,
+{
     let options = cms::SignOptions {
         content_types: ContentTypeFamily::Pkcs7,
         ..Default::default()
@@ -78,13 +95,17 @@ where
         hasher: Some(alg.digest().hasher()),
         reserved: estimate + TIMESTAMP_ROOM,
         container: |digest: &[u8]| -> std::result::Result<Vec<u8>, BoxError> {
-            Ok(cms::sign_detached(
+            let der = cms::sign_detached(
                 sealer.key,
                 sealer.certificate,
                 sealer.chain,
                 digest,
                 &options,
-            )?)
+            )?;
+            match tsa {
+                Some(tsa) => add_signature_timestamp(&der, tsa),
+                None => Ok(der),
+            }
         },
     };
     sign_incremental(input, output, opts, &mut signer)

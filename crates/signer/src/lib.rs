@@ -7,5 +7,6 @@
 pub mod cms;
 pub mod picture;
 pub mod ses;
+pub mod tsp;
 
 pub use cms::CmsError;

@@ -2,8 +2,12 @@
 //! 0 success (or "valid"), 1 a check ran and found the object not valid, 2 usage or input
 //! errors (bad files, wrong passphrases, unknown options).
 
+mod asic;
+mod files;
 mod licence;
 mod licence_api;
+pub mod net;
+mod pades;
 mod passphrase;
 mod pki;
 mod seal;
@@ -85,8 +89,15 @@ enum Command {
     Seal(SealCommand),
     /// Seal a PDF: append a PAdES signature (visible or invisible) as an incremental update.
     Sign(Box<sign::SignArgs>),
+    /// Add validation data (DSS) and a fresh document timestamp to an archived PDF (PAdES
+    /// B-LTA), before the last timestamp's certificates expire.
+    Archive(pades::ArchiveArgs),
     /// Verify every seal in a PDF. Exit 0 all TOTAL-PASSED, 1 any not, 2 unreadable input.
     Verify(verify::VerifyArgs),
+    /// Sign any file: a detached CAdES signature (.p7s), optionally also an ASiC-S container.
+    SignFile(Box<files::SignFileArgs>),
+    /// Verify a detached signature (FILE SIG.p7s) or an ASiC-S container; exit codes as verify.
+    VerifyFile(files::VerifyFileArgs),
     /// Run the HTTP service (SQLite in the data folder, or PostgreSQL).
     Serve(serve::ServeArgs),
     /// Licences offline: render from a template, issue, annotated copies, read back.
@@ -153,7 +164,10 @@ pub fn run() -> ExitCode {
         Command::Seal(SealCommand::Create(a)) => seal::create(*a),
         Command::Seal(SealCommand::Show(a)) => seal::show(a),
         Command::Sign(a) => sign::run(*a),
+        Command::Archive(a) => pades::archive(a),
         Command::Verify(a) => verify::run(a),
+        Command::SignFile(a) => files::sign(*a),
+        Command::VerifyFile(a) => files::verify(a),
         Command::Serve(a) => serve::run(a),
         Command::Licence(c) => licence::run(c),
         Command::Log(LogCommand::VerifyProof(a)) => crate::service::proof::run(a),

@@ -365,6 +365,7 @@ pub fn cert_verify(a: CertVerifyArgs) -> CliResult {
             anchors: &anchors,
             intermediates: &intermediates,
             crls: &crls,
+            ocsp: &[],
             at,
             purpose,
         },
@@ -375,6 +376,7 @@ pub fn cert_verify(a: CertVerifyArgs) -> CliResult {
             for (i, c) in path.certificates.iter().enumerate() {
                 let rev = match path.revocation.get(i) {
                     Some(RevocationStatus::GoodPerCrl { .. }) => "  [not revoked per CRL]",
+                    Some(RevocationStatus::GoodPerOcsp { .. }) => "  [not revoked per OCSP]",
                     Some(RevocationStatus::NotChecked) => {
                         "  [revocation not checked: no CRL given]"
                     }

@@ -7,13 +7,15 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use eseal_certs::authority::read_certs;
 use eseal_certs::{inspect, Certificate, SigningKey, SoftwareKey};
+use eseal_pdf::pades::{Level, Timestamper};
 use eseal_pdf::reader::PdfReader;
-use eseal_pdf::seal::{seal, seal_ses, Sealer};
+use eseal_pdf::seal::{seal_ses, seal_timestamped, Sealer};
 use eseal_pdf::sign::{
     Appearance, FieldLock, PreparedField, SealImage, SignOptions, SignatureTarget, SubFilter,
 };
 use eseal_signer::ses;
 
+use super::pades::{extend, ExtraValidationData, HttpTsa};
 use super::passphrase::{self, DEFAULT_VAR};
 use super::{CliResult, Failure};
 
@@ -90,6 +92,21 @@ pub struct SignArgs {
     /// whole file, which would break any signature in it (refused then).
     #[arg(long)]
     repair: bool,
+    /// PAdES level: b-b; b-t adds a signature timestamp from --tsa; b-lt also embeds the
+    /// validation data (certificates, --crl files) in a DSS; b-lta adds a document timestamp.
+    #[arg(long, default_value = "b-b", value_parser = ["b-b", "b-t", "b-lt", "b-lta"])]
+    level: String,
+    /// RFC 3161 time-stamping authority (http://…/tsa) for b-t, b-lt and b-lta.
+    #[arg(long)]
+    tsa: Option<String>,
+    /// CRLs (PEM or DER files, or http:// URLs fetched now) to embed for b-lt and b-lta;
+    /// may be repeated.
+    #[arg(long)]
+    crl: Vec<PathBuf>,
+    /// OCSP responders (http://…) to ask about every certificate for b-lt and b-lta; the
+    /// answers go into the DSS next to the CRLs. May be repeated.
+    #[arg(long)]
+    ocsp: Vec<String>,
 }
 
 fn parse_rect(s: &str) -> Result<[f64; 4], String> {
@@ -219,13 +236,44 @@ pub fn run(a: SignArgs) -> CliResult {
         certificate: &creds.certificate,
         chain: &creds.chain,
     };
+    let level = Level::parse(&a.level)
+        .ok_or_else(|| Failure::input(format!("unknown --level {}", a.level)))?;
+    let tsa = a.tsa.clone().map(|url| HttpTsa { url });
+    if level >= Level::BT && tsa.is_none() {
+        return Err(Failure::input(format!(
+            "--level {} needs --tsa URL",
+            a.level
+        )));
+    }
+    if level >= Level::BT && a.format == "ses" {
+        return Err(Failure::input(
+            "--level above b-b needs --format cms (PAdES); GB/T 38540 seal signatures carry \
+             their own timestamp field",
+        ));
+    }
     let (mut out_file, destination) = create_output(&a.out)?;
+    let mut stage =
+        tempfile::tempfile().map_err(|e| Failure::input(format!("temporary file: {e}")))?;
+    let stamp = tsa.as_ref().filter(|_| level >= Level::BT);
     let result = match (&seal_file, a.format.as_str()) {
-        (Some((der, _)), "ses") => seal_ses(&mut input, &mut out_file, &opts, &sealer, der),
-        _ => seal(&mut input, &mut out_file, &opts, &sealer),
+        (Some((der, _)), "ses") => seal_ses(&mut input, &mut stage, &opts, &sealer, der),
+        _ => seal_timestamped(
+            &mut input,
+            &mut stage,
+            &opts,
+            &sealer,
+            stamp.map(|t| t as &dyn Timestamper),
+        ),
     };
     // On failure the temporary file is dropped (and deleted); the target is untouched.
     let outcome = result.map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
+    let extra = ExtraValidationData {
+        certificates: creds.chain.clone(),
+        crl_files: a.crl.clone(),
+        ocsp_urls: a.ocsp.clone(),
+    };
+    let mut stage = extend(stage, level, tsa.as_ref(), &extra)?;
+    io::copy(&mut stage, &mut out_file).map_err(|e| Failure::input(format!("{}: {e}", a.out)))?;
     finish_output(out_file, destination, &a.out)?;
     eprintln!(
         "sealed field '{}' with {} ({} bytes of signature), byte range {:?}",
@@ -429,7 +477,7 @@ fn open_input(path: &str) -> Result<File, Failure> {
 
 /// Where the sealed file goes. The writer needs a readable, writable, seekable file to hash
 /// back from, so output is always built in a temporary file first.
-enum Destination {
+pub(super) enum Destination {
     Stdout,
     /// A regular file (or a new one): the temporary file beside it is renamed into place, so
     /// the target is either the old file or the whole new one.
@@ -439,7 +487,7 @@ enum Destination {
     WriteThrough(PathBuf),
 }
 
-fn create_output(path: &str) -> Result<(File, Destination), Failure> {
+pub(super) fn create_output(path: &str) -> Result<(File, Destination), Failure> {
     let temp_err = |e: io::Error| Failure::input(format!("temporary file: {e}"));
     if path == "-" {
         return Ok((tempfile::tempfile().map_err(temp_err)?, Destination::Stdout));
@@ -466,7 +514,7 @@ fn create_output(path: &str) -> Result<(File, Destination), Failure> {
     }
 }
 
-fn finish_output(mut f: File, dest: Destination, shown: &str) -> CliResult {
+pub(super) fn finish_output(mut f: File, dest: Destination, shown: &str) -> CliResult {
     let err = |e: io::Error| Failure::input(format!("{shown}: {e}"));
     match dest {
         Destination::Stdout => {

@@ -2,10 +2,11 @@
 //! `eseal-verify/1`, text or HTML). Exit 0 when every signature is TOTAL-PASSED, 1 when any is
 //! not (or there is none), 2 on usage errors or unreadable input.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
-use eseal_pdf::verify::{verify_file, VerifyOptions};
+use eseal_pdf::verify::{verify_file, OcspFetch, Report, VerifyOptions};
 
 use super::{CliResult, Failure};
 
@@ -30,6 +31,13 @@ pub struct VerifyArgs {
     /// CRL files (PEM or DER); may be repeated. CRLs in the PDF are used too.
     #[arg(long)]
     crl: Vec<PathBuf>,
+    /// OCSP response files (DER); may be repeated. Responses in the PDF's DSS are used too.
+    #[arg(long)]
+    ocsp: Vec<PathBuf>,
+    /// Ask the OCSP responder named in a certificate (AIA) when its URL starts with this;
+    /// may be repeated. Without it nothing is fetched.
+    #[arg(long)]
+    ocsp_fetch: Vec<String>,
     /// Validate certificate paths at this time (RFC 3339 or YYYY-MM-DD) instead of now.
     #[arg(long)]
     at: Option<String>,
@@ -41,26 +49,47 @@ pub struct VerifyArgs {
     out: Option<PathBuf>,
 }
 
-pub fn run(a: VerifyArgs) -> CliResult {
-    let anchors = super::pki::read_all_certs(&a.trust)?;
-    let crls = super::pki::read_all_crls(&a.crl)?;
-    let intermediates = super::pki::read_all_certs(&a.chain)?;
-    let at = a.at.as_deref().map(super::pki::parse_time).transpose()?;
-    let opts = VerifyOptions {
-        trust_anchors: anchors,
-        intermediates,
-        crls,
-        at,
-        file_name: Some(a.input.display().to_string()),
-    };
-    let report = verify_file(&a.input, &opts)
-        .map_err(|e| Failure::input(format!("{}: {e}", a.input.display())))?;
-    let text = match a.format {
+/// OCSP responses from files, and a fetcher limited to the allowed URL prefixes.
+pub(super) fn ocsp_options(
+    files: &[PathBuf],
+    allowed: &[String],
+) -> Result<(Vec<Vec<u8>>, Option<OcspFetch>), Failure> {
+    let mut responses = Vec::new();
+    for p in files {
+        let der = std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
+        eseal_certs::ocsp::ParsedResponse::from_der(&der)
+            .map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
+        responses.push(der);
+    }
+    for url in allowed {
+        if !url.starts_with("http://") {
+            return Err(Failure::input(format!(
+                "--ocsp-fetch '{url}': only http:// responder URLs are supported"
+            )));
+        }
+    }
+    let fetch = (!allowed.is_empty()).then(|| OcspFetch {
+        allowed_urls: allowed.to_vec(),
+        fetch: Arc::new(|url: &str, request: &[u8]| {
+            super::net::post(url, "application/ocsp-request", request).map_err(|e| e.to_string())
+        }),
+    });
+    Ok((responses, fetch))
+}
+
+/// Print or write the report; exit 0 only when it passed.
+pub(super) fn print_report(
+    report: &Report,
+    format: ReportFormat,
+    out: Option<&Path>,
+    shown: &str,
+) -> CliResult {
+    let text = match format {
         ReportFormat::Json => report.to_json() + "\n",
         ReportFormat::Text => report.to_text(),
         ReportFormat::Html => report.to_html(),
     };
-    match &a.out {
+    match out {
         Some(p) => {
             std::fs::write(p, text).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?
         }
@@ -70,15 +99,38 @@ pub fn run(a: VerifyArgs) -> CliResult {
         Ok(())
     } else if report.signatures.is_empty() {
         Err(Failure::invalid(format!(
-            "{}: {}",
-            a.input.display(),
+            "{shown}: {}",
             report.verdict.summary
         )))
     } else {
         Err(Failure::invalid(format!(
-            "{}: not valid: {}",
-            a.input.display(),
+            "{shown}: not valid: {}",
             report.verdict.summary
         )))
     }
+}
+
+pub fn run(a: VerifyArgs) -> CliResult {
+    let anchors = super::pki::read_all_certs(&a.trust)?;
+    let crls = super::pki::read_all_crls(&a.crl)?;
+    let intermediates = super::pki::read_all_certs(&a.chain)?;
+    let at = a.at.as_deref().map(super::pki::parse_time).transpose()?;
+    let (ocsp_responses, ocsp_fetch) = ocsp_options(&a.ocsp, &a.ocsp_fetch)?;
+    let opts = VerifyOptions {
+        trust_anchors: anchors,
+        intermediates,
+        crls,
+        ocsp_responses,
+        ocsp_fetch,
+        at,
+        file_name: Some(a.input.display().to_string()),
+    };
+    let report = verify_file(&a.input, &opts)
+        .map_err(|e| Failure::input(format!("{}: {e}", a.input.display())))?;
+    print_report(
+        &report,
+        a.format,
+        a.out.as_deref(),
+        &a.input.display().to_string(),
+    )
 }

@@ -8,6 +8,7 @@
 //!   (OpenAPI at `/openapi.json`, a browsable page at `/docs`).
 //! - [`licence`]: the licence registry: issuance, lifecycle, grants, annotated copies and
 //!   the public scan-to-verify page.
+//! - [`tsa`]: the RFC 3161 time-stamping authority at `POST /tsa`.
 //! - [`proof`]: the offline check of an inclusion proof (`eseal log verify-proof`).
 
 pub mod audit;
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod pki;
 pub mod proof;
 pub mod routes;
+pub mod tsa;
 pub mod vault;
 
 use std::collections::HashMap;
@@ -45,6 +47,8 @@ pub struct AppState {
     pub leaves: audit::LeafCache,
     pub seal_cache: Mutex<HashMap<String, Arc<SealMaterial>>>,
     pub config: Config,
+    /// The RFC 3161 TSA (`POST /tsa`).
+    pub tsa: Arc<tsa::TsaMaterial>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -124,6 +128,9 @@ async fn serve(config: Config) -> Result<(), String> {
     let log_key = bootstrap::log_key(&pool, &vault)
         .await
         .map_err(|e| e.to_string())?;
+    let tsa = tsa::ensure(&pool, &vault, &config.public_base())
+        .await
+        .map_err(|e| e.to_string())?;
     if let Some(demo) = demo {
         bootstrap::print_usage(&config.data, &addr.to_string(), &demo);
     }
@@ -135,6 +142,7 @@ async fn serve(config: Config) -> Result<(), String> {
         leaves: audit::LeafCache::default(),
         seal_cache: Mutex::new(HashMap::new()),
         config: config.clone(),
+        tsa,
     });
     let app = routes::router(state);
     tracing::info!(%addr, "listening");

@@ -82,6 +82,11 @@ pub fn crl_url(base: &str, ca_id: &str) -> String {
     format!("{}/v1/cas/{ca_id}/crl", base.trim_end_matches('/'))
 }
 
+/// Where relying parties ask CA `ca_id`'s OCSP responder (AIA id-ad-ocsp).
+pub fn ocsp_url(base: &str, ca_id: &str) -> String {
+    format!("{}/v1/cas/{ca_id}/ocsp", base.trim_end_matches('/'))
+}
+
 /// Creates a root (no parent) or subordinate P-256 CA owned by `organization_id`.
 pub async fn create_ca(
     conn: &mut AnyConnection,
@@ -127,6 +132,7 @@ pub async fn create_ca(
                 3650,
             );
             req.crl_url = Some(crl_url(crl_base, &p.id));
+            req.ocsp_url = Some(ocsp_url(crl_base, &p.id));
             let cert = issue::issue(
                 &Issuer {
                     certificate: &p.certificate,
@@ -223,6 +229,7 @@ pub async fn issue_seal_certificate(
     let ca_key = vault.open_key(&ca.key_pem)?;
     let mut req = CertRequest::new(subject, key.public_key().clone(), CertKind::Seal, 730);
     req.crl_url = Some(crl_url(crl_base, &ca.id));
+    req.ocsp_url = Some(ocsp_url(crl_base, &ca.id));
     let cert = issue::issue(
         &Issuer {
             certificate: &ca.certificate,

@@ -70,6 +70,8 @@ pub enum SubFilter {
     CadesDetached,
     /// `/adbe.pkcs7.detached` (for older readers).
     Pkcs7Detached,
+    /// `/ETSI.RFC3161`: a document timestamp (`/Type /DocTimeStamp`, PAdES B-LTA).
+    Rfc3161,
 }
 
 impl SubFilter {
@@ -77,6 +79,7 @@ impl SubFilter {
         match self {
             SubFilter::CadesDetached => "ETSI.CAdES.detached",
             SubFilter::Pkcs7Detached => "adbe.pkcs7.detached",
+            SubFilter::Rfc3161 => "ETSI.RFC3161",
         }
     }
 }
@@ -512,6 +515,13 @@ fn page_rotation<R: Read + Seek>(reader: &mut PdfReader<R>, page_ref: ObjRef) ->
 
 /// The signature dictionary's entries other than `/ByteRange` and `/Contents`.
 fn signature_entries(opts: &SignOptions, references: Vec<Object>) -> Dict {
+    if opts.sub_filter == SubFilter::Rfc3161 {
+        // ETSI EN 319 142-1 §5.4.3: the time is the token's; no /M, no signer details.
+        return Dict::new()
+            .with("Type", Object::name("DocTimeStamp"))
+            .with("Filter", Object::name("Adobe.PPKLite"))
+            .with("SubFilter", Object::name(SubFilter::Rfc3161.pdf_name()));
+    }
     let time = opts.signing_time.unwrap_or_else(OffsetDateTime::now_utc);
     let mut d = Dict::new()
         .with("Type", Object::name("Sig"))

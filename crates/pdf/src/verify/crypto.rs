@@ -5,23 +5,29 @@
 //! GB/T 38540 `SES_Signature`. **Dispatch point:** [`check_contents`] matches on
 //! [`ContentsFormat`]; GB/T 38540 verification plugs in at the `SesSignature` arm.
 //!
-//! Time: without a verified timestamp there is no proof of existence, so the signing
-//! certificate's path is validated at the time given with `--at`, else at the time of
-//! verification (ETSI EN 319 102-1 §5.2.6: the current time when no POE exists). The `/M` entry
-//! is reported as a claim only; it is used for one thing: a signer certificate revoked *before*
-//! the signer's own claimed time is TOTAL-FAILED/REVOKED, otherwise a revoked signer is
-//! INDETERMINATE/REVOKED_NO_POE.
+//! Time: a signature's proof of existence (POE, ETSI EN 319 102-1 §5.6.2) is the genTime of
+//! its earliest valid signature timestamp, or of the earliest valid document timestamp in a
+//! later revision (which the caller passes in). With a POE the signer's path is validated at
+//! that time: a seal made before its certificate expired or was revoked stays valid, one made
+//! after does not. Without one, paths are validated at the time given with `--at`, else at
+//! the time of verification. A timestamp's own TSA path is validated likewise: at the POE a
+//! later document timestamp gives it, else at the validation time. The `/M` entry is reported
+//! as a claim only; it is used for one thing: a signer certificate revoked *before* the
+//! signer's own claimed time is TOTAL-FAILED/REVOKED, otherwise a revoked signer without POE
+//! is INDETERMINATE/REVOKED_NO_POE.
 
 use std::io::{Read, Seek, SeekFrom};
 use std::time::SystemTime;
 
-use der::{Any, Decode};
 use eseal_certs::crl::{self, Crl};
+use eseal_certs::ocsp::ParsedResponse;
 use eseal_certs::validate::{validate, PathFailure, Purpose, RevocationStatus, Validation};
 use eseal_certs::{inspect, name, Certificate, DigestAlgorithm};
 use eseal_signer::cms::{CmsError, EssBinding, SignedCms};
+use eseal_signer::tsp::{TimestampToken, TspError};
 
 use super::report::{CertificateFacts, SealFacts, Signer, SubIndication, TimestampFacts};
+use super::revocation::{self, OcspFetch};
 use super::signature::{ByteRange, FoundSignature};
 use super::time::rfc3339;
 
@@ -32,6 +38,14 @@ pub struct TrustContext<'a> {
     pub extra_certificates: &'a [Certificate],
     /// CRLs given by the caller and found in the DSS.
     pub crls: &'a [Crl],
+    /// The CRLs of the DSS alone (what the file carries, for B-LT).
+    pub dss_crls: &'a [Crl],
+    /// OCSP responses given by the caller and found in the DSS.
+    pub ocsp: &'a [ParsedResponse],
+    /// The OCSP responses of the DSS alone (for B-LT).
+    pub dss_ocsp: &'a [ParsedResponse],
+    /// Asks responders for what is missing, when the caller allowed it.
+    pub ocsp_fetch: Option<&'a OcspFetch>,
     /// The time paths are validated at.
     pub at: SystemTime,
 }
@@ -49,6 +63,12 @@ pub struct CryptoOutcome {
     pub warnings: Vec<String>,
     /// The electronic seal of a GB/T 38540 signature.
     pub seal: Option<SealFacts>,
+    /// The time a valid timestamp proves: for a signature, its earliest valid signature
+    /// timestamp; for a document timestamp, its own genTime.
+    pub proven_time: Option<SystemTime>,
+    /// Every certificate on the signer's path below the anchor had its revocation checked
+    /// with CRLs the file carries (DSS or CMS), not only with ones the caller gave.
+    pub revocation_complete: bool,
 }
 
 impl CryptoOutcome {
@@ -92,6 +112,7 @@ pub fn check_contents<R: Read + Seek + Clone>(
     br: ByteRange,
     claimed_time: Option<SystemTime>,
     ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
 ) -> CryptoOutcome {
     let out = CryptoOutcome::default();
     let Some(contents) = sig.contents.as_deref() else {
@@ -99,9 +120,11 @@ pub fn check_contents<R: Read + Seek + Clone>(
     };
     match sniff(contents) {
         ContentsFormat::Cms if sig.is_doc_timestamp() => {
-            check_doc_timestamp(input, contents, br, out)
+            check_doc_timestamp(input, contents, br, ctx, later_poe, out)
         }
-        ContentsFormat::Cms => check_cms(input, contents, sig, br, claimed_time, ctx, out),
+        ContentsFormat::Cms => {
+            check_cms(input, contents, sig, br, claimed_time, ctx, later_poe, out)
+        }
         ContentsFormat::SesSignature => check_ses(input, contents, br, claimed_time, ctx, out),
         ContentsFormat::Unknown => out.fail(
             SubIndication::FormatFailure,
@@ -110,6 +133,7 @@ pub fn check_contents<R: Read + Seek + Clone>(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check_cms<R: Read + Seek + Clone>(
     input: &R,
     contents: &[u8],
@@ -117,6 +141,31 @@ fn check_cms<R: Read + Seek + Clone>(
     br: ByteRange,
     claimed_time: Option<SystemTime>,
     ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
+    out: CryptoOutcome,
+) -> CryptoOutcome {
+    let pades = sig.name_entry("SubFilter").as_deref() == Some("ETSI.CAdES.detached");
+    let mut digest_of = |alg| digest_ranges(input, br, alg);
+    check_cms_digest(
+        contents,
+        &mut digest_of,
+        pades,
+        claimed_time,
+        ctx,
+        later_poe,
+        out,
+    )
+}
+
+/// A detached CMS signature over content whose digest `digest_of` computes (the PDF's byte
+/// ranges, or a whole file for CAdES); `pades` applies the PAdES baseline rules.
+pub(super) fn check_cms_digest(
+    contents: &[u8],
+    digest_of: &mut dyn FnMut(DigestAlgorithm) -> std::io::Result<Vec<u8>>,
+    pades: bool,
+    claimed_time: Option<SystemTime>,
+    ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
     mut out: CryptoOutcome,
 ) -> CryptoOutcome {
     let cms = match SignedCms::parse(contents) {
@@ -132,7 +181,7 @@ fn check_cms<R: Read + Seek + Clone>(
         Err(e) => return out.fail(SubIndication::CryptoConstraintsFailure, e.to_string()),
     };
     out.digest_algorithm = Some(digest_alg.name().to_string());
-    let digest = match digest_ranges(input, br, digest_alg) {
+    let digest = match digest_of(digest_alg) {
         Ok(d) => d,
         Err(e) => {
             return out.fail(
@@ -151,16 +200,23 @@ fn check_cms<R: Read + Seek + Clone>(
     out.signature_algorithm = Some(verdict.algorithm.to_string());
     let cert = verdict.signer_certificate.clone();
     out.signer = Some(signer_facts(&cert));
+    let ts_at = later_poe.map_or(ctx.at, |p| p.min(ctx.at));
     for token in &verdict.timestamp_tokens {
-        out.timestamps.push(TimestampFacts {
-            kind: "signature-timestamp".into(),
-            claimed_time: token_gen_time(token),
-            status: "not checked (RFC 3161 verification comes with the timestamp issue); \
-                     the signing time is not proven by it"
-                .into(),
-        });
+        let (facts, proven) = check_signature_timestamp(token, signer_info.signature(), ctx, ts_at);
+        if facts.valid {
+            out.proven_time = Some(out.proven_time.map_or(proven, |p| p.min(proven)));
+        } else {
+            out.warnings.push(format!(
+                "a signature timestamp proves nothing: {}",
+                facts.status
+            ));
+        }
+        out.timestamps.push(facts);
     }
-    let pades = sig.name_entry("SubFilter").as_deref() == Some("ETSI.CAdES.detached");
+    let poe = match (out.proven_time, later_poe) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     match verdict.ess {
         EssBinding::SigningCertificateV2 => {}
         EssBinding::SigningCertificateV1 if !pades => out.warnings.push(
@@ -185,8 +241,52 @@ fn check_cms<R: Read + Seek + Clone>(
         .collect();
     intermediates.extend(ctx.extra_certificates.iter().cloned());
     let mut crls: Vec<Crl> = ctx.crls.to_vec();
-    crls.extend(embedded_crls(&cms));
-    check_path(&cert, &intermediates, &crls, claimed_time, ctx, out)
+    let embedded = embedded_crls(&cms);
+    crls.extend(embedded.iter().cloned());
+    let embedded_ocsp = revocation::embedded_ocsp(&cms);
+    let mut ocsp = ctx.ocsp.to_vec();
+    ocsp.extend(embedded_ocsp.iter().cloned());
+    let with_ocsp = TrustContext {
+        ocsp: &ocsp,
+        ..*ctx
+    };
+    let mut out = check_path(
+        &cert,
+        &intermediates,
+        &crls,
+        claimed_time,
+        &with_ocsp,
+        poe,
+        out,
+    );
+    let given = crls.len() > ctx.dss_crls.len() + embedded.len()
+        || ocsp.len() > ctx.dss_ocsp.len() + embedded_ocsp.len()
+        || ctx.ocsp_fetch.is_some();
+    if out.revocation_complete && given {
+        // Passed with the caller's (or fetched) evidence too: would the file's own have been
+        // enough?
+        let mut own = ctx.dss_crls.to_vec();
+        own.extend(embedded);
+        let mut own_ocsp = ctx.dss_ocsp.to_vec();
+        own_ocsp.extend(embedded_ocsp);
+        let validation = Validation {
+            anchors: ctx.anchors,
+            intermediates: &intermediates,
+            crls: &own,
+            ocsp: &own_ocsp,
+            at: poe.map_or(ctx.at, |p| p.min(ctx.at)),
+            purpose: Purpose::DocumentSigning,
+        };
+        out.revocation_complete = validate(&cert, &validation).is_ok_and(|p| {
+            p.revocation.iter().all(|r| {
+                matches!(
+                    r,
+                    RevocationStatus::GoodPerCrl { .. } | RevocationStatus::GoodPerOcsp { .. }
+                )
+            })
+        });
+    }
+    out
 }
 
 /// A GB/T 38540 seal signature (§9): the steps in the standard's order from `signer::ses`,
@@ -287,6 +387,7 @@ fn check_ses<R: Read + Seek + Clone>(
             anchors: ctx.anchors,
             intermediates: ctx.extra_certificates,
             crls: ctx.crls,
+            ocsp: ctx.ocsp,
             at: ctx.at,
             purpose: Purpose::Any,
         };
@@ -298,36 +399,74 @@ fn check_ses<R: Read + Seek + Clone>(
         }
         intermediates.push(maker);
     }
-    check_path(&signer, &intermediates, ctx.crls, claimed_time, ctx, out)
+    check_path(
+        &signer,
+        &intermediates,
+        ctx.crls,
+        claimed_time,
+        ctx,
+        None,
+        out,
+    )
 }
 
+/// The signer's path, at the proof of existence when there is one (never later than the
+/// validation time), else at the validation time.
 fn check_path(
     cert: &Certificate,
     intermediates: &[Certificate],
     crls: &[Crl],
     claimed_time: Option<SystemTime>,
     ctx: &TrustContext<'_>,
+    poe: Option<SystemTime>,
     mut out: CryptoOutcome,
 ) -> CryptoOutcome {
     let validation = Validation {
         anchors: ctx.anchors,
         intermediates,
         crls,
-        at: ctx.at,
+        ocsp: ctx.ocsp,
+        at: poe.map_or(ctx.at, |p| p.min(ctx.at)),
         purpose: Purpose::DocumentSigning,
     };
-    match validate(cert, &validation) {
+    // With a POE, a revocation at or before it is proven to precede the signature.
+    let claimed_time = poe.or(claimed_time);
+    let mut result = validate(cert, &validation);
+    // Revocation not established from what was given: ask the allowed responders, once.
+    let mut fetched = Vec::new();
+    if let (Ok(path), Some(fetch)) = (&result, ctx.ocsp_fetch) {
+        fetched = revocation::fetch_missing(fetch, path, &mut out.warnings);
+    }
+    if !fetched.is_empty() {
+        let mut ocsp = ctx.ocsp.to_vec();
+        ocsp.extend(fetched);
+        result = validate(
+            cert,
+            &Validation {
+                ocsp: &ocsp,
+                ..validation
+            },
+        );
+    }
+    match result {
         Ok(path) => {
+            out.revocation_complete = path.revocation.iter().all(|r| {
+                matches!(
+                    r,
+                    RevocationStatus::GoodPerCrl { .. } | RevocationStatus::GoodPerOcsp { .. }
+                )
+            });
             let n = path.certificates.len();
             for (i, c) in path.certificates.iter().enumerate() {
                 let revocation = match path.revocation.get(i) {
                     Some(RevocationStatus::GoodPerCrl { this_update }) => {
                         format!("good per CRL of {}", rfc3339(*this_update))
                     }
+                    r @ Some(RevocationStatus::GoodPerOcsp { .. }) => revocation_text(r),
                     Some(RevocationStatus::NotChecked) => {
                         out.warnings.push(format!(
-                            "revocation of '{}' not checked: no CRL from its issuer was given \
-                             or embedded",
+                            "revocation of '{}' not checked: no CRL or OCSP response from its \
+                             issuer was given or embedded",
                             inspect::subject(c)
                         ));
                         "not checked".to_string()
@@ -402,88 +541,175 @@ fn cms_failure(e: &CmsError) -> SubIndication {
     }
 }
 
-/// A document timestamp (ETSI EN 319 142-1 §5.4): the message imprint of its TSTInfo must be
-/// the digest of the signed bytes; the TSA's signature is not verified yet (INDETERMINATE).
+/// A document timestamp (ETSI EN 319 142-1 §5.4.3): the token's message imprint must be the
+/// digest of the signed bytes, and the token must verify (RFC 3161, TSA path at `later_poe`
+/// or the validation time).
 fn check_doc_timestamp<R: Read + Seek + Clone>(
     input: &R,
     contents: &[u8],
     br: ByteRange,
+    ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
     mut out: CryptoOutcome,
 ) -> CryptoOutcome {
-    let cms = match SignedCms::parse(contents) {
-        Ok(c) => c,
-        Err(e) => return out.fail(SubIndication::FormatFailure, e.to_string()),
+    let token = match TimestampToken::parse(contents) {
+        Ok(t) => t,
+        Err(e) => {
+            return out.fail(
+                SubIndication::FormatFailure,
+                format!("the document timestamp is not an RFC 3161 token: {e}"),
+            )
+        }
     };
-    let Some(tst) = tst_info(&cms) else {
-        return out.fail(
-            SubIndication::FormatFailure,
-            "the document timestamp holds no readable TSTInfo",
-        );
-    };
-    let Some(alg) = DigestAlgorithm::from_oid(&tst.imprint_algorithm) else {
-        return out.fail(
-            SubIndication::CryptoConstraintsFailure,
-            format!(
-                "unsupported message imprint algorithm {}",
-                tst.imprint_algorithm
-            ),
-        );
+    let alg = match token.imprint_algorithm() {
+        Ok(a) => a,
+        Err(e) => return out.fail(SubIndication::CryptoConstraintsFailure, e.to_string()),
     };
     out.digest_algorithm = Some(alg.name().to_string());
-    if let Some(c) = cms.certificates().first() {
-        out.signer = Some(signer_facts(&c.certificate));
-    }
-    out.timestamps.push(TimestampFacts {
-        kind: "document-timestamp".into(),
-        claimed_time: tst.gen_time.clone(),
-        status: "message imprint checked; the TSA signature is not checked yet".into(),
-    });
     match digest_ranges(input, br, alg) {
-        Ok(d) if d == tst.imprint => out.fail(
-            SubIndication::UnsupportedFormat,
-            "document timestamp: the message imprint matches the signed bytes, but the TSA's \
-             signature is not verified yet (RFC 3161 verification comes with the timestamp issue)",
-        ),
-        Ok(_) => out.fail(
-            SubIndication::HashFailure,
-            "the document timestamp's message imprint does not match the signed bytes",
-        ),
-        Err(e) => out.fail(
-            SubIndication::FormatFailure,
-            format!("cannot read the signed bytes: {e}"),
-        ),
+        Ok(d) if token.check_imprint_digest(&d).is_ok() => {}
+        Ok(_) => {
+            return out.fail(
+                SubIndication::HashFailure,
+                "the document timestamp's message imprint does not match the signed bytes",
+            )
+        }
+        Err(e) => {
+            return out.fail(
+                SubIndication::FormatFailure,
+                format!("cannot read the signed bytes: {e}"),
+            )
+        }
+    }
+    let at = later_poe.map_or(ctx.at, |p| p.min(ctx.at));
+    let (facts, outcome) = verify_token(&token, "document-timestamp", ctx, at);
+    out.timestamps.push(facts);
+    match outcome {
+        Ok((tsa, path)) => {
+            out.signature_algorithm = Some(tsa.algorithm.to_string());
+            out.signer = Some(signer_facts(&tsa.tsa_certificate));
+            for (i, c) in path.certificates.iter().enumerate() {
+                out.chain
+                    .push(cert_facts(c, revocation_text(path.revocation.get(i))));
+            }
+            out.proven_time = Some(tsa.gen_time);
+            out
+        }
+        Err((sub, why)) => out.fail(sub, format!("document timestamp: {why}")),
     }
 }
 
-struct TstInfo {
-    imprint_algorithm: der::asn1::ObjectIdentifier,
-    imprint: Vec<u8>,
-    gen_time: Option<String>,
+/// A signature timestamp: over the signature value, then as [`verify_token`].
+fn check_signature_timestamp(
+    token_der: &[u8],
+    signature_value: &[u8],
+    ctx: &TrustContext<'_>,
+    at: SystemTime,
+) -> (TimestampFacts, SystemTime) {
+    let kind = "signature-timestamp";
+    let token = match TimestampToken::parse(token_der) {
+        Ok(t) => t,
+        Err(e) => return (invalid_facts(kind, None, format!("unreadable: {e}")), at),
+    };
+    if let Err(e) = token.check_imprint(signature_value) {
+        let claimed = Some(rfc3339(token.gen_time()));
+        return (invalid_facts(kind, claimed, e.to_string()), at);
+    }
+    let (facts, outcome) = verify_token(&token, kind, ctx, at);
+    (facts, outcome.map_or(at, |(t, _)| t.gen_time))
 }
 
-/// Reads TSTInfo (RFC 3161 §2.4.2) from the encapsulated content: messageImprint and genTime.
-fn tst_info(cms: &SignedCms) -> Option<TstInfo> {
-    let econtent = cms.signed_data().encap_content_info.econtent.as_ref()?;
-    let octets: der::asn1::OctetString = econtent.decode_as().ok()?;
-    let fields: Vec<Any> = Vec::<Any>::from_der(octets.as_bytes()).ok()?;
-    let imprint: Vec<Any> = fields.get(2)?.decode_as().ok()?;
-    let alg: Vec<Any> = imprint.first()?.decode_as().ok()?;
-    let imprint_algorithm = alg.first()?.decode_as().ok()?;
-    let hashed: der::asn1::OctetString = imprint.get(1)?.decode_as().ok()?;
-    let gen_time = fields
-        .get(4)
-        .and_then(|t| t.decode_as::<der::asn1::GeneralizedTime>().ok())
-        .map(|t| rfc3339(t.to_system_time()));
-    Some(TstInfo {
-        imprint_algorithm,
-        imprint: hashed.as_bytes().to_vec(),
-        gen_time,
-    })
+/// The TSA's signature and certificate, and its path at `at`.
+#[allow(clippy::type_complexity)]
+fn verify_token(
+    token: &TimestampToken,
+    kind: &str,
+    ctx: &TrustContext<'_>,
+    at: SystemTime,
+) -> (
+    TimestampFacts,
+    Result<
+        (
+            eseal_signer::tsp::CheckedToken,
+            eseal_certs::validate::ValidPath,
+        ),
+        (SubIndication, String),
+    >,
+) {
+    let claimed = Some(rfc3339(token.gen_time()));
+    let checked = match token.verify_signature(ctx.extra_certificates) {
+        Ok(c) => c,
+        Err(e) => {
+            let sub = match &e {
+                TspError::TsaCertificate(_) => SubIndication::ChainConstraintsFailure,
+                TspError::Signature(c) => cms_failure(c),
+                _ => SubIndication::FormatFailure,
+            };
+            return (
+                invalid_facts(kind, claimed, e.to_string()),
+                Err((sub, e.to_string())),
+            );
+        }
+    };
+    let tsa = Some(inspect::subject(&checked.tsa_certificate));
+    match checked.validate_path(token, ctx.anchors, ctx.extra_certificates, ctx.crls, at) {
+        Ok(path) => (
+            TimestampFacts {
+                kind: kind.into(),
+                claimed_time: claimed,
+                status: format!(
+                    "valid: imprint, TSA signature and TSA certificate path checked (path at {})",
+                    rfc3339(at)
+                ),
+                valid: true,
+                tsa,
+            },
+            Ok((checked, path)),
+        ),
+        Err(e) => {
+            let sub = match &e {
+                TspError::Path(p) => match p.reason {
+                    PathFailure::NoPathToAnchor(_) => SubIndication::NoCertificateChainFound,
+                    PathFailure::Revoked { .. } => SubIndication::RevokedNoPoe,
+                    PathFailure::Expired(_) | PathFailure::NotYetValid(_) => {
+                        SubIndication::OutOfBoundsNoPoe
+                    }
+                    _ => SubIndication::CertificateChainGeneralFailure,
+                },
+                _ => SubIndication::CertificateChainGeneralFailure,
+            };
+            let mut facts = invalid_facts(kind, claimed, e.to_string());
+            facts.tsa = tsa;
+            (facts, Err((sub, e.to_string())))
+        }
+    }
 }
 
-/// genTime of a timestamp token, unverified.
-fn token_gen_time(token: &[u8]) -> Option<String> {
-    tst_info(&SignedCms::parse(token).ok()?)?.gen_time
+fn invalid_facts(kind: &str, claimed_time: Option<String>, why: String) -> TimestampFacts {
+    TimestampFacts {
+        kind: kind.into(),
+        claimed_time,
+        status: format!("not valid: {why}"),
+        valid: false,
+        tsa: None,
+    }
+}
+
+fn revocation_text(r: Option<&RevocationStatus>) -> String {
+    match r {
+        Some(RevocationStatus::GoodPerCrl { this_update }) => {
+            format!("good per CRL of {}", rfc3339(*this_update))
+        }
+        Some(RevocationStatus::GoodPerOcsp {
+            produced_at,
+            responder,
+        }) => format!(
+            "good per OCSP response of {} from {responder}",
+            rfc3339(*produced_at)
+        ),
+        Some(RevocationStatus::NotChecked) => "not checked".to_string(),
+        None => "trust anchor".to_string(),
+    }
 }
 
 fn embedded_crls(cms: &SignedCms) -> Vec<Crl> {

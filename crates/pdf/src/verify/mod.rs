@@ -17,10 +17,12 @@
 
 mod changes;
 mod crypto;
+mod detached;
 mod error;
 mod input;
 mod mdp;
 mod report;
+mod revocation;
 mod signature;
 pub(crate) mod time;
 
@@ -34,6 +36,7 @@ use eseal_certs::Certificate;
 
 pub use changes::{ChangeRule, Permission};
 pub use crypto::{sniff, ContentsFormat};
+pub use detached::verify_detached;
 pub use error::VerifyError;
 pub use mdp::FieldLock;
 pub use report::{
@@ -41,6 +44,7 @@ pub use report::{
     Indication, Report, SignatureKind, SignatureReport, Signer, SigningTime, SubIndication,
     TimestampFacts, SCHEMA,
 };
+pub use revocation::OcspFetch;
 
 use crate::object::Object;
 use crate::reader::{PdfReader, Revision, XrefEntry};
@@ -61,6 +65,12 @@ pub struct VerifyOptions {
     pub intermediates: Vec<Certificate>,
     /// CRLs given by the caller (CRLs in the CMS and in the DSS are used as well).
     pub crls: Vec<Crl>,
+    /// OCSP responses (DER OCSPResponse) given by the caller; those in the DSS `/OCSPs` and
+    /// in the CMS revocation data are used as well.
+    pub ocsp_responses: Vec<Vec<u8>>,
+    /// Fetches OCSP responses for certificates whose revocation is otherwise unknown, from
+    /// allowed responder URLs only; `None` never goes to the network.
+    pub ocsp_fetch: Option<OcspFetch>,
     /// Validate certificate paths at this time instead of now.
     pub at: Option<SystemTime>,
     /// The file name for the report.
@@ -194,11 +204,18 @@ fn examine_document<R: Read + Seek + Clone>(
     let (mut dss_certs, dss_crls) = dss_material(&mut newest);
     dss_certs.extend(opts.intermediates.iter().cloned());
     let mut crls = opts.crls.clone();
-    crls.extend(dss_crls);
+    crls.extend(dss_crls.iter().cloned());
+    let dss_ocsp = revocation::dss_ocsp(&mut newest);
+    let mut ocsp = revocation::parse_all(&opts.ocsp_responses);
+    ocsp.extend(dss_ocsp.iter().cloned());
     let ctx = TrustContext {
         anchors: &opts.trust_anchors,
         extra_certificates: &dss_certs,
         crls: &crls,
+        dss_crls: &dss_crls,
+        ocsp: &ocsp,
+        dss_ocsp: &dss_ocsp,
+        ocsp_fetch: opts.ocsp_fetch.as_ref(),
         at,
     };
     // MDP facts of each signature, read through the newest revision.
@@ -234,7 +251,15 @@ fn examine_document<R: Read + Seek + Clone>(
         changes.insert(k, changes::analyse_revision(input, revisions, k));
     }
     let document_problems = report.document_problems.clone();
-    for (i, sig) in found.iter().enumerate() {
+    // Newest first: a document timestamp gives proof of existence to everything before it.
+    let mut doc_ts_proofs: Vec<(usize, SystemTime)> = Vec::new();
+    let mut reports = Vec::new();
+    for (i, sig) in found.iter().enumerate().rev() {
+        let later_poe = doc_ts_proofs
+            .iter()
+            .filter(|(rev, _)| sig.revision.is_some_and(|s| *rev > s))
+            .map(|(_, t)| *t)
+            .min();
         let locks: Vec<FieldLock> = found
             .iter()
             .zip(&mdp)
@@ -248,7 +273,7 @@ fn examine_document<R: Read + Seek + Clone>(
             locks: &locks,
             perms_docmdp_matches: level.is_none() || perms_docmdp == sig.sig_ref,
         };
-        let r = signature_report(
+        let (r, proof) = signature_report(
             input,
             i,
             sig,
@@ -257,7 +282,29 @@ fn examine_document<R: Read + Seek + Clone>(
             &document_problems,
             file_len,
             &ctx,
+            later_poe,
         );
+        if let (SignatureKind::DocumentTimestamp, Some(t), Some(rev)) =
+            (r.kind, proof.proven_time, sig.revision)
+        {
+            if r.indication == Indication::TotalPassed {
+                doc_ts_proofs.push((rev, t));
+            }
+        }
+        reports.push((r, proof, later_poe));
+    }
+    reports.reverse();
+    // Revisions that add or extend the DSS.
+    let dss_revisions: Vec<usize> = changes
+        .iter()
+        .filter(|(_, chs)| {
+            chs.iter()
+                .any(|c| matches!(c.rule, Some((ChangeRule::AddDss, _))))
+        })
+        .map(|(k, _)| *k)
+        .collect();
+    for (mut r, proof, later_poe) in reports {
+        r.level = baseline_level(&r, &proof, later_poe, &dss_revisions, &doc_ts_proofs);
         report.signatures.push(r);
     }
     report.annotation = annotation_facts(&found, at);
@@ -295,6 +342,44 @@ fn annotation_facts(found: &[FoundSignature], at: SystemTime) -> Option<Annotati
             expired: true,
         }),
     }
+}
+
+/// What a signature's crypto check proved, for the level it reaches.
+struct Proof {
+    proven_time: Option<SystemTime>,
+    revocation_complete: bool,
+}
+
+/// The PAdES baseline level (ETSI EN 319 142-1 §6.3) a passed signature reaches: B-B; B-T
+/// with a valid signature timestamp or a later valid document timestamp; B-LT when, in
+/// addition, a later revision adds to the DSS and the file itself (DSS or CMS) holds the CRLs
+/// that check every certificate on the signer's path; B-LTA when a valid document timestamp
+/// covers that DSS revision.
+fn baseline_level(
+    r: &SignatureReport,
+    proof: &Proof,
+    later_poe: Option<SystemTime>,
+    dss_revisions: &[usize],
+    doc_ts_proofs: &[(usize, SystemTime)],
+) -> Option<String> {
+    if r.kind == SignatureKind::DocumentTimestamp || r.indication != Indication::TotalPassed {
+        return None;
+    }
+    let rev = r.coverage.revision?;
+    let mut level = "b-b";
+    if proof.proven_time.is_some() || later_poe.is_some() {
+        level = "b-t";
+        let dss = dss_revisions.iter().filter(|k| **k > rev).min();
+        if let (Some(dss), true) = (dss, proof.revocation_complete) {
+            level = "b-lt";
+            // The document timestamp may share the DSS's revision (pyHanko writes both in one
+            // update): it covers the DSS either way.
+            if doc_ts_proofs.iter().any(|(k, _)| k >= dss) {
+                level = "b-lta";
+            }
+        }
+    }
+    Some(level.to_string())
 }
 
 /// Bytes after the last revision that are not white space, and cross-reference entries that
@@ -398,7 +483,8 @@ fn signature_report<R: Read + Seek + Clone>(
     document_problems: &[String],
     file_len: u64,
     ctx: &TrustContext<'_>,
-) -> SignatureReport {
+    later_poe: Option<SystemTime>,
+) -> (SignatureReport, Proof) {
     let kind = if sig.is_doc_timestamp() {
         SignatureKind::DocumentTimestamp
     } else if facts.level.is_some() {
@@ -441,9 +527,14 @@ fn signature_report<R: Read + Seek + Clone>(
         digest_algorithm: None,
         signature_algorithm: None,
         timestamps: Vec::new(),
+        level: None,
         allowed_changes: Vec::new(),
         disallowed_changes: Vec::new(),
         seal: None,
+    };
+    let mut proof = Proof {
+        proven_time: None,
+        revocation_complete: false,
     };
     let mut failures: Vec<SubIndication> = Vec::new();
     if !sig.format_problems.is_empty() {
@@ -456,7 +547,9 @@ fn signature_report<R: Read + Seek + Clone>(
         );
     }
     if let Some(br) = sig.byte_range {
-        let out = crypto::check_contents(input, sig, br, claimed_time, ctx);
+        let out = crypto::check_contents(input, sig, br, claimed_time, ctx, later_poe);
+        proof.proven_time = out.proven_time;
+        proof.revocation_complete = out.revocation_complete;
         if let Some((sub, why)) = out.failure {
             failures.push(sub);
             r.reasons.push(why);
@@ -467,11 +560,20 @@ fn signature_report<R: Read + Seek + Clone>(
         r.signature_algorithm = out.signature_algorithm;
         r.seal = out.seal;
         r.warnings.extend(out.warnings);
-        if kind == SignatureKind::DocumentTimestamp {
+        if let Some(t) = out.proven_time {
+            r.signing_time = Some(SigningTime {
+                time: rfc3339(t),
+                source: if kind == SignatureKind::DocumentTimestamp {
+                    "timestamp".into()
+                } else {
+                    "signature timestamp (proven)".into()
+                },
+            });
+        } else if kind == SignatureKind::DocumentTimestamp {
             if let Some(t) = out.timestamps.first().and_then(|t| t.claimed_time.clone()) {
                 r.signing_time = Some(SigningTime {
                     time: t,
-                    source: "timestamp (TSA signature not verified)".into(),
+                    source: "timestamp (not valid)".into(),
                 });
             }
         }
@@ -528,7 +630,7 @@ fn signature_report<R: Read + Seek + Clone>(
         r.indication = sub.indication();
         r.sub_indication = Some(*sub);
     }
-    r
+    (r, proof)
 }
 
 fn finish(report: &mut Report) {

@@ -55,6 +55,12 @@ pub struct PreparedSignature {
     signed_attrs: Attributes,
     to_be_signed: Vec<u8>,
     unsigned_attrs: Option<Attributes>,
+    /// What is signed: `data` (detached) for PAdES/CAdES, or an encapsulated content such as
+    /// an RFC 3161 TSTInfo.
+    econtent_type: ObjectIdentifier,
+    econtent: Option<Vec<u8>>,
+    /// RFC 3161 §2.4.2: a token made for a request without certReq carries no certificates.
+    embed_certificates: bool,
 }
 
 /// Sign the digest of detached content: the PAdES `/Contents` value (DER ContentInfo).
@@ -74,6 +80,39 @@ pub fn sign_detached(
         return Err(CmsError::KeyNotCertified);
     }
     let prepared = PreparedSignature::new(key.algorithm(), signer, chain, content_digest, options)?;
+    let signature = key
+        .sign(prepared.to_be_signed())
+        .map_err(CmsError::Signing)?;
+    prepared.finish(&signature)
+}
+
+/// Sign `econtent` encapsulated with content type `econtent_type` (e.g. an RFC 3161 token
+/// over its TSTInfo). `signer` and `chain` are embedded when `embed_certificates` is set.
+pub fn sign_encapsulated(
+    key: &dyn SigningKey,
+    signer: &Certificate,
+    chain: &[Certificate],
+    econtent_type: ObjectIdentifier,
+    econtent: &[u8],
+    embed_certificates: bool,
+    options: &SignOptions,
+) -> Result<Vec<u8>, CmsError> {
+    let certified = PublicKey::from_spki(signer.tbs_certificate().subject_public_key_info())
+        .map_err(CmsError::PublicKey)?;
+    if &certified != key.public_key() {
+        return Err(CmsError::KeyNotCertified);
+    }
+    let digest = key.algorithm().digest().hash(econtent);
+    let mut prepared = PreparedSignature::with_content(
+        key.algorithm(),
+        signer,
+        chain,
+        &digest,
+        options,
+        econtent_type,
+        Some(econtent.to_vec()),
+    )?;
+    prepared.embed_certificates = embed_certificates;
     let signature = key
         .sign(prepared.to_be_signed())
         .map_err(CmsError::Signing)?;
@@ -102,8 +141,31 @@ impl PreparedSignature {
         content_digest: &[u8],
         options: &SignOptions,
     ) -> Result<Self, CmsError> {
+        Self::with_content(
+            algorithm,
+            signer,
+            chain,
+            content_digest,
+            options,
+            options.content_types.data(),
+            None,
+        )
+    }
+
+    /// As [`Self::new`] with content type `econtent_type` and, when given, the content
+    /// encapsulated (RFC 5652 §5.2; a timestamp token carries its TSTInfo so).
+    pub(crate) fn with_content(
+        algorithm: Algorithm,
+        signer: &Certificate,
+        chain: &[Certificate],
+        content_digest: &[u8],
+        options: &SignOptions,
+        econtent_type: ObjectIdentifier,
+        econtent: Option<Vec<u8>>,
+    ) -> Result<Self, CmsError> {
         check_digest_len(algorithm, content_digest)?;
-        let signed_attrs = signed_attributes(algorithm, signer, content_digest, options)?;
+        let signed_attrs =
+            signed_attributes(algorithm, signer, content_digest, options, econtent_type)?;
         let unsigned_attrs = match options.unsigned_attributes.as_slice() {
             [] => None,
             attrs => Some(SetOfVec::try_from(attrs.to_vec()).map_err(CmsError::Encoding)?),
@@ -116,6 +178,9 @@ impl PreparedSignature {
             to_be_signed: signed_attrs.to_der().map_err(CmsError::Encoding)?,
             signed_attrs,
             unsigned_attrs,
+            econtent_type,
+            econtent,
+            embed_certificates: true,
         })
     }
 
@@ -152,17 +217,29 @@ impl PreparedSignature {
             signature: OctetString::new(signature).map_err(CmsError::Encoding)?,
             unsigned_attrs: self.unsigned_attrs.clone(),
         };
+        let econtent = self
+            .econtent
+            .as_deref()
+            .map(|c| Any::encode_from(&OctetString::new(c)?))
+            .transpose()
+            .map_err(CmsError::Encoding)?;
+        // RFC 5652 §5.1: version 3 when the content is not `data`.
+        let is_data = self.econtent_type == self.content_types.data();
         let signed_data = SignedData {
-            version: CmsVersion::V1,
+            version: if is_data {
+                CmsVersion::V1
+            } else {
+                CmsVersion::V3
+            },
             digest_algorithms: SetOfVec::try_from(vec![algorithm_id(
                 self.algorithm.digest().oid(),
             )])
             .map_err(CmsError::Encoding)?,
             encap_content_info: EncapsulatedContentInfo {
-                econtent_type: self.content_types.data(),
-                econtent: None,
+                econtent_type: self.econtent_type,
+                econtent,
             },
-            certificates: Some(self.certificates.clone()),
+            certificates: self.embed_certificates.then(|| self.certificates.clone()),
             crls: None,
             signer_infos: SignerInfos::try_from(vec![signer_info]).map_err(CmsError::Encoding)?,
         };
@@ -221,9 +298,10 @@ fn signed_attributes(
     signer: &Certificate,
     content_digest: &[u8],
     options: &SignOptions,
+    econtent_type: ObjectIdentifier,
 ) -> Result<Attributes, CmsError> {
     let mut attrs = vec![
-        attribute(ID_CONTENT_TYPE, &options.content_types.data())?,
+        attribute(ID_CONTENT_TYPE, &econtent_type)?,
         attribute(
             ID_MESSAGE_DIGEST,
             &OctetString::new(content_digest).map_err(CmsError::Encoding)?,

@@ -16,6 +16,8 @@ pub enum CmsError {
     NotSignedData(ObjectIdentifier),
     #[error("the signature encapsulates its content; a detached signature was expected")]
     NotDetached,
+    #[error("the signature does not encapsulate its content")]
+    MissingContent,
     #[error("expected exactly one signer in the signature, found {0}")]
     SignerCount(usize),
     #[error(

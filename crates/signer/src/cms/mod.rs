@@ -11,12 +11,12 @@ mod builder;
 pub mod content_type;
 mod error;
 mod parse;
-mod raw;
+pub(crate) mod raw;
 mod verify;
 
 pub use builder::{
-    add_unsigned_attribute, attribute, estimate_len, sign_detached, timestamp_attribute,
-    PreparedSignature, SignOptions,
+    add_unsigned_attribute, attribute, estimate_len, sign_detached, sign_encapsulated,
+    timestamp_attribute, PreparedSignature, SignOptions,
 };
 pub use content_type::ContentTypeFamily;
 pub use error::CmsError;

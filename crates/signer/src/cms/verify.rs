@@ -74,6 +74,41 @@ impl SignedCms {
         if !self.is_detached() {
             return Err(CmsError::NotDetached);
         }
+        self.verify_signer(content_digest, extra_certificates)
+    }
+
+    /// Check the only signer of a SignedData that encapsulates its content (an RFC 3161
+    /// token): the message digest must be the hash of the eContent octets. Returns the verdict
+    /// and those octets.
+    pub fn verify_encapsulated_with(
+        &self,
+        extra_certificates: &[Certificate],
+    ) -> Result<(SignerVerdict, Vec<u8>), CmsError> {
+        let content = self.econtent_octets()?;
+        let digest = self.signer()?.digest_algorithm()?.hash(&content);
+        let verdict = self.verify_signer(&digest, extra_certificates)?;
+        Ok((verdict, content))
+    }
+
+    /// The encapsulated content's octets (eContent is an OCTET STRING, RFC 5652 §5.2).
+    pub fn econtent_octets(&self) -> Result<Vec<u8>, CmsError> {
+        let any = self
+            .signed_data()
+            .encap_content_info
+            .econtent
+            .as_ref()
+            .ok_or(CmsError::MissingContent)?;
+        let octets: OctetString = any
+            .decode_as()
+            .map_err(CmsError::malformed("encapsulated content"))?;
+        Ok(octets.as_bytes().to_vec())
+    }
+
+    fn verify_signer(
+        &self,
+        content_digest: &[u8],
+        extra_certificates: &[Certificate],
+    ) -> Result<SignerVerdict, CmsError> {
         let signer = self.signer()?;
         let (algorithm, digest_algorithm) = algorithms(signer)?;
         let (attrs, tbs) = signed_attributes(signer)?;

@@ -7,10 +7,12 @@ mod cas;
 mod documents;
 mod licences;
 mod log;
+mod ocsp;
 mod orgs;
 mod public;
 pub(crate) mod seals;
 mod system;
+mod tsa;
 mod verify;
 
 use axum::extract::DefaultBodyLimit;
@@ -35,6 +37,7 @@ use super::Shared;
         seals::list_seals, seals::create_seal, seals::get_seal, seals::suspend_seal, seals::revoke_seal, seals::sign, seals::get_sealing,
         verify::verify,
         cas::list_cas, cas::create_ca, cas::ca_certificate, cas::ca_crl, cas::issue_certificate, cas::get_certificate, cas::revoke_certificate,
+        ocsp::ocsp_post, ocsp::ocsp_get,
         orgs::create_organization, orgs::create_department, orgs::create_api_key,
         documents::create_document, documents::get_document, documents::seal_step, documents::document_file,
         log::head, log::key, log::inclusion, log::consistency, log::entry,
@@ -42,6 +45,7 @@ use super::Shared;
         licences::change, licences::correct, licences::replace, licences::cancel, licences::reset_holder_token,
         licences::create_grant, licences::list_grants, licences::withdraw_grant, licences::grant_copy, licences::present,
         batches::create, batches::show,
+        tsa::timestamp,
     ),
     modifiers(&BearerAuth),
     tags((name = "eseal"))
@@ -79,6 +83,8 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/cas", get(cas::list_cas).post(cas::create_ca))
         .route("/v1/cas/{id}/certificate", get(cas::ca_certificate))
         .route("/v1/cas/{id}/crl", get(cas::ca_crl))
+        .route("/v1/cas/{id}/ocsp", post(ocsp::ocsp_post))
+        .route("/v1/cas/{id}/ocsp/{*request}", get(ocsp::ocsp_get))
         .route("/v1/cas/{id}/certificates", post(cas::issue_certificate))
         .route("/v1/certificates/{id}", get(cas::get_certificate))
         .route(
@@ -129,6 +135,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/log/proof/inclusion", get(log::inclusion))
         .route("/v1/log/proof/consistency", get(log::consistency))
         .route("/v1/log/entries/{index}", get(log::entry))
+        .route("/tsa", post(tsa::timestamp))
         .fallback(|| async {
             problem_response(
                 StatusCode::NOT_FOUND,

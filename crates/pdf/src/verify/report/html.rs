@@ -153,6 +153,9 @@ fn signature(o: &mut String, s: &SignatureReport) {
     if let Some(t) = &s.signing_time {
         row(o, "Signing time", &format!("{} ({})", t.time, t.source));
     }
+    if let Some(l) = &s.level {
+        row(o, "PAdES level", &l.to_uppercase());
+    }
     let c = &s.coverage;
     row(
         o,

@@ -15,9 +15,11 @@
 //! `signing_time` {`time`, `source`}, `chain` [{`subject`, `issuer`, `serial`, `not_before`,
 //! `not_after`, `revocation`}], `coverage` {`byte_range`, `revision`, `covers_whole_file`,
 //! `bytes_after`}, `digest_algorithm`, `signature_algorithm`, `timestamps` [{`kind`,
-//! `claimed_time`, `status`}], `allowed_changes` and `disallowed_changes` [{`revision`, `rule`,
+//! `claimed_time`, `status`, `valid`, `tsa`}], `level` (`b-b` | `b-t` | `b-lt` | `b-lta` or
+//! null), `allowed_changes` and `disallowed_changes` [{`revision`, `rule`,
 //! `description`}]. An annotated copy adds `annotation` {`signature_index`, `field`, `purpose`,
-//! `agency`, `expires`, `copy_number`, `made_at`, `expired`}. Fields are only ever added within version 1; a change of meaning makes
+//! `agency`, `expires`, `copy_number`, `made_at`, `expired`}. Fields are only ever added within
+//! version 1; a change of meaning makes
 //! version 2.
 //!
 //! ETSI TS 119 102-1 has no sub-indication for "the document was changed after signing in a way
@@ -219,6 +221,9 @@ pub struct SignatureReport {
     pub signature_algorithm: Option<String>,
     /// Timestamp tokens found (signature timestamps in the CMS, or the document timestamp).
     pub timestamps: Vec<TimestampFacts>,
+    /// The PAdES baseline level the signature reaches (`b-b`, `b-t`, `b-lt`, `b-lta`), when it
+    /// passed; absent for document timestamps and failed signatures.
+    pub level: Option<String>,
     /// Changes in later revisions that a rule allowed.
     pub allowed_changes: Vec<ChangeFacts>,
     /// Changes in later revisions that no rule allowed (any makes the signature TOTAL-FAILED).
@@ -301,8 +306,13 @@ pub struct TimestampFacts {
     pub kind: String,
     /// The time the token claims (genTime), if it could be read.
     pub claimed_time: Option<String>,
-    /// `not checked`, or what was checked.
+    /// What was checked and how it went.
     pub status: String,
+    /// Imprint, TSA signature, TSA certificate (critical EKU timeStamping) and its path to a
+    /// trust anchor all passed: the time is proven.
+    pub valid: bool,
+    /// Subject of the TSA certificate that signed the token, if found.
+    pub tsa: Option<String>,
 }
 
 /// One change found after the signature.

@@ -99,6 +99,9 @@ fn signature(out: &mut String, s: &SignatureReport) {
     if let Some(t) = &s.signing_time {
         let _ = writeln!(out, "  signing time: {} ({})", t.time, t.source);
     }
+    if let Some(l) = &s.level {
+        let _ = writeln!(out, "  PAdES level:  {}", l.to_uppercase());
+    }
     let c = &s.coverage;
     let _ = writeln!(
         out,
