@@ -46,6 +46,8 @@ pub struct AppState {
     pub log_key: SoftwareKey,
     pub leaves: audit::LeafCache,
     pub seal_cache: Mutex<HashMap<String, Arc<SealMaterial>>>,
+    /// CA keys decrypted for the OCSP responder, by CA id (scrypt per request is too slow).
+    pub ca_key_cache: Mutex<HashMap<String, Arc<SoftwareKey>>>,
     pub config: Config,
     /// The RFC 3161 TSA (`POST /tsa`).
     pub tsa: Arc<tsa::TsaMaterial>,
@@ -141,6 +143,7 @@ async fn serve(config: Config) -> Result<(), String> {
         log_key,
         leaves: audit::LeafCache::default(),
         seal_cache: Mutex::new(HashMap::new()),
+        ca_key_cache: Mutex::new(HashMap::new()),
         config: config.clone(),
         tsa,
     });

@@ -2,6 +2,7 @@
 //! with the base64 request in the path (appendix A.1). Answers come from the certificates
 //! table and are signed by the CA itself; nonces are echoed.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::body::Bytes;
@@ -10,6 +11,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use eseal_certs::ocsp::{self, Answer, CertId, OcspRequest, Responder, ResponseStatus, Status};
+use eseal_certs::SoftwareKey;
 use sqlx::Row;
 
 use crate::service::db::opt_text;
@@ -95,12 +97,12 @@ async fn answer(state: &Shared, ca_id: &str, request_der: &[u8]) -> ApiResult<Re
             next_update: Some(now + VALIDITY),
         });
     }
-    let key = state.vault.open_key(&ca.key_pem)?;
+    let key = ca_key(state, &ca)?;
     let nonce = request.nonce();
     let der = ocsp::sign_response(
         &Responder {
             certificate: &ca.certificate,
-            key: &key,
+            key: key.as_ref(),
         },
         &answers,
         nonce.as_deref(),
@@ -108,6 +110,23 @@ async fn answer(state: &Shared, ca_id: &str, request_der: &[u8]) -> ApiResult<Re
     )
     .map_err(ApiError::internal)?;
     Ok(ocsp_response(der))
+}
+
+/// The CA's key, decrypted once per process (a CA's key never changes).
+fn ca_key(state: &Shared, ca: &pki::CaRecord) -> ApiResult<Arc<SoftwareKey>> {
+    if let Some(k) = state
+        .ca_key_cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&ca.id).cloned())
+    {
+        return Ok(k);
+    }
+    let key = Arc::new(state.vault.open_key(&ca.key_pem)?);
+    if let Ok(mut c) = state.ca_key_cache.lock() {
+        c.insert(ca.id.clone(), key.clone());
+    }
+    Ok(key)
 }
 
 /// The status of one serial number in the certificates table.
