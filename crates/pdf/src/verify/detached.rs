@@ -47,6 +47,7 @@ pub fn verify_detached<R: Read + Seek>(
         document_problems: Vec::new(),
         verified_at: rfc3339(now),
         validation_time: rfc3339(at),
+        annotation: None,
     };
     let claimed = claimed_signing_time(signature);
     let ocsp = revocation::parse_all(&opts.ocsp_responses);
