@@ -8,9 +8,11 @@
 //! | body limit (MB) | | `ESEAL_BODY_LIMIT_MB` | `body_limit_mb` | 64 |
 //! | request timeout (s) | | `ESEAL_REQUEST_TIMEOUT_SECS` | `request_timeout_secs` | 120 |
 //! | log filter | | `ESEAL_LOG` | `log` | `info` |
+//! | PKCS#11 module | | `ESEAL_PKCS11_MODULE` | `pkcs11_module` | none |
+//! | PKCS#11 token label | | `ESEAL_PKCS11_TOKEN` | `pkcs11_token` | none |
 //!
 //! The key passphrase is never read from the file: only `ESEAL_KEY_PASSPHRASE`, or the
-//! generated `DATA/master.key`.
+//! generated `DATA/master.key`. Likewise the token's user PIN: only `ESEAL_PKCS11_PIN`.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +26,8 @@ struct FileConfig {
     body_limit_mb: Option<usize>,
     request_timeout_secs: Option<u64>,
     log: Option<String>,
+    pkcs11_module: Option<PathBuf>,
+    pkcs11_token: Option<String>,
 }
 
 /// The effective configuration.
@@ -35,6 +39,8 @@ pub struct Config {
     pub body_limit: usize,
     pub request_timeout: std::time::Duration,
     pub log: String,
+    /// The PKCS#11 module and token label seals may keep their keys in (both or neither).
+    pub pkcs11: Option<(PathBuf, String)>,
 }
 
 impl Config {
@@ -92,6 +98,21 @@ impl Config {
                 120,
             )?),
             log: env("ESEAL_LOG").or(fc.log).unwrap_or_else(|| "info".into()),
+            pkcs11: match (
+                env("ESEAL_PKCS11_MODULE")
+                    .map(PathBuf::from)
+                    .or(fc.pkcs11_module),
+                env("ESEAL_PKCS11_TOKEN").or(fc.pkcs11_token),
+            ) {
+                (Some(m), Some(t)) => Some((m, t)),
+                (None, None) => None,
+                _ => {
+                    return Err(
+                        "give both the PKCS#11 module (ESEAL_PKCS11_MODULE) and the token label (ESEAL_PKCS11_TOKEN), or neither"
+                            .into(),
+                    )
+                }
+            },
         })
     }
 

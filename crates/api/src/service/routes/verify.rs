@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use eseal_pdf::verify::{self as pdfverify, VerifyOptions};
 
-use super::body::pdf_upload;
+use super::body::{pdf_upload, Spooled};
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult};
 use crate::service::{pki, Shared};
@@ -47,11 +47,14 @@ pub async fn verify(
         crls,
         ..Default::default()
     };
-    let file = upload.file;
-    let report = tokio::task::spawn_blocking(move || pdfverify::verify(&file, &opts))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::Unprocessable(format!("the body is not a readable PDF: {e}")))?;
+    let data = upload.data;
+    let report = tokio::task::spawn_blocking(move || match &data {
+        Spooled::Memory(v) => pdfverify::verify(std::io::Cursor::new(v.as_slice()), &opts),
+        Spooled::File(f) => pdfverify::verify(f, &opts),
+    })
+    .await
+    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::Unprocessable(format!("the body is not a readable PDF: {e}")))?;
     state.metrics.verdict(report.verdict.indication.as_str());
     if html {
         Ok((
