@@ -133,16 +133,18 @@ pub enum Spooled {
     File(std::fs::File),
 }
 
-/// Seals an upload: memory to memory, file to file.
+/// Seals an upload: memory to memory, file to file. `input_hash` is the SHA-256 state after
+/// the input's bytes (for the output's hash, see [`seal_bytes`]).
 pub fn seal_spooled(
     input: Spooled,
+    input_hash: Option<Sha256>,
     m: &SealMaterial,
     place: &Placement,
     reason: Option<String>,
 ) -> Result<Sealed<Spooled>, ApiError> {
     Ok(match input {
         Spooled::Memory(v) => {
-            let s = seal_bytes(&v, m, place, reason)?;
+            let s = seal_bytes(&v, input_hash, m, place, reason)?;
             Sealed {
                 data: Spooled::Memory(s.data),
                 sha256: s.sha256,
@@ -189,9 +191,12 @@ where
     Ok(())
 }
 
-/// Seals a PDF held in memory into memory.
+/// Seals a PDF held in memory into memory. When `input_hash` (the SHA-256 state after
+/// `input`) is given and the output starts with the input, as an incremental update does, the
+/// output's hash only adds the appended bytes.
 pub fn seal_bytes(
     input: &[u8],
+    input_hash: Option<Sha256>,
     m: &SealMaterial,
     place: &Placement,
     reason: Option<String>,
@@ -200,8 +205,15 @@ pub fn seal_bytes(
     let mut out = Cursor::new(Vec::with_capacity(input.len() + 64 * 1024));
     seal_into(&mut Cursor::new(input), &mut out, m, place, reason)?;
     let out = out.into_inner();
+    let sha256 = match input_hash {
+        Some(mut h) if out.len() >= input.len() && out[..input.len()] == *input => {
+            h.update(&out[input.len()..]);
+            h.finalize()
+        }
+        _ => Sha256::digest(&out),
+    };
     Ok(Sealed {
-        sha256: hex::encode(Sha256::digest(&out)),
+        sha256: hex::encode(sha256),
         len: out.len() as u64,
         data: out,
     })

@@ -24,6 +24,9 @@ pub struct Upload {
     pub data: Spooled,
     pub sha256: String,
     pub len: u64,
+    /// The hash state after the whole body: an incremental update starts with the input's
+    /// bytes, so the output's hash continues from here instead of re-reading them.
+    pub hasher: Sha256,
 }
 
 fn too_large(e: impl std::fmt::Display) -> ApiError {
@@ -86,8 +89,9 @@ impl Spool {
         };
         Ok(Upload {
             data,
-            sha256: hex::encode(self.hash.finalize()),
+            sha256: hex::encode(self.hash.clone().finalize()),
             len: self.len,
+            hasher: self.hash,
         })
     }
 }

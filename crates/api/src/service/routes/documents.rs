@@ -405,7 +405,7 @@ pub async fn seal_step(
     let material = state.seal_material(&seal.id).await?;
     let title = doc.title.clone();
     let sealed = tokio::task::spawn_blocking(move || {
-        engine::seal_bytes(&content, &material, &placement, Some(title))
+        engine::seal_bytes(&content, None, &material, &placement, Some(title))
     })
     .await
     .map_err(ApiError::internal)??;

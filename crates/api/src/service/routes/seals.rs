@@ -502,8 +502,9 @@ pub async fn sign(
     let material = state.seal_material(&seal.id).await?;
     let reason = q.reason.clone();
     let input = upload.data;
+    let input_hash = upload.hasher;
     let sealed = tokio::task::spawn_blocking(move || {
-        engine::seal_spooled(input, &material, &placement, reason)
+        engine::seal_spooled(input, Some(input_hash), &material, &placement, reason)
     })
     .await
     .map_err(ApiError::internal)??;
