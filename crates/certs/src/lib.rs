@@ -16,7 +16,7 @@ pub mod validate;
 
 pub use algorithm::{Algorithm, DigestAlgorithm, Hasher};
 pub use error::{Error, Result};
-pub use key::{KeyBundle, Passphrase, PublicKey, SigningKey, SoftwareKey};
+pub use key::{KeyBundle, Passphrase, Pkcs11Key, Pkcs11Token, PublicKey, SigningKey, SoftwareKey};
 pub use x509_cert::Certificate;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

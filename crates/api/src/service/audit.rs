@@ -47,39 +47,81 @@ pub struct NewEntry<'a> {
     pub details: serde_json::Value,
 }
 
+/// An entry to append, owned (it may wait in the group committer's queue).
+#[derive(Clone, Debug)]
+pub struct OwnedEntry {
+    pub kind: String,
+    pub organization_id: Option<String>,
+    pub actor: String,
+    pub subject: Option<String>,
+    pub details: serde_json::Value,
+}
+
+impl From<NewEntry<'_>> for OwnedEntry {
+    fn from(e: NewEntry<'_>) -> Self {
+        OwnedEntry {
+            kind: e.kind.to_string(),
+            organization_id: e.organization_id.map(str::to_string),
+            actor: e.actor.to_string(),
+            subject: e.subject.map(str::to_string),
+            details: e.details,
+        }
+    }
+}
+
 /// Appends inside the caller's transaction; returns the leaf index.
 pub async fn append(conn: &mut AnyConnection, e: NewEntry<'_>) -> ApiResult<i64> {
-    sqlx::query("UPDATE log_state SET tree_size = tree_size + 1 WHERE id = 1")
-        .execute(&mut *conn)
-        .await?;
-    let size: i64 = sqlx::query("SELECT tree_size FROM log_state WHERE id = 1")
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
-    let entry = Entry {
-        index: size - 1,
-        time: super::db::now(),
-        kind: e.kind.to_string(),
-        organization_id: e.organization_id.map(str::to_string),
-        actor: e.actor.to_string(),
-        subject: e.subject.map(str::to_string),
-        details: e.details,
-    };
-    let text = serde_json::to_string(&entry).map_err(ApiError::internal)?;
-    let leaf = merkle::leaf_hash(text.as_bytes());
-    sqlx::query(
-        "INSERT INTO audit_log (idx, created_at, organization_id, kind, entry, leaf_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    append_batch(conn, &[OwnedEntry::from(e)]).await
+}
+
+/// Appends `entries` in order inside the caller's transaction with one tree-size update and
+/// one multi-row insert; returns the index of the first. The `UPDATE ... RETURNING` both
+/// reserves the indices and takes the lock that orders appenders (across processes too).
+pub async fn append_batch(conn: &mut AnyConnection, entries: &[OwnedEntry]) -> ApiResult<i64> {
+    if entries.is_empty() {
+        return Err(ApiError::internal("empty audit batch"));
+    }
+    let n = entries.len() as i64;
+    let size: i64 = sqlx::query(
+        "UPDATE log_state SET tree_size = tree_size + $1 WHERE id = 1 RETURNING tree_size",
     )
-    .bind(entry.index)
-    .bind(entry.time)
-    .bind(entry.organization_id.clone())
-    .bind(entry.kind.clone())
-    .bind(text)
-    .bind(leaf.to_vec())
-    .execute(&mut *conn)
-    .await?;
-    Ok(entry.index)
+    .bind(n)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    let first = size - n;
+    let time = super::db::now();
+    let mut rows = Vec::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        let entry = Entry {
+            index: first + i as i64,
+            time,
+            kind: e.kind.clone(),
+            organization_id: e.organization_id.clone(),
+            actor: e.actor.clone(),
+            subject: e.subject.clone(),
+            details: e.details.clone(),
+        };
+        let text = serde_json::to_string(&entry).map_err(ApiError::internal)?;
+        let leaf = merkle::leaf_hash(text.as_bytes());
+        rows.push((entry, text, leaf));
+    }
+    let sql = format!(
+        "INSERT INTO audit_log (idx, created_at, organization_id, kind, entry, leaf_hash) VALUES {}",
+        super::db::placeholders(rows.len(), 6)
+    );
+    let mut q = sqlx::query(&sql);
+    for (entry, text, leaf) in rows {
+        q = q
+            .bind(entry.index)
+            .bind(entry.time)
+            .bind(entry.organization_id)
+            .bind(entry.kind)
+            .bind(text)
+            .bind(leaf.to_vec());
+    }
+    q.execute(&mut *conn).await?;
+    Ok(first)
 }
 
 /// Appends in a transaction of its own.

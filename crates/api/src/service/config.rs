@@ -9,9 +9,11 @@
 //! | request timeout (s) | | `ESEAL_REQUEST_TIMEOUT_SECS` | `request_timeout_secs` | 120 |
 //! | log filter | | `ESEAL_LOG` | `log` | `info` |
 //! | longest annotated-copy validity (days) | | `ESEAL_LICENCE_COPY_MAX_DAYS` | `licence_copy_max_days` | 90 |
+//! | PKCS#11 module | | `ESEAL_PKCS11_MODULE` | `pkcs11_module` | none |
+//! | PKCS#11 token label | | `ESEAL_PKCS11_TOKEN` | `pkcs11_token` | none |
 //!
 //! The key passphrase is never read from the file: only `ESEAL_KEY_PASSPHRASE`, or the
-//! generated `DATA/master.key`.
+//! generated `DATA/master.key`. Likewise the token's user PIN: only `ESEAL_PKCS11_PIN`.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +28,8 @@ struct FileConfig {
     request_timeout_secs: Option<u64>,
     log: Option<String>,
     licence_copy_max_days: Option<u64>,
+    pkcs11_module: Option<PathBuf>,
+    pkcs11_token: Option<String>,
 }
 
 /// The effective configuration.
@@ -39,6 +43,8 @@ pub struct Config {
     pub log: String,
     /// The longest a holder's grant (and so an annotated copy) may run.
     pub licence_copy_max_days: u64,
+    /// The PKCS#11 module and token label seals may keep their keys in (both or neither).
+    pub pkcs11: Option<(PathBuf, String)>,
 }
 
 impl Config {
@@ -102,6 +108,21 @@ impl Config {
                 90,
             )?
             .clamp(1, 3650),
+            pkcs11: match (
+                env("ESEAL_PKCS11_MODULE")
+                    .map(PathBuf::from)
+                    .or(fc.pkcs11_module),
+                env("ESEAL_PKCS11_TOKEN").or(fc.pkcs11_token),
+            ) {
+                (Some(m), Some(t)) => Some((m, t)),
+                (None, None) => None,
+                _ => {
+                    return Err(
+                        "give both the PKCS#11 module (ESEAL_PKCS11_MODULE) and the token label (ESEAL_PKCS11_TOKEN), or neither"
+                            .into(),
+                    )
+                }
+            },
         })
     }
 

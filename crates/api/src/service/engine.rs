@@ -1,9 +1,10 @@
-//! Sealing on the blocking pool: a spooled input file, a seal's material and a placement give
-//! a sealed output file (an incremental update; earlier bytes untouched). Memory does not grow
-//! with the PDF: both sides are temporary files and the hash streams.
+//! Sealing on the blocking pool: an input PDF, a seal's material and a placement give a sealed
+//! output (an incremental update; earlier bytes untouched). An input held in memory is sealed
+//! into memory (no file system calls on the common path); an input spooled to a temporary file
+//! (above the memory limit of [`super::routes`]' bodies) is sealed into another temporary file,
+//! so memory does not grow with large PDFs.
 
-use std::fs::File;
-use std::io::{Read, Seek};
+use std::io::{Cursor, Read, Seek, Write};
 
 use eseal_pdf::reader::PdfReader;
 use eseal_pdf::seal::{seal, Sealer};
@@ -49,8 +50,8 @@ fn slot(vw: f64, i: usize) -> [f64; 4] {
     ]
 }
 
-fn options(
-    input: &mut File,
+fn options<I: Read + Seek>(
+    input: &mut I,
     m: &SealMaterial,
     place: &Placement,
     reason: Option<String>,
@@ -126,42 +127,137 @@ fn view_size(page: &eseal_pdf::reader::Page) -> (f64, f64) {
     }
 }
 
-/// Seals `input` into a new temporary file; returns it (rewound) with its SHA-256 and length.
-pub fn seal_to_temp(
-    input: &mut File,
+/// A PDF held in memory or in an anonymous temporary file (rewound).
+pub enum Spooled {
+    Memory(Vec<u8>),
+    File(std::fs::File),
+}
+
+/// Seals an upload: memory to memory, file to file. `input_hash` is the SHA-256 state after
+/// the input's bytes (for the output's hash, see [`seal_bytes`]).
+pub fn seal_spooled(
+    input: Spooled,
+    input_hash: Option<Sha256>,
     m: &SealMaterial,
     place: &Placement,
     reason: Option<String>,
-) -> Result<(File, String, u64), ApiError> {
+) -> Result<Sealed<Spooled>, ApiError> {
+    Ok(match input {
+        Spooled::Memory(v) => {
+            let s = seal_bytes(&v, input_hash, m, place, reason)?;
+            Sealed {
+                data: Spooled::Memory(s.data),
+                sha256: s.sha256,
+                len: s.len,
+            }
+        }
+        Spooled::File(mut f) => {
+            let s = seal_file(&mut f, m, place, reason)?;
+            Sealed {
+                data: Spooled::File(s.data),
+                sha256: s.sha256,
+                len: s.len,
+            }
+        }
+    })
+}
+
+/// A sealed PDF, where it is kept, its SHA-256 (hex) and its length.
+pub struct Sealed<T> {
+    pub data: T,
+    pub sha256: String,
+    pub len: u64,
+}
+
+/// Seals `input` (rewound) into `out` (empty).
+fn seal_into<I, O>(
+    input: &mut I,
+    out: &mut O,
+    m: &SealMaterial,
+    place: &Placement,
+    reason: Option<String>,
+) -> Result<(), ApiError>
+where
+    I: Read + Seek,
+    O: Read + Write + Seek,
+{
     let opts = options(input, m, place, reason)?;
-    seal_to_temp_with(input, m, opts)
+    seal_with(input, out, m, opts)
 }
 
 /// Seals with options the caller built (a licence's certification, an annotated copy's
 /// stamp and record); the signer's name comes from the seal's certificate when not given.
-pub fn seal_to_temp_with(
-    input: &mut File,
+pub fn seal_with<I, O>(
+    input: &mut I,
+    out: &mut O,
     m: &SealMaterial,
     mut opts: SignOptions,
-) -> Result<(File, String, u64), ApiError> {
+) -> Result<(), ApiError>
+where
+    I: Read + Seek,
+    O: Read + Write + Seek,
+{
     if opts.name.is_none() {
         opts.name = eseal_certs::name::common_name(m.certificate.tbs_certificate().subject());
     }
-    let mut out = tempfile::tempfile().map_err(ApiError::internal)?;
     let sealer = Sealer {
-        key: &m.key,
+        key: m.key.as_ref(),
         certificate: &m.certificate,
         chain: &m.chain,
     };
-    seal(input, &mut out, &opts, &sealer).map_err(bad_pdf)?;
+    seal(input, out, &opts, &sealer).map_err(bad_pdf)?;
+    Ok(())
+}
+
+/// Seals a PDF held in memory into memory. When `input_hash` (the SHA-256 state after
+/// `input`) is given and the output starts with the input, as an incremental update does, the
+/// output's hash only adds the appended bytes.
+pub fn seal_bytes(
+    input: &[u8],
+    input_hash: Option<Sha256>,
+    m: &SealMaterial,
+    place: &Placement,
+    reason: Option<String>,
+) -> Result<Sealed<Vec<u8>>, ApiError> {
+    // The update adds the signature dictionary, the reserved /Contents and the appearance.
+    let mut out = Cursor::new(Vec::with_capacity(input.len() + 64 * 1024));
+    seal_into(&mut Cursor::new(input), &mut out, m, place, reason)?;
+    let out = out.into_inner();
+    let sha256 = match input_hash {
+        Some(mut h) if out.len() >= input.len() && out[..input.len()] == *input => {
+            h.update(&out[input.len()..]);
+            h.finalize()
+        }
+        _ => Sha256::digest(&out),
+    };
+    Ok(Sealed {
+        sha256: hex::encode(sha256),
+        len: out.len() as u64,
+        data: out,
+    })
+}
+
+/// Seals a spooled file into a new temporary file (rewound).
+pub fn seal_file(
+    input: &mut std::fs::File,
+    m: &SealMaterial,
+    place: &Placement,
+    reason: Option<String>,
+) -> Result<Sealed<std::fs::File>, ApiError> {
+    let mut out = tempfile::tempfile().map_err(ApiError::internal)?;
+    seal_into(input, &mut out, m, place, reason)?;
     out.rewind().map_err(ApiError::internal)?;
-    let (hash, len) = sha256_file(&mut out)?;
+    let (sha256, len) = sha256_file(&mut out)?;
     out.rewind().map_err(ApiError::internal)?;
-    Ok((out, hash, len))
+    Ok(Sealed {
+        data: out,
+        sha256,
+        len,
+    })
 }
 
 /// SHA-256 (hex) and length of a file from its current position.
-pub fn sha256_file(f: &mut File) -> Result<(String, u64), ApiError> {
+pub fn sha256_file(f: &mut std::fs::File) -> Result<(String, u64), ApiError> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut len = 0u64;

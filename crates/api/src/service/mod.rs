@@ -14,6 +14,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod commit;
 pub mod config;
 pub mod db;
 pub mod engine;
@@ -30,7 +31,7 @@ pub mod vault;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use eseal_certs::SoftwareKey;
+use eseal_certs::{Pkcs11Token, SoftwareKey};
 use sqlx::AnyPool;
 
 pub use config::Config;
@@ -48,6 +49,9 @@ pub struct AppState {
     pub seal_cache: Mutex<HashMap<String, Arc<SealMaterial>>>,
     /// CA keys decrypted for the OCSP responder, by CA id (scrypt per request is too slow).
     pub ca_key_cache: Mutex<HashMap<String, Arc<SoftwareKey>>>,
+    pub committer: commit::Committer,
+    /// The PKCS#11 token seals may keep their keys in, when configured.
+    pub token: Option<Arc<Pkcs11Token>>,
     pub config: Config,
     /// The RFC 3161 TSA (`POST /tsa`).
     pub tsa: Arc<tsa::TsaMaterial>,
@@ -68,13 +72,25 @@ impl AppState {
         }
         let mut conn = self.db.acquire().await?;
         let vault = self.vault.clone();
-        let m = pki::load_seal_material(&mut conn, &vault, seal_id).await?;
+        let m = pki::load_seal_material(&mut conn, &vault, self.token.as_ref(), seal_id).await?;
         if let Ok(mut c) = self.seal_cache.lock() {
             c.insert(seal_id.to_string(), m.clone());
         }
         Ok(m)
     }
+
+    /// Drops a seal's cached material (after a suspension or revocation). Another process
+    /// sharing the database keeps its copy, but every sealing checks the seal's status in the
+    /// database first, so a suspended seal is refused everywhere.
+    pub fn forget_seal(&self, seal_id: &str) {
+        if let Ok(mut c) = self.seal_cache.lock() {
+            c.remove(seal_id);
+        }
+    }
 }
+
+/// The variable holding the PKCS#11 token's user PIN (never a file or a flag).
+pub const PKCS11_PIN_VAR: &str = "ESEAL_PKCS11_PIN";
 
 /// Runs the service until SIGTERM or ctrl-c.
 pub fn run(config: Config) -> Result<(), String> {
@@ -136,6 +152,18 @@ async fn serve(config: Config) -> Result<(), String> {
     if let Some(demo) = demo {
         bootstrap::print_usage(&config.data, &addr.to_string(), &demo);
     }
+    let token = match &config.pkcs11 {
+        None => None,
+        Some((module, label)) => {
+            let pin = zeroize::Zeroizing::new(std::env::var(PKCS11_PIN_VAR).map_err(|_| {
+                format!("{PKCS11_PIN_VAR} must hold the user PIN of PKCS#11 token '{label}'")
+            })?);
+            let t = Pkcs11Token::open(module, label, &pin)
+                .map_err(|e| format!("PKCS#11 token '{label}' in {}: {e}", module.display()))?;
+            tracing::info!(module = %module.display(), token = %label, "PKCS#11 token open");
+            Some(t)
+        }
+    };
     let state = Arc::new(AppState {
         db: pool.clone(),
         vault,
@@ -144,6 +172,8 @@ async fn serve(config: Config) -> Result<(), String> {
         leaves: audit::LeafCache::default(),
         seal_cache: Mutex::new(HashMap::new()),
         ca_key_cache: Mutex::new(HashMap::new()),
+        committer: commit::Committer::start(pool.clone()),
+        token,
         config: config.clone(),
         tsa,
     });

@@ -8,7 +8,7 @@ use der::{Decode, Encode};
 use eseal_certs::crl::{self, Revocation};
 use eseal_certs::issue::{self, CertKind, CertRequest, Issuer};
 use eseal_certs::name::SubjectName;
-use eseal_certs::{inspect, Algorithm, Certificate, SigningKey, SoftwareKey};
+use eseal_certs::{inspect, Algorithm, Certificate, Pkcs11Token, SigningKey, SoftwareKey};
 use eseal_pdf::sign::{image_xobject, Appearance, AppearanceContent, SealImage};
 use eseal_pdf::{Dict, Object};
 use sqlx::{AnyConnection, Row};
@@ -206,7 +206,8 @@ pub struct SealSubject<'a> {
     pub uscc: Option<&'a str>,
 }
 
-/// Issues a seal certificate for a new key; returns (key, certificate id, certificate).
+/// Issues a seal certificate for a new software key; returns (key, certificate id,
+/// certificate).
 pub async fn issue_seal_certificate(
     conn: &mut AnyConnection,
     vault: &Vault,
@@ -216,6 +217,22 @@ pub async fn issue_seal_certificate(
     crl_base: &str,
 ) -> ApiResult<(SoftwareKey, String, Certificate)> {
     let key = SoftwareKey::generate(Algorithm::P256)?;
+    let (id, cert) =
+        certify_seal_key(conn, vault, ca, owner_org, s, crl_base, key.public_key()).await?;
+    Ok((key, id, cert))
+}
+
+/// Issues a seal certificate for `public` (a key held anywhere, e.g. in a PKCS#11 token);
+/// returns (certificate id, certificate).
+pub async fn certify_seal_key(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    ca: &CaRecord,
+    owner_org: &str,
+    s: &SealSubject<'_>,
+    crl_base: &str,
+    public: &eseal_certs::PublicKey,
+) -> ApiResult<(String, Certificate)> {
     let subject = SubjectName {
         country: Some("CN".into()),
         organization: Some(s.organization.to_string()),
@@ -227,7 +244,7 @@ pub async fn issue_seal_certificate(
     .to_name()
     .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     let ca_key = vault.open_key(&ca.key_pem)?;
-    let mut req = CertRequest::new(subject, key.public_key().clone(), CertKind::Seal, 730);
+    let mut req = CertRequest::new(subject, public.clone(), CertKind::Seal, 730);
     req.crl_url = Some(crl_url(crl_base, &ca.id));
     req.ocsp_url = Some(ocsp_url(crl_base, &ca.id));
     let cert = issue::issue(
@@ -238,7 +255,7 @@ pub async fn issue_seal_certificate(
         &req,
     )?;
     let id = record_certificate(conn, &ca.id, owner_org, &cert, "seal").await?;
-    Ok((key, id, cert))
+    Ok((id, cert))
 }
 
 /// Marks a certificate revoked and re-signs its CA's CRL.
@@ -324,7 +341,8 @@ pub async fn issue_crl(conn: &mut AnyConnection, vault: &Vault, ca_id: &str) -> 
 /// What signing with one seal needs, decrypted once and kept in memory; the picture is
 /// decoded once into a ready appearance (image XObject and soft mask), not on every sealing.
 pub struct SealMaterial {
-    pub key: SoftwareKey,
+    /// Software keys are decrypted once and zeroized when the last holder drops them.
+    pub key: Box<dyn SigningKey>,
     pub certificate: Certificate,
     pub chain: Vec<Certificate>,
     pub appearance: Appearance,
@@ -353,26 +371,47 @@ pub const DEFAULT_SEAL_PNG: &[u8] = include_bytes!("../../../../testdata/seal-re
 pub async fn load_seal_material(
     conn: &mut AnyConnection,
     vault: &Vault,
+    token: Option<&Arc<Pkcs11Token>>,
     seal_id: &str,
 ) -> ApiResult<Arc<SealMaterial>> {
     let row = sqlx::query(
-        "SELECT s.key_pem, s.image, c.der, c.ca_id FROM seals s JOIN certificates c ON c.id = s.certificate_id WHERE s.id = $1",
+        "SELECT s.key_pem, s.key_store, s.key_label, s.image, c.der, c.ca_id FROM seals s JOIN certificates c ON c.id = s.certificate_id WHERE s.id = $1",
     )
     .bind(seal_id)
     .fetch_one(&mut *conn)
     .await?;
-    let key_pem: String = row.try_get(0)?;
-    let image: Option<Vec<u8>> = row.try_get(1)?;
-    let der: Vec<u8> = row.try_get(2)?;
-    let ca_id: String = row.try_get(3)?;
+    let key_pem: String = row.try_get("key_pem")?;
+    let key_store: String = row.try_get("key_store")?;
+    let image: Option<Vec<u8>> = row.try_get("image")?;
+    let der: Vec<u8> = row.try_get("der")?;
+    let ca_id: String = row.try_get("ca_id")?;
+    let key: Box<dyn SigningKey> = match key_store.as_str() {
+        KEY_STORE_SOFTWARE => Box::new(vault.open_key(&key_pem)?),
+        KEY_STORE_PKCS11 => {
+            let label = opt_text(&row, "key_label")
+                .ok_or_else(|| ApiError::internal("a token seal without a key label"))?;
+            let token = token.ok_or_else(|| {
+                ApiError::Conflict(
+                    "the seal's key is in a PKCS#11 token, and this service has none configured"
+                        .into(),
+                )
+            })?;
+            Box::new(token.key(&label)?)
+        }
+        other => return Err(ApiError::internal(format!("unknown key store '{other}'"))),
+    };
     let chain = ca_chain(conn, &ca_id).await?;
     Ok(Arc::new(SealMaterial {
-        key: vault.open_key(&key_pem)?,
+        key,
         certificate: cert_from_der(&der)?,
         chain,
         appearance: seal_appearance(image.as_deref().unwrap_or(DEFAULT_SEAL_PNG))?,
     }))
 }
+
+/// Where a seal's key lives: encrypted in the store, or in the configured PKCS#11 token.
+pub const KEY_STORE_SOFTWARE: &str = "software";
+pub const KEY_STORE_PKCS11: &str = "pkcs11";
 
 /// All root certificates in the store: the trust anchors of `POST /v1/verify`.
 pub async fn trust_anchors(conn: &mut AnyConnection) -> ApiResult<Vec<Certificate>> {

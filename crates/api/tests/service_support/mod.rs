@@ -24,6 +24,8 @@ pub struct Server {
     pub database: Option<String>,
     admin_url: Option<String>,
     port: u16,
+    /// Extra environment of the server process (e.g. a PKCS#11 token).
+    env: Vec<(String, String)>,
 }
 
 fn free_port() -> u16 {
@@ -77,6 +79,11 @@ fn postgres_database() -> Option<(String, String)> {
 impl Server {
     /// Starts a server; None when the PostgreSQL variant is skipped.
     pub fn start(db: Db) -> Option<Server> {
+        Self::start_with(db, Vec::new())
+    }
+
+    /// Starts a server with extra environment variables.
+    pub fn start_with(db: Db, env: Vec<(String, String)>) -> Option<Server> {
         let (admin_url, database) = match db {
             Db::Sqlite => (None, None),
             Db::Postgres => {
@@ -96,6 +103,7 @@ impl Server {
             database,
             admin_url,
             port,
+            env,
         };
         s.spawn();
         s.admin = std::fs::read_to_string(s.data.join("demo-admin.key"))
@@ -127,6 +135,9 @@ impl Server {
             .stderr(log);
         if let Some(d) = &self.database {
             cmd.arg("--database").arg(d);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
         }
         self.child = Some(cmd.spawn().expect("start eseal serve"));
         let deadline = Instant::now() + Duration::from_secs(120);

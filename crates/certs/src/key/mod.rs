@@ -1,12 +1,15 @@
-//! Keys: the signing trait every key backend provides, public keys, and the software backend.
+//! Keys: the signing trait every key backend provides, public keys, the software backend and
+//! the PKCS#11 (token) backend.
 //!
 //! A backend signs a *signing digest* (SHA-256 of the message for P-256; SM3(Z_A ‖ M) for SM2,
 //! GM/T 0003.2 §6.1). Hashing stays on our side so that a PKCS#11 token or a remote two-step
 //! signer only ever sees 32 bytes, and large documents are never sent anywhere.
 
+mod pkcs11;
 mod public;
 mod software;
 
+pub use pkcs11::{Pkcs11Key, Pkcs11Token};
 pub use public::PublicKey;
 pub(crate) use software::pem_blocks;
 pub use software::{KeyBundle, Passphrase, SoftwareKey};

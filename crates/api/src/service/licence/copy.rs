@@ -8,7 +8,7 @@
 //! field is allowed by the issuer's DocMDP P=2, so the issuer's seal stays valid. Every
 //! refusal is recorded in the audit log.
 
-use std::io::{Read, Seek, Write};
+use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -338,13 +338,9 @@ pub async fn annotated_copy(
         max_days,
     )?;
     let out = tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
-        let mut input = tempfile::tempfile().map_err(ApiError::internal)?;
-        input.write_all(&content).map_err(ApiError::internal)?;
-        input.rewind().map_err(ApiError::internal)?;
-        let (mut f, _, len) = engine::seal_to_temp_with(&mut input, &material, opts)?;
-        let mut v = Vec::with_capacity(len as usize);
-        f.read_to_end(&mut v).map_err(ApiError::internal)?;
-        Ok(v)
+        let mut out = Cursor::new(Vec::with_capacity(content.len() + 64 * 1024));
+        engine::seal_with(&mut Cursor::new(&content), &mut out, &material, opts)?;
+        Ok(out.into_inner())
     })
     .await
     .map_err(ApiError::internal)??;

@@ -15,7 +15,7 @@ pub mod holder;
 pub mod page;
 pub mod pdf;
 
-use std::io::{Read, Seek, Write};
+use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -298,13 +298,10 @@ async fn make_file(
             },
         )?;
         let in_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&rendered.pdf));
-        let mut input = tempfile::tempfile().map_err(ApiError::internal)?;
-        input.write_all(&rendered.pdf).map_err(ApiError::internal)?;
-        input.rewind().map_err(ApiError::internal)?;
         let opts = pdf::issuer_options(&rendered.template, material.appearance.clone(), reason);
-        let (mut out, _, len) = engine::seal_to_temp_with(&mut input, &material, opts)?;
-        let mut sealed = Vec::with_capacity(len as usize);
-        out.read_to_end(&mut sealed).map_err(ApiError::internal)?;
+        let mut out = Cursor::new(Vec::with_capacity(rendered.pdf.len() + 64 * 1024));
+        engine::seal_with(&mut Cursor::new(&rendered.pdf), &mut out, &material, opts)?;
+        let sealed = out.into_inner();
         let digest = pdf::sealed_digest(&sealed)?;
         let full = pdf::fill_qr(&sealed, &verify_url(&base, &id2, &digest))?;
         Ok((full, digest, in_hash))
@@ -312,16 +309,15 @@ async fn make_file(
     .await
     .map_err(ApiError::internal)??;
     let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&content));
-    super::routes::seals::record_sealing(
-        state,
+    let record = super::routes::seals::sealing_record(
         caller,
         &iss.seal,
         None,
         &in_hash,
         &sha256,
         content.len() as u64,
-    )
-    .await?;
+    );
+    state.committer.record(record).await?;
     state.metrics.seal_applied();
     Ok(Made {
         identifier,

@@ -1,8 +1,10 @@
 //! Request bodies that carry a PDF: raw (`application/pdf`, `application/octet-stream`) or
-//! `multipart/form-data` with a field `file`. Spooled to an anonymous temporary file while
-//! hashed, so memory does not grow with the upload. Responses stream files back the same way.
+//! `multipart/form-data` with a field `file`. Hashed while read; kept in memory up to
+//! [`MEMORY_LIMIT`] (a 100 KB licence never touches the disk) and spooled to an anonymous
+//! temporary file beyond, so memory per request stays bounded whatever the upload.
 
 use std::fs::File;
+use std::io::Write;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request};
@@ -10,15 +12,21 @@ use axum::http::header;
 use axum::response::Response;
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 
+pub use crate::service::engine::Spooled;
 use crate::service::error::{ApiError, ApiResult};
 
-/// A spooled upload.
+/// Bodies up to this size stay in memory; larger ones go to a temporary file.
+pub const MEMORY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// A read upload.
 pub struct Upload {
-    pub file: File,
+    pub data: Spooled,
     pub sha256: String,
     pub len: u64,
+    /// The hash state after the whole body: an incremental update starts with the input's
+    /// bytes, so the output's hash continues from here instead of re-reading them.
+    pub hasher: Sha256,
 }
 
 fn too_large(e: impl std::fmt::Display) -> ApiError {
@@ -31,39 +39,59 @@ fn too_large(e: impl std::fmt::Display) -> ApiError {
 }
 
 struct Spool {
-    file: tokio::fs::File,
+    mem: Vec<u8>,
+    file: Option<File>,
     hash: Sha256,
     len: u64,
 }
 
 impl Spool {
-    fn new() -> ApiResult<Self> {
-        let f = tempfile::tempfile().map_err(ApiError::internal)?;
-        Ok(Spool {
-            file: tokio::fs::File::from_std(f),
+    fn new() -> Self {
+        Spool {
+            mem: Vec::new(),
+            file: None,
             hash: Sha256::new(),
             len: 0,
-        })
+        }
     }
 
-    async fn push(&mut self, chunk: &[u8]) -> ApiResult<()> {
+    /// Appends a chunk. The file writes are small and hit the page cache; they are not worth
+    /// a trip to the blocking pool.
+    fn push(&mut self, chunk: &[u8]) -> ApiResult<()> {
         self.hash.update(chunk);
         self.len += chunk.len() as u64;
-        self.file.write_all(chunk).await.map_err(ApiError::internal)
+        if self.file.is_none() && self.mem.len() + chunk.len() > MEMORY_LIMIT {
+            let mut f = tempfile::tempfile().map_err(ApiError::internal)?;
+            f.write_all(&self.mem).map_err(ApiError::internal)?;
+            self.mem = Vec::new();
+            self.file = Some(f);
+        }
+        match self.file.as_mut() {
+            Some(f) => f.write_all(chunk).map_err(ApiError::internal),
+            None => {
+                self.mem.extend_from_slice(chunk);
+                Ok(())
+            }
+        }
     }
 
-    async fn finish(mut self) -> ApiResult<Upload> {
+    fn finish(self) -> ApiResult<Upload> {
         use std::io::Seek;
-        self.file.flush().await.map_err(ApiError::internal)?;
-        let mut file = self.file.into_std().await;
-        file.rewind().map_err(ApiError::internal)?;
         if self.len == 0 {
             return Err(ApiError::BadRequest("the body is empty: send a PDF".into()));
         }
+        let data = match self.file {
+            Some(mut f) => {
+                f.rewind().map_err(ApiError::internal)?;
+                Spooled::File(f)
+            }
+            None => Spooled::Memory(self.mem),
+        };
         Ok(Upload {
-            file,
-            sha256: hex::encode(self.hash.finalize()),
+            data,
+            sha256: hex::encode(self.hash.clone().finalize()),
             len: self.len,
+            hasher: self.hash,
         })
     }
 }
@@ -76,7 +104,7 @@ pub async fn pdf_upload<S: Send + Sync>(req: Request, state: &S) -> ApiResult<Up
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/pdf")
         .to_ascii_lowercase();
-    let mut spool = Spool::new()?;
+    let mut spool = Spool::new();
     if ctype.starts_with("multipart/form-data") {
         let mut mp = Multipart::from_request(req, state)
             .await
@@ -88,7 +116,7 @@ pub async fn pdf_upload<S: Send + Sync>(req: Request, state: &S) -> ApiResult<Up
             }
             found = true;
             while let Some(chunk) = field.chunk().await.map_err(too_large)? {
-                spool.push(&chunk).await?;
+                spool.push(&chunk)?;
             }
             break;
         }
@@ -101,27 +129,36 @@ pub async fn pdf_upload<S: Send + Sync>(req: Request, state: &S) -> ApiResult<Up
     {
         let mut stream = req.into_body().into_data_stream();
         while let Some(chunk) = stream.next().await {
-            spool.push(&chunk.map_err(too_large)?).await?;
+            spool.push(&chunk.map_err(too_large)?)?;
         }
     } else {
         return Err(ApiError::UnsupportedMediaType(format!(
             "send the PDF as application/pdf or multipart/form-data (field 'file'), not {ctype}"
         )));
     }
-    spool.finish().await
+    spool.finish()
 }
 
-/// A response streaming a file (from its current position).
-pub fn pdf_response(file: File, len: u64, extra: &[(&'static str, String)]) -> ApiResult<Response> {
-    let stream = tokio_util::io::ReaderStream::new(tokio::fs::File::from_std(file));
+/// A response with the PDF: a memory buffer as one body, a file streamed from its current
+/// position.
+pub fn pdf_response(
+    data: Spooled,
+    len: u64,
+    extra: &[(&'static str, String)],
+) -> ApiResult<Response> {
     let mut b = Response::builder()
         .header(header::CONTENT_TYPE, "application/pdf")
         .header(header::CONTENT_LENGTH, len);
     for (k, v) in extra {
         b = b.header(*k, v);
     }
-    b.body(Body::from_stream(stream))
-        .map_err(ApiError::internal)
+    let body = match data {
+        Spooled::Memory(v) => Body::from(v),
+        Spooled::File(f) => Body::from_stream(tokio_util::io::ReaderStream::new(
+            tokio::fs::File::from_std(f),
+        )),
+    };
+    b.body(body).map_err(ApiError::internal)
 }
 
 /// A PDF file, as the OpenAPI document describes request and response bodies (binary).

@@ -8,9 +8,7 @@
 //! organisation above or below it (cross-level); each step is sealed by the keys of the seal's
 //! own organisation.
 
-use std::io::Write;
-
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
@@ -20,10 +18,12 @@ use serde_json::json;
 use sqlx::Row;
 use utoipa::ToSchema;
 
-use super::body::pdf_response;
-use super::seals::{record_sealing, SealView};
+use super::body::{pdf_response, Spooled};
+use super::page::{self, PageQuery};
+use super::seals::{sealing_record, SealView};
 use crate::service::audit::{self, NewEntry};
 use crate::service::auth::{Caller, Role};
+use crate::service::commit;
 use crate::service::db::{new_id, now, opt_text, rfc3339};
 use crate::service::engine::{self, Placement};
 use crate::service::error::{ApiError, ApiResult, Problem};
@@ -257,6 +257,76 @@ pub async fn create_document(
     ))
 }
 
+/// A document in a list: its state without the steps.
+#[derive(Serialize, ToSchema)]
+pub struct DocumentSummary {
+    pub id: String,
+    pub title: String,
+    pub organization_id: String,
+    pub ordered: bool,
+    /// prepared, sealed or complete.
+    pub state: String,
+    pub sealed: i64,
+    pub total: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DocumentPage {
+    pub items: Vec<DocumentSummary>,
+    /// The `after` of the next page; absent on the last one.
+    pub next: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/documents", tag = "eseal", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = DocumentPage), (status = 400, body = Problem), (status = 403, body = Problem)))]
+/// The documents of the caller's organisation and those with a step for one of its seals.
+pub async fn list_documents(
+    State(state): State<Shared>,
+    caller: Caller,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<DocumentPage>> {
+    caller
+        .require(
+            &state,
+            "list documents",
+            &[Role::Admin, Role::Sealer, Role::Auditor],
+        )
+        .await?;
+    let limit = q.limit()?;
+    let rows = sqlx::query(
+        "SELECT d.id, d.title, d.organization_id, d.ordered, d.created_at, d.updated_at,          (SELECT COUNT(*) FROM document_steps t WHERE t.document_id = d.id) AS total,          (SELECT COUNT(*) FROM document_steps t WHERE t.document_id = d.id AND t.status = 'sealed') AS sealed          FROM documents d          WHERE (d.organization_id = $1 OR EXISTS (SELECT 1 FROM document_steps t JOIN seals s ON s.id = t.seal_id                 WHERE t.document_id = d.id AND s.organization_id = $1)) AND d.id > $2          ORDER BY d.id LIMIT $3",
+    )
+    .bind(&caller.organization_id)
+    .bind(q.after())
+    .bind(limit as i64 + 1)
+    .fetch_all(&state.db)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let (sealed, total): (i64, i64) = (r.try_get("sealed")?, r.try_get("total")?);
+        items.push(DocumentSummary {
+            id: r.try_get("id")?,
+            title: r.try_get("title")?,
+            organization_id: r.try_get("organization_id")?,
+            ordered: r.try_get::<i64, _>("ordered")? != 0,
+            state: match sealed {
+                0 => "prepared",
+                k if k == total => "complete",
+                _ => "sealed",
+            }
+            .into(),
+            sealed,
+            total,
+            created_at: rfc3339(r.try_get("created_at")?),
+            updated_at: rfc3339(r.try_get("updated_at")?),
+        });
+    }
+    let (items, next) = page::cut(items, limit, |d| &d.id);
+    Ok(Json(DocumentPage { items, next }))
+}
+
 #[utoipa::path(get, path = "/v1/documents/{id}", tag = "eseal", security(("bearer" = [])),
     params(("id" = String, Path, description = "document id")),
     responses((status = 200, body = DocumentView), (status = 404, body = Problem)))]
@@ -334,23 +404,24 @@ pub async fn seal_step(
     };
     let material = state.seal_material(&seal.id).await?;
     let title = doc.title.clone();
-    let (out, out_hash, _) = tokio::task::spawn_blocking(move || -> ApiResult<_> {
-        let mut input = tempfile::tempfile().map_err(ApiError::internal)?;
-        input.write_all(&content).map_err(ApiError::internal)?;
-        std::io::Seek::rewind(&mut input).map_err(ApiError::internal)?;
-        let (mut out, hash, len) =
-            engine::seal_to_temp(&mut input, &material, &placement, Some(title))?;
-        let mut bytes = Vec::with_capacity(len as usize);
-        std::io::Read::read_to_end(&mut out, &mut bytes).map_err(ApiError::internal)?;
-        Ok((bytes, hash, len))
+    let sealed = tokio::task::spawn_blocking(move || {
+        engine::seal_bytes(&content, None, &material, &placement, Some(title))
     })
     .await
     .map_err(ApiError::internal)??;
-    let out_len = out.len() as u64;
-    // The new version, only if nobody sealed in between (optimistic concurrency).
+    let record = sealing_record(
+        &caller,
+        &seal,
+        Some((&id, n)),
+        &in_hash,
+        &sealed.sha256,
+        sealed.len,
+    );
+    // One transaction: the new version (only if nobody sealed in between: optimistic
+    // concurrency), the seal use with its log entry, and the step's state.
     let mut tx = state.db.begin().await?;
     let done = sqlx::query("UPDATE documents SET content = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
-        .bind(out)
+        .bind(sealed.data)
         .bind(now())
         .bind(&id)
         .bind(version)
@@ -362,24 +433,15 @@ pub async fn seal_step(
             "the document changed while sealing; try again".into(),
         ));
     }
-    tx.commit().await?;
-    let (sealing_id, _) = record_sealing(
-        &state,
-        &caller,
-        &seal,
-        Some((&id, n)),
-        &in_hash,
-        &out_hash,
-        out_len,
-    )
-    .await?;
+    commit::write(&mut tx, &[&record]).await?;
     sqlx::query("UPDATE document_steps SET status = 'sealed', sealed_at = $1, sealing_id = $2 WHERE document_id = $3 AND step_no = $4")
         .bind(now())
-        .bind(&sealing_id)
+        .bind(&record.id)
         .bind(&id)
         .bind(n)
-        .execute(&state.db)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     state.metrics.seal_applied();
     Ok(Json(load(&state, &caller, &id, "read document").await?))
 }
@@ -405,8 +467,6 @@ pub async fn document_file(
         .fetch_one(&state.db)
         .await?
         .try_get(0)?;
-    let mut f = tempfile::tempfile().map_err(ApiError::internal)?;
-    f.write_all(&content).map_err(ApiError::internal)?;
-    std::io::Seek::rewind(&mut f).map_err(ApiError::internal)?;
-    pdf_response(f, content.len() as u64, &[])
+    let len = content.len() as u64;
+    pdf_response(Spooled::Memory(content), len, &[])
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
-use super::body::pdf_response;
+use super::body::{pdf_response, Spooled};
 use crate::service::audit::{self, NewEntry};
 use crate::service::auth::{Caller, Role};
 use crate::service::db::{now, rfc3339};
@@ -40,11 +40,8 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<
 }
 
 fn bytes_response(content: Vec<u8>, extra: &[(&'static str, String)]) -> ApiResult<Response> {
-    use std::io::{Seek, Write};
-    let mut f = tempfile::tempfile().map_err(ApiError::internal)?;
-    f.write_all(&content).map_err(ApiError::internal)?;
-    f.rewind().map_err(ApiError::internal)?;
-    pdf_response(f, content.len() as u64, extra)
+    let len = content.len() as u64;
+    pdf_response(Spooled::Memory(content), len, extra)
 }
 
 #[utoipa::path(post, path = "/v1/licences", tag = "eseal", security(("bearer" = [])), request_body = NewLicence,

@@ -9,6 +9,7 @@ mod licences;
 mod log;
 mod ocsp;
 mod orgs;
+mod page;
 mod public;
 pub(crate) mod seals;
 mod system;
@@ -38,8 +39,8 @@ use super::Shared;
         verify::verify,
         cas::list_cas, cas::create_ca, cas::ca_certificate, cas::ca_crl, cas::issue_certificate, cas::get_certificate, cas::revoke_certificate,
         ocsp::ocsp_post, ocsp::ocsp_get,
-        orgs::create_organization, orgs::create_department, orgs::create_api_key,
-        documents::create_document, documents::get_document, documents::seal_step, documents::document_file,
+        orgs::create_organization, orgs::create_department, orgs::create_api_key, orgs::list_api_keys, orgs::list_organizations,
+        documents::list_documents, documents::create_document, documents::get_document, documents::seal_step, documents::document_file,
         log::head, log::key, log::inclusion, log::consistency, log::entry,
         licences::issue, licences::list, licences::show, licences::file, licences::version_file,
         licences::change, licences::correct, licences::replace, licences::cancel, licences::reset_holder_token,
@@ -94,7 +95,12 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/organizations", post(orgs::create_organization))
         .route("/v1/departments", post(orgs::create_department))
         .route("/v1/api-keys", post(orgs::create_api_key))
-        .route("/v1/documents", post(documents::create_document))
+        .route("/v1/keys", get(orgs::list_api_keys))
+        .route("/v1/orgs", get(orgs::list_organizations))
+        .route(
+            "/v1/documents",
+            get(documents::list_documents).post(documents::create_document),
+        )
         .route("/v1/documents/{id}", get(documents::get_document))
         .route(
             "/v1/documents/{id}/steps/{n}/seal",

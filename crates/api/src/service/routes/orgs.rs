@@ -1,7 +1,7 @@
 //! Organisations (a child organisation one level down, with its first admin key), departments
 //! and API keys.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -11,9 +11,11 @@ use utoipa::ToSchema;
 
 use crate::service::audit::{self, NewEntry};
 use crate::service::auth::{key_hash, new_key, Caller, Role};
-use crate::service::db::{new_id, now};
+use crate::service::db::{new_id, now, opt_text, rfc3339};
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::Shared;
+
+use super::page::{self, PageQuery};
 
 const LEVELS: [&str; 4] = ["province", "city", "county", "department"];
 
@@ -273,6 +275,138 @@ pub async fn create_api_key(
             key,
         }),
     ))
+}
+
+/// An API key as listed: never the key or its hash.
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub role: String,
+    pub name: String,
+    pub department_id: Option<String>,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyPage {
+    pub items: Vec<ApiKeyView>,
+    /// The `after` of the next page; absent on the last one.
+    pub next: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/keys", tag = "eseal", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = ApiKeyPage), (status = 400, body = Problem), (status = 403, body = Problem)))]
+/// The API keys of the caller's organisation (of its department, for a department admin).
+pub async fn list_api_keys(
+    State(state): State<Shared>,
+    caller: Caller,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<ApiKeyPage>> {
+    caller
+        .require(&state, "list API keys", &[Role::Admin])
+        .await?;
+    let limit = q.limit()?;
+    let rows = sqlx::query(
+        "SELECT id, role, name, department_id, created_at, revoked_at FROM api_keys          WHERE organization_id = $1 AND ($2 = '' OR department_id = $2) AND id > $3          ORDER BY id LIMIT $4",
+    )
+    .bind(&caller.organization_id)
+    .bind(caller.department_id.clone().unwrap_or_default())
+    .bind(q.after())
+    .bind(limit as i64 + 1)
+    .fetch_all(&state.db)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        items.push(ApiKeyView {
+            id: r.try_get("id")?,
+            role: r.try_get("role")?,
+            name: r.try_get("name")?,
+            department_id: opt_text(r, "department_id"),
+            created_at: rfc3339(r.try_get("created_at")?),
+            revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(rfc3339),
+        });
+    }
+    let (items, next) = page::cut(items, limit, |k| &k.id);
+    Ok(Json(ApiKeyPage { items, next }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganizationView {
+    pub id: String,
+    pub name: String,
+    pub uscc: Option<String>,
+    pub level: String,
+    pub parent_id: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrganizationPage {
+    pub items: Vec<OrganizationView>,
+    /// The `after` of the next page; absent on the last one.
+    pub next: Option<String>,
+}
+
+/// How deep the organisation tree may go (province, city, county, department and spare).
+const MAX_DEPTH: usize = 8;
+
+#[utoipa::path(get, path = "/v1/orgs", tag = "eseal", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = OrganizationPage), (status = 400, body = Problem)))]
+/// The caller's organisation and, for admins, the organisations below it (children,
+/// grandchildren...); never its parent or siblings.
+pub async fn list_organizations(
+    State(state): State<Shared>,
+    caller: Caller,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<OrganizationPage>> {
+    let limit = q.limit()?;
+    let mut ids = vec![caller.organization_id.clone()];
+    if caller.role == Role::Admin && caller.department_id.is_none() {
+        let mut level = vec![caller.organization_id.clone()];
+        for _ in 0..MAX_DEPTH {
+            let mut below = Vec::new();
+            for parent in &level {
+                let rows = sqlx::query("SELECT id FROM organizations WHERE parent_id = $1")
+                    .bind(parent)
+                    .fetch_all(&state.db)
+                    .await?;
+                for r in rows {
+                    below.push(r.try_get::<String, _>(0)?);
+                }
+            }
+            if below.is_empty() {
+                break;
+            }
+            ids.extend(below.iter().cloned());
+            level = below;
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    let mut items = Vec::new();
+    for id in ids
+        .iter()
+        .filter(|i| i.as_str() > q.after())
+        .take(limit + 1)
+    {
+        let r = sqlx::query(
+            "SELECT id, name, uscc, level, parent_id, created_at FROM organizations WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&state.db)
+        .await?;
+        items.push(OrganizationView {
+            id: r.try_get("id")?,
+            name: r.try_get("name")?,
+            uscc: opt_text(&r, "uscc"),
+            level: r.try_get("level")?,
+            parent_id: opt_text(&r, "parent_id"),
+            created_at: rfc3339(r.try_get("created_at")?),
+        });
+    }
+    let (items, next) = page::cut(items, limit, |o| &o.id);
+    Ok(Json(OrganizationPage { items, next }))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use eseal_pdf::verify::{self as pdfverify, VerifyOptions};
 use serde::Deserialize;
 use sqlx::Row;
 
-use super::body::pdf_upload;
+use super::body::{pdf_upload, Spooled};
 use crate::service::db::{now, rfc3339};
 use crate::service::error::{ApiError, ApiResult};
 use crate::service::licence::holder::token_hash;
@@ -209,8 +209,14 @@ pub async fn compare_upload(
         ));
     };
     let upload = pdf_upload(req, &state).await?;
-    let mut bytes = Vec::with_capacity(upload.len as usize);
-    std::io::Read::read_to_end(&mut { upload.file }, &mut bytes).map_err(ApiError::internal)?;
+    let bytes = match upload.data {
+        Spooled::Memory(v) => v,
+        Spooled::File(mut f) => {
+            let mut v = Vec::with_capacity(upload.len as usize);
+            std::io::Read::read_to_end(&mut f, &mut v).map_err(ApiError::internal)?;
+            v
+        }
+    };
     let mut f = facts(&state, &s, q.d.as_deref()).await?;
     f.comparison = Some(compare(&state, &s, &bytes).await?);
     Ok(respond(

@@ -11,8 +11,9 @@ use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use super::body::{pdf_response, pdf_upload};
-use crate::service::audit::{self, NewEntry};
+use crate::service::audit::{self, NewEntry, OwnedEntry};
 use crate::service::auth::{Caller, Role};
+use crate::service::commit::SealingRecord;
 use crate::service::db::{new_id, now, opt_text, rfc3339};
 use crate::service::engine::{self, Placement};
 use crate::service::error::{ApiError, ApiResult};
@@ -30,6 +31,8 @@ pub struct SealView {
     pub status: String,
     pub organization_id: String,
     pub department_id: Option<String>,
+    /// software or pkcs11.
+    pub key_store: String,
     pub certificate: CertificateSummary,
     pub created_at: String,
 }
@@ -44,7 +47,7 @@ pub struct CertificateSummary {
 }
 
 const SEAL_SELECT: &str =
-    "SELECT s.id, s.name, s.kind, s.status, s.organization_id, s.department_id, s.created_at, \
+    "SELECT s.id, s.name, s.kind, s.status, s.organization_id, s.department_id, s.key_store, s.created_at, \
     c.id AS cert_id, c.subject, c.serial_hex, c.status AS cert_status, c.not_after \
     FROM seals s JOIN certificates c ON c.id = s.certificate_id";
 
@@ -56,6 +59,7 @@ fn view(r: &AnyRow) -> ApiResult<SealView> {
         status: r.try_get("status")?,
         organization_id: r.try_get("organization_id")?,
         department_id: opt_text(r, "department_id"),
+        key_store: r.try_get("key_store")?,
         certificate: CertificateSummary {
             id: r.try_get("cert_id")?,
             subject: r.try_get("subject")?,
@@ -133,6 +137,9 @@ pub struct NewSeal {
     pub ca_id: Option<String>,
     /// The seal picture, PNG or JPEG, base64; a red round seal otherwise.
     pub image_base64: Option<String>,
+    /// Where the new P-256 key is made and kept: `software` (the default: encrypted in the
+    /// store) or `pkcs11` (generated in the service's PKCS#11 token, never extractable).
+    pub key_store: Option<String>,
 }
 
 #[utoipa::path(post, path = "/v1/seals", tag = "eseal", security(("bearer" = [])), request_body = NewSeal,
@@ -182,6 +189,22 @@ pub async fn create_seal(
         }
         None => None,
     };
+    let key_store = req
+        .key_store
+        .clone()
+        .unwrap_or_else(|| pki::KEY_STORE_SOFTWARE.into());
+    let token = match key_store.as_str() {
+        pki::KEY_STORE_SOFTWARE => None,
+        pki::KEY_STORE_PKCS11 => Some(state.token.clone().ok_or_else(|| {
+            ApiError::Conflict("no PKCS#11 token is configured on this service".into())
+        })?),
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "key_store '{other}': software or pkcs11"
+            )))
+        }
+    };
+    let id = new_id("seal");
     let mut tx = state.db.begin().await?;
     let org = sqlx::query("SELECT name, uscc FROM organizations WHERE id = $1")
         .bind(&caller.organization_id)
@@ -227,24 +250,48 @@ pub async fn create_seal(
         .await?
         .ok_or_else(|| ApiError::internal("CA vanished"))?;
     let vault = state.vault.clone();
-    let (key, cert_id, _) = pki::issue_seal_certificate(
-        &mut tx,
-        &vault,
-        &ca,
-        &caller.organization_id,
-        &SealSubject {
-            seal_name: name,
-            organization: &org_name,
-            unit: unit.as_deref(),
-            uscc: uscc.as_deref(),
-        },
-        &state.config.public_base(),
-    )
-    .await?;
-    let id = new_id("seal");
+    let subject = SealSubject {
+        seal_name: name,
+        organization: &org_name,
+        unit: unit.as_deref(),
+        uscc: uscc.as_deref(),
+    };
+    let base = state.config.public_base();
+    let (cert_id, key_pem, key_label) = match token {
+        None => {
+            let (key, cert_id, _) = pki::issue_seal_certificate(
+                &mut tx,
+                &vault,
+                &ca,
+                &caller.organization_id,
+                &subject,
+                &base,
+            )
+            .await?;
+            (cert_id, vault.seal_key(&key)?, None)
+        }
+        Some(token) => {
+            // The seal id labels the key: unique, and found again from the store's row.
+            let label = id.clone();
+            let key = tokio::task::spawn_blocking(move || token.generate_p256(&label))
+                .await
+                .map_err(ApiError::internal)??;
+            let (cert_id, _) = pki::certify_seal_key(
+                &mut tx,
+                &vault,
+                &ca,
+                &caller.organization_id,
+                &subject,
+                &base,
+                eseal_certs::SigningKey::public_key(&key),
+            )
+            .await?;
+            (cert_id, String::new(), Some(key.label().to_string()))
+        }
+    };
     sqlx::query(
-        "INSERT INTO seals (id, organization_id, department_id, name, kind, status, certificate_id, key_pem, image, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $9)",
+        "INSERT INTO seals (id, organization_id, department_id, name, kind, status, certificate_id, key_pem, image, created_at, updated_at, key_store, key_label) \
+         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $9, $10, $11)",
     )
     .bind(&id)
     .bind(&caller.organization_id)
@@ -252,9 +299,11 @@ pub async fn create_seal(
     .bind(name)
     .bind(&kind)
     .bind(&cert_id)
-    .bind(vault.seal_key(&key)?)
+    .bind(key_pem)
     .bind(image)
     .bind(now())
+    .bind(&key_store)
+    .bind(key_label)
     .execute(&mut *tx)
     .await?;
     audit::append(
@@ -264,7 +313,7 @@ pub async fn create_seal(
             organization_id: Some(&caller.organization_id),
             actor: &caller.key_id,
             subject: Some(&id),
-            details: json!({ "name": name, "kind": kind, "certificate_id": cert_id, "ca_id": ca_id }),
+            details: json!({ "name": name, "kind": kind, "certificate_id": cert_id, "ca_id": ca_id, "key_store": key_store }),
         },
     )
     .await?;
@@ -338,6 +387,8 @@ async fn change_status(
     )
     .await?;
     tx.commit().await?;
+    // The decrypted key goes out of memory (zeroized on drop) once no sealing holds it.
+    state.forget_seal(id);
     Ok(Json(find_seal(state, caller, id, "read seal").await?))
 }
 
@@ -450,28 +501,30 @@ pub async fn sign(
     let upload = pdf_upload(req, &state).await?;
     let material = state.seal_material(&seal.id).await?;
     let reason = q.reason.clone();
-    let mut input = upload.file;
-    let (out, out_hash, out_len) = tokio::task::spawn_blocking(move || {
-        engine::seal_to_temp(&mut input, &material, &placement, reason)
+    let input = upload.data;
+    let input_hash = upload.hasher;
+    let sealed = tokio::task::spawn_blocking(move || {
+        engine::seal_spooled(input, Some(input_hash), &material, &placement, reason)
     })
     .await
     .map_err(ApiError::internal)??;
-    let (sealing_id, index) = record_sealing(
-        &state,
+    let record = sealing_record(
         &caller,
         &seal,
         None,
         &upload.sha256,
-        &out_hash,
-        out_len,
-    )
-    .await?;
+        &sealed.sha256,
+        sealed.len,
+    );
+    let sealing_id = record.id.clone();
+    // Answered only once the group commit holding this record has committed.
+    let index = state.committer.record(record).await?;
     state.metrics.seal_applied();
     tracing::info!(seal = %seal.id, sealing = %sealing_id, log_index = index, in_bytes = upload.len,
-        out_bytes = out_len, "seal applied");
+        out_bytes = sealed.len, "seal applied");
     pdf_response(
-        out,
-        out_len,
+        sealed.data,
+        sealed.len,
         &[
             ("x-eseal-sealing-id", sealing_id),
             ("x-eseal-log-index", index.to_string()),
@@ -479,51 +532,37 @@ pub async fn sign(
     )
 }
 
-/// Records a seal use in the database and the audit log, in one transaction.
-pub async fn record_sealing(
-    state: &Shared,
+/// The record of a seal use: its `sealings` row and its `seal.applied` audit entry.
+pub fn sealing_record(
     caller: &Caller,
     seal: &SealView,
     document: Option<(&str, i64)>,
     in_hash: &str,
     out_hash: &str,
     out_len: u64,
-) -> ApiResult<(String, i64)> {
+) -> SealingRecord {
     let sealing_id = new_id("sealing");
-    let mut tx = state.db.begin().await?;
-    let index = audit::append(
-        &mut tx,
-        NewEntry {
-            kind: "seal.applied",
-            organization_id: Some(&caller.organization_id),
-            actor: &caller.key_id,
-            subject: Some(&seal.id),
+    SealingRecord {
+        entry: OwnedEntry {
+            kind: "seal.applied".into(),
+            organization_id: Some(caller.organization_id.clone()),
+            actor: caller.key_id.clone(),
+            subject: Some(seal.id.clone()),
             details: json!({
                 "sealing_id": sealing_id, "certificate_serial": seal.certificate.serial,
                 "input_sha256": in_hash, "output_sha256": out_hash, "output_length": out_len,
                 "document_id": document.map(|d| d.0), "step": document.map(|d| d.1),
             }),
         },
-    )
-    .await?;
-    sqlx::query(
-        "INSERT INTO sealings (id, seal_id, organization_id, api_key_id, document_id, input_sha256, output_sha256, output_len, log_index, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(&sealing_id)
-    .bind(&seal.id)
-    .bind(&caller.organization_id)
-    .bind(&caller.key_id)
-    .bind(document.map(|d| d.0.to_string()))
-    .bind(in_hash)
-    .bind(out_hash)
-    .bind(out_len as i64)
-    .bind(index)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok((sealing_id, index))
+        id: sealing_id,
+        seal_id: seal.id.clone(),
+        organization_id: caller.organization_id.clone(),
+        api_key_id: caller.key_id.clone(),
+        document_id: document.map(|d| d.0.to_string()),
+        input_sha256: in_hash.to_string(),
+        output_sha256: out_hash.to_string(),
+        output_len: out_len as i64,
+    }
 }
 
 /// A recorded seal use.

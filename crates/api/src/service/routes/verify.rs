@@ -8,7 +8,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use eseal_pdf::verify::{self as pdfverify, VerifyOptions};
 
-use super::body::pdf_upload;
+use super::body::{pdf_upload, Spooled};
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult};
 use crate::service::licence::{self, page};
@@ -51,12 +51,20 @@ pub async fn verify(
         crls,
         ..Default::default()
     };
-    let file = upload.file;
+    let data = upload.data;
     // The licence lookup needs only the digest of the first seal's revision, read from the
-    // spooled file: memory does not grow with the upload.
+    // spooled upload: memory does not grow with the upload.
     let (report, digest) = tokio::task::spawn_blocking(move || {
-        let report = pdfverify::verify(&file, &opts)?;
-        let digest = licence::pdf::sealed_digest_of(&file).ok();
+        let (report, digest) = match &data {
+            Spooled::Memory(v) => (
+                pdfverify::verify(std::io::Cursor::new(v.as_slice()), &opts)?,
+                licence::pdf::sealed_digest_of(std::io::Cursor::new(v.as_slice())).ok(),
+            ),
+            Spooled::File(f) => (
+                pdfverify::verify(f, &opts)?,
+                licence::pdf::sealed_digest_of(f).ok(),
+            ),
+        };
         Ok::<_, eseal_pdf::verify::VerifyError>((report, digest))
     })
     .await
