@@ -1,29 +1,11 @@
 //! Integration tests of `eseal serve`: the real binary on 127.0.0.1, over HTTP, on SQLite and
 //! (with DATABASE_URL) on PostgreSQL.
 
+#[macro_use]
 mod service_support;
 
 use serde_json::{json, Value};
 use service_support::{prove_entry, sample_pdf, verify_report, Db, Server};
-
-macro_rules! both {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn sqlite() {
-                if let Some(s) = super::Server::start(super::Db::Sqlite) {
-                    super::$name(&s);
-                }
-            }
-            #[test]
-            fn postgres() {
-                if let Some(s) = super::Server::start(super::Db::Postgres) {
-                    super::$name(&s);
-                }
-            }
-        }
-    };
-}
 
 fn problem(r: reqwest::blocking::Response, status: u16) -> Value {
     assert_eq!(r.status().as_u16(), status);

@@ -4,6 +4,7 @@
 //! PostgreSQL.
 
 mod common;
+#[macro_use]
 mod service_support;
 
 use std::collections::HashSet;
@@ -13,25 +14,6 @@ use std::process::Command;
 use base64::Engine;
 use serde_json::{json, Value};
 use service_support::{prove_entry, sample_pdf, verify_report, Db, Server};
-
-macro_rules! both {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn sqlite() {
-                if let Some(s) = super::Server::start(super::Db::Sqlite) {
-                    super::$name(&s);
-                }
-            }
-            #[test]
-            fn postgres() {
-                if let Some(s) = super::Server::start(super::Db::Postgres) {
-                    super::$name(&s);
-                }
-            }
-        }
-    };
-}
 
 fn status(r: reqwest::blocking::Response, want: u16) -> Value {
     let got = r.status().as_u16();

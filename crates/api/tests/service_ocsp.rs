@@ -3,6 +3,7 @@
 //! forms, nonces, and `openssl ocsp` accepting the answers.
 
 mod common;
+#[macro_use]
 mod service_support;
 
 use std::time::{Duration, SystemTime};
@@ -14,25 +15,6 @@ use eseal_certs::ocsp::{
 use eseal_certs::{inspect, Certificate};
 use serde_json::{json, Value};
 use service_support::{Db, Server};
-
-macro_rules! both {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn sqlite() {
-                if let Some(s) = super::Server::start(super::Db::Sqlite) {
-                    super::$name(&s);
-                }
-            }
-            #[test]
-            fn postgres() {
-                if let Some(s) = super::Server::start(super::Db::Postgres) {
-                    super::$name(&s);
-                }
-            }
-        }
-    };
-}
 
 const HOUR: Duration = Duration::from_secs(3600);
 

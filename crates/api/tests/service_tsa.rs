@@ -4,6 +4,7 @@
 //! store, every token in the audit log; and the CLI's `sign --level` and `archive` against it.
 
 mod common;
+#[macro_use]
 mod service_support;
 
 use std::collections::HashSet;
@@ -13,25 +14,6 @@ use std::time::{Duration, Instant, SystemTime};
 use eseal_certs::{Certificate, DigestAlgorithm};
 use eseal_signer::tsp::{read_response, Request, TimestampToken, QUERY_CONTENT_TYPE};
 use service_support::{sample_pdf, Db, Server};
-
-macro_rules! both {
-    ($name:ident) => {
-        mod $name {
-            #[test]
-            fn sqlite() {
-                if let Some(s) = super::Server::start(super::Db::Sqlite) {
-                    super::$name(&s);
-                }
-            }
-            #[test]
-            fn postgres() {
-                if let Some(s) = super::Server::start(super::Db::Postgres) {
-                    super::$name(&s);
-                }
-            }
-        }
-    };
-}
 
 fn root(s: &Server) -> Certificate {
     eseal_certs::authority::read_certs(&s.data.join("demo-root.pem")).unwrap()[0].clone()

@@ -10,11 +10,10 @@ use std::time::SystemTime;
 
 use clap::Args;
 use eseal_certs::{inspect, SigningKey};
-use eseal_pdf::verify::{verify_detached, VerifyOptions};
+use eseal_pdf::verify::verify_detached;
 use eseal_signer::cms::{sign_detached, ContentTypeFamily, SignOptions};
 
 use super::passphrase::DEFAULT_VAR;
-use super::verify::{ocsp_options, print_report, ReportFormat};
 use super::{asic, CliResult, Failure};
 
 #[derive(Args)]
@@ -54,32 +53,8 @@ pub struct VerifyFileArgs {
     input: PathBuf,
     /// The detached signature (.p7s); omitted for an ASiC-S container.
     signature: Option<PathBuf>,
-    /// Trust anchors (root certificates, PEM or DER); may be repeated.
-    #[arg(long, required = true)]
-    trust: Vec<PathBuf>,
-    /// Intermediate CA certificates for path building; may be repeated. Certificates in the
-    /// signature are used too.
-    #[arg(long)]
-    chain: Vec<PathBuf>,
-    /// CRL files (PEM or DER); may be repeated.
-    #[arg(long)]
-    crl: Vec<PathBuf>,
-    /// OCSP response files (DER); may be repeated.
-    #[arg(long)]
-    ocsp: Vec<PathBuf>,
-    /// Ask the OCSP responder named in a certificate (AIA) when its URL starts with this;
-    /// may be repeated. Without it nothing is fetched.
-    #[arg(long)]
-    ocsp_fetch: Vec<String>,
-    /// Validate certificate paths at this time (RFC 3339 or YYYY-MM-DD) instead of now.
-    #[arg(long)]
-    at: Option<String>,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "text")]
-    format: ReportFormat,
-    /// Write the report here instead of to standard output.
-    #[arg(long)]
-    out: Option<PathBuf>,
+    #[command(flatten)]
+    validation: super::verify::ValidationArgs,
 }
 
 fn open(path: &Path) -> Result<File, Failure> {
@@ -188,11 +163,6 @@ pub fn sign(a: SignFileArgs) -> CliResult {
 }
 
 pub fn verify(a: VerifyFileArgs) -> CliResult {
-    let anchors = super::pki::read_all_certs(&a.trust)?;
-    let crls = super::pki::read_all_crls(&a.crl)?;
-    let intermediates = super::pki::read_all_certs(&a.chain)?;
-    let at = a.at.as_deref().map(super::pki::parse_time).transpose()?;
-    let (ocsp_responses, ocsp_fetch) = ocsp_options(&a.ocsp, &a.ocsp_fetch)?;
     let (mut content, signature, name) = match &a.signature {
         Some(sig) => (
             open(&a.input)?,
@@ -214,16 +184,8 @@ pub fn verify(a: VerifyFileArgs) -> CliResult {
             )))
         }
     };
-    let opts = VerifyOptions {
-        trust_anchors: anchors,
-        intermediates,
-        crls,
-        ocsp_responses,
-        ocsp_fetch,
-        at,
-        file_name: Some(name.clone()),
-    };
+    let opts = a.validation.options(name.clone())?;
     let report = verify_detached(&mut content, &signature, &opts)
         .map_err(|e| Failure::input(format!("{name}: {e}")))?;
-    print_report(&report, a.format, a.out.as_deref(), &name)
+    a.validation.print(&report, &name)
 }

@@ -21,17 +21,25 @@ pub enum ReportFormat {
 pub struct VerifyArgs {
     /// The PDF to verify.
     input: PathBuf,
+    #[command(flatten)]
+    validation: ValidationArgs,
+}
+
+/// What every verification takes besides its input: trust, revocation evidence, the time and
+/// the report's form (shared by `verify` and `verify-file`).
+#[derive(Args)]
+pub struct ValidationArgs {
     /// Trust anchors (root certificates, PEM or DER); may be repeated.
     #[arg(long, required = true)]
     trust: Vec<PathBuf>,
     /// Intermediate CA certificates for path building (e.g. PREFIX.chain.pem); may be repeated.
-    /// Certificates in the PDF are used too.
+    /// Certificates in the file or signature are used too.
     #[arg(long)]
     chain: Vec<PathBuf>,
-    /// CRL files (PEM or DER); may be repeated. CRLs in the PDF are used too.
+    /// CRL files (PEM or DER); may be repeated. CRLs in the file are used too.
     #[arg(long)]
     crl: Vec<PathBuf>,
-    /// OCSP response files (DER); may be repeated. Responses in the PDF's DSS are used too.
+    /// OCSP response files (DER); may be repeated. Responses in the file (DSS) are used too.
     #[arg(long)]
     ocsp: Vec<PathBuf>,
     /// Ask the OCSP responder named in a certificate (AIA) when its URL starts with this;
@@ -47,6 +55,27 @@ pub struct VerifyArgs {
     /// Write the report here instead of to standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+}
+
+impl ValidationArgs {
+    /// The verifier's options: anchors, intermediates, CRLs, OCSP and the time read from files.
+    pub(super) fn options(&self, file_name: String) -> Result<VerifyOptions, Failure> {
+        let (ocsp_responses, ocsp_fetch) = ocsp_options(&self.ocsp, &self.ocsp_fetch)?;
+        Ok(VerifyOptions {
+            trust_anchors: super::pki::read_all_certs(&self.trust)?,
+            intermediates: super::pki::read_all_certs(&self.chain)?,
+            crls: super::pki::read_all_crls(&self.crl)?,
+            ocsp_responses,
+            ocsp_fetch,
+            at: self.at.as_deref().map(super::pki::parse_time).transpose()?,
+            file_name: Some(file_name),
+        })
+    }
+
+    /// Prints (or writes) the report and turns its verdict into the exit code.
+    pub(super) fn print(&self, report: &Report, shown: &str) -> CliResult {
+        print_report(report, self.format, self.out.as_deref(), shown)
+    }
 }
 
 /// OCSP responses from files, and a fetcher limited to the allowed URL prefixes.
@@ -111,26 +140,9 @@ pub(super) fn print_report(
 }
 
 pub fn run(a: VerifyArgs) -> CliResult {
-    let anchors = super::pki::read_all_certs(&a.trust)?;
-    let crls = super::pki::read_all_crls(&a.crl)?;
-    let intermediates = super::pki::read_all_certs(&a.chain)?;
-    let at = a.at.as_deref().map(super::pki::parse_time).transpose()?;
-    let (ocsp_responses, ocsp_fetch) = ocsp_options(&a.ocsp, &a.ocsp_fetch)?;
-    let opts = VerifyOptions {
-        trust_anchors: anchors,
-        intermediates,
-        crls,
-        ocsp_responses,
-        ocsp_fetch,
-        at,
-        file_name: Some(a.input.display().to_string()),
-    };
-    let report = verify_file(&a.input, &opts)
-        .map_err(|e| Failure::input(format!("{}: {e}", a.input.display())))?;
-    print_report(
-        &report,
-        a.format,
-        a.out.as_deref(),
-        &a.input.display().to_string(),
-    )
+    let shown = a.input.display().to_string();
+    let opts = a.validation.options(shown.clone())?;
+    let report =
+        verify_file(&a.input, &opts).map_err(|e| Failure::input(format!("{shown}: {e}")))?;
+    a.validation.print(&report, &shown)
 }

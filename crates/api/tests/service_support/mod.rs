@@ -9,6 +9,28 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+/// `both!(name)` runs the test function `name(&Server)` twice: on SQLite and on PostgreSQL
+/// (skipped without `DATABASE_URL`). The test file imports `Db` and `Server`.
+#[allow(unused_macros)]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                if let Some(s) = super::Server::start(super::Db::Sqlite) {
+                    super::$name(&s);
+                }
+            }
+            #[test]
+            fn postgres() {
+                if let Some(s) = super::Server::start(super::Db::Postgres) {
+                    super::$name(&s);
+                }
+            }
+        }
+    };
+}
+
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Db {
     Sqlite,
