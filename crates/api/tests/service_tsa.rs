@@ -339,3 +339,122 @@ fn cli_levels_and_archive_against_the_service_tsa() {
         );
     }
 }
+
+/// Moving the clock with `eseal verify --at` past the seal certificate's expiry: the B-LTA file
+/// still verifies (its timestamps prove the seal was made while the certificate was valid, and
+/// the DSS carries the revocation data of that time), the B-B file is INDETERMINATE.
+#[test]
+fn b_lta_outlives_its_seal_certificate_and_b_b_does_not() {
+    let Some(s) = Server::start(Db::Sqlite) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    common::hierarchy(p, "p256");
+    // A seal certificate valid for one day only.
+    common::ok(
+        p,
+        &[
+            "cert",
+            "issue",
+            "--ca",
+            "county",
+            "--name",
+            "短期印章测试局",
+            "--uscc",
+            "91350100M000100Y43",
+            "--days",
+            "1",
+            "--out",
+            "short",
+        ],
+    );
+    for ca in ["prov", "city", "county"] {
+        common::ok(p, &["crl", "--ca", ca, "--out", &format!("{ca}.crl")]);
+    }
+    std::fs::write(p.join("in.pdf"), sample_pdf(20_000)).unwrap();
+    std::fs::copy(s.data.join("demo-root.pem"), p.join("service-root.pem")).unwrap();
+    let tsa = s.url("/tsa");
+    for level in ["b-b", "b-lta"] {
+        let out = format!("{level}.pdf");
+        let mut args = vec![
+            "sign",
+            "--in",
+            "in.pdf",
+            "--out",
+            &out,
+            "--key",
+            "short.key",
+            "--cert",
+            "short.pem",
+            "--chain",
+            "short.chain.pem",
+            "--level",
+            level,
+        ];
+        if level != "b-b" {
+            args.extend([
+                "--tsa",
+                &tsa,
+                "--crl",
+                "county.crl",
+                "--crl",
+                "city.crl",
+                "--crl",
+                "prov.crl",
+            ]);
+        }
+        common::ok(p, &args);
+    }
+    let three_days_on = (time::OffsetDateTime::now_utc() + time::Duration::days(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let verify = |file: &str, at: Option<&str>| {
+        let mut args = vec![
+            "verify",
+            file,
+            "--trust",
+            "prov/ca.pem",
+            "--trust",
+            "service-root.pem",
+            "--format",
+            "json",
+        ];
+        if let Some(at) = at {
+            args.extend(["--at", at]);
+        }
+        json_report(p, &args)
+    };
+    // Today both pass.
+    for f in ["b-b.pdf", "b-lta.pdf"] {
+        let r = verify(f, None);
+        assert_eq!(r["verdict"]["passed"], true, "{f} now: {r:#}");
+    }
+    // Three days on, after the seal certificate expired.
+    let lta = verify("b-lta.pdf", Some(&three_days_on));
+    assert_eq!(lta["verdict"]["passed"], true, "b-lta later: {lta:#}");
+    assert_eq!(
+        lta["signatures"][0]["indication"], "TOTAL-PASSED",
+        "{lta:#}"
+    );
+    assert_eq!(lta["signatures"][0]["level"], "b-lta", "{lta:#}");
+    let bb = verify("b-b.pdf", Some(&three_days_on));
+    assert_eq!(bb["verdict"]["passed"], false, "b-b later: {bb:#}");
+    assert_eq!(bb["signatures"][0]["indication"], "INDETERMINATE", "{bb:#}");
+    let out = common::eseal(
+        p,
+        &[
+            "verify",
+            "b-b.pdf",
+            "--trust",
+            "prov/ca.pem",
+            "--at",
+            &three_days_on,
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "exit 1 for a seal that is not valid then"
+    );
+}
