@@ -31,7 +31,8 @@ for _ in $(seq 1 300); do
 done
 KEY="$(cat "$DATA/demo-admin.key")"
 status=0
-"$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
+SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$PWD/scripts" \
+    "$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
     --header "Authorization: Bearer $KEY" \
     --checks not_a_server_error \
     --max-examples "${ESEAL_ST_EXAMPLES:-25}" \
