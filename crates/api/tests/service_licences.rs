@@ -771,3 +771,121 @@ fn cli_batch_new_grant_copy() {
     );
     assert!(text.contains("\"cancelled\""));
 }
+
+/// The catalogue: an admin adds a licence type with its own template and type code, licences
+/// of that type carry its type code in their identifier and its title on the page; bad type
+/// codes, server-side background paths, duplicates and non-admins are refused.
+#[test]
+fn catalogue_adds_a_type_that_issues() {
+    let Some(s) = Server::start(Db::Sqlite) else {
+        return;
+    };
+    let listed: Value = s.get("/v1/licence-types", Some(&s.admin)).json().unwrap();
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["code"] == "demo-business-licence"));
+
+    let mut template =
+        serde_json::to_value(eseal_pdf::licence::Template::demo_business_licence()).unwrap();
+    template["title"] = json!("食品经营许可证");
+    let new_type = |code: &str, type_code: &str, template: &Value| {
+        json!({
+            "code": code, "name": "食品经营许可证", "type_code": type_code,
+            "authority_name": "Demo Market Regulation Administration", "template": template,
+        })
+    };
+    // The SAMR code of standards.md with 045 for this type.
+    let r = s.post_json(
+        "/v1/licence-types",
+        &s.admin,
+        &new_type("food-licence", "11100000000013338W045", &template),
+    );
+    assert_eq!(r.status().as_u16(), 201, "{}", r.text().unwrap_or_default());
+    let created: Value = r.json().unwrap();
+    assert_eq!(created["authority_code"], "11100000000013338W");
+
+    let r = s.post_json(
+        "/v1/licences",
+        &s.admin,
+        &json!({"type": "food-licence", "holder_name": "福州示例餐饮有限公司",
+                "holder_code": "91350100M000100Y43", "fields": {"scope": "热食类食品制售"}}),
+    );
+    assert_eq!(r.status().as_u16(), 201, "{}", r.text().unwrap_or_default());
+    let lic: Value = r.json().unwrap();
+    let identifier = lic["identifier"].as_str().unwrap();
+    assert!(
+        identifier.starts_with("1.2.156.3005.2.11100000000013338W045."),
+        "{identifier}"
+    );
+    let pdf = bytes(
+        s.get(
+            &format!("/v1/licences/{}/file", lic["id"].as_str().unwrap()),
+            Some(&s.admin),
+        ),
+        200,
+    );
+    let report = verify(&s, &pdf);
+    assert_eq!(report["signatures"][0]["indication"], "TOTAL-PASSED");
+    if common::tool("pdftotext") {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("l.pdf"), &pdf).unwrap();
+        let out = Command::new("pdftotext")
+            .args(["l.pdf", "-"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(String::from_utf8_lossy(&out.stdout).contains("食品经营许可证"));
+    }
+
+    // Refusals.
+    let status = |body: &Value, key: &str| {
+        s.post_json("/v1/licence-types", key, body)
+            .status()
+            .as_u16()
+    };
+    assert_eq!(
+        status(
+            &new_type("food-licence", "11100000000013338W045", &template),
+            &s.admin
+        ),
+        409,
+        "a code is taken once"
+    );
+    assert_eq!(
+        status(
+            &new_type("bad-code", "11100000000013338X045", &template),
+            &s.admin
+        ),
+        422,
+        "a USCC with a wrong check character"
+    );
+    let mut with_background = template.clone();
+    with_background["background"] = json!("/etc/passwd");
+    assert_eq!(
+        status(
+            &new_type("bg", "11100000000013338W046", &with_background),
+            &s.admin
+        ),
+        422,
+        "no server-side paths through the API"
+    );
+    let mut off_page = template.clone();
+    off_page["seal_rect"] = json!([0, 0, 5000, 5000]);
+    assert_eq!(
+        status(
+            &new_type("off-page", "11100000000013338W047", &off_page),
+            &s.admin
+        ),
+        422
+    );
+    assert_eq!(
+        status(
+            &new_type("agency-type", "11100000000013338W048", &template),
+            &agency_key(&s)
+        ),
+        403,
+        "only admins add types"
+    );
+}

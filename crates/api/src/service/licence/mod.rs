@@ -136,7 +136,7 @@ pub fn verify_url(base: &str, identifier: &str, digest: &str) -> String {
     format!("{base}/v/{identifier}?d={digest}")
 }
 
-fn check_text(what: &str, v: &str, max: usize) -> ApiResult<String> {
+pub(crate) fn check_text(what: &str, v: &str, max: usize) -> ApiResult<String> {
     let t = v.trim();
     if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
         return Err(ApiError::BadRequest(format!(

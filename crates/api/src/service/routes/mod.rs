@@ -5,6 +5,7 @@ mod batches;
 mod body;
 mod cas;
 mod documents;
+mod licence_types;
 mod licences;
 mod log;
 mod ocsp;
@@ -42,6 +43,7 @@ use super::Shared;
         orgs::create_organization, orgs::create_department, orgs::create_api_key, orgs::list_api_keys, orgs::list_organizations,
         documents::list_documents, documents::create_document, documents::get_document, documents::seal_step, documents::document_file,
         log::head, log::key, log::inclusion, log::consistency, log::entry,
+        licence_types::list, licence_types::create,
         licences::issue, licences::list, licences::show, licences::file, licences::version_file,
         licences::change, licences::correct, licences::replace, licences::cancel, licences::reset_holder_token,
         licences::create_grant, licences::list_grants, licences::withdraw_grant, licences::grant_copy, licences::present,
@@ -107,6 +109,10 @@ pub fn router(state: Shared) -> Router {
             post(documents::seal_step),
         )
         .route("/v1/documents/{id}/file", get(documents::document_file))
+        .route(
+            "/v1/licence-types",
+            get(licence_types::list).post(licence_types::create),
+        )
         .route("/v1/licences", get(licences::list).post(licences::issue))
         .route("/v1/licences/{id}", get(licences::show))
         .route("/v1/licences/{id}/file", get(licences::file))
