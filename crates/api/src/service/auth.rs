@@ -71,6 +71,33 @@ pub fn new_key() -> ApiResult<String> {
     Ok(format!("esk_{}", hex::encode(raw)))
 }
 
+/// A new API key for `organization` (and `department`): the store keeps its hash; the secret
+/// is returned once, with the key's id.
+pub async fn insert_api_key(
+    conn: &mut sqlx::AnyConnection,
+    organization: &str,
+    department: Option<&str>,
+    role: &str,
+    name: &str,
+) -> ApiResult<(String, String)> {
+    let id = crate::service::db::new_id("key");
+    let key = new_key()?;
+    sqlx::query(
+        "INSERT INTO api_keys (id, key_hash, organization_id, department_id, role, name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(key_hash(&key))
+    .bind(organization)
+    .bind(department)
+    .bind(role)
+    .bind(name)
+    .bind(crate::service::db::now())
+    .execute(&mut *conn)
+    .await?;
+    Ok((id, key))
+}
+
 /// Records a refused request.
 pub async fn record_denial(
     state: &Shared,

@@ -13,7 +13,7 @@ use serde_json::json;
 use sqlx::{AnyPool, Row};
 
 use super::audit::{self, NewEntry};
-use super::auth::{key_hash, new_key};
+use super::auth::insert_api_key;
 use super::db::{new_id, now};
 use super::error::{ApiError, ApiResult};
 use super::pki::{self, SealSubject};
@@ -57,6 +57,34 @@ async fn insert_org(
     .execute(&mut *conn)
     .await?;
     Ok(id)
+}
+
+/// An active organisation-wide official seal for `org`: certificate from `ca`, key encrypted by
+/// the vault. Returns the seal's id.
+async fn official_seal(
+    conn: &mut sqlx::AnyConnection,
+    vault: &Vault,
+    ca: &pki::CaRecord,
+    org: &str,
+    subject: &SealSubject<'_>,
+    crl_base: &str,
+) -> ApiResult<String> {
+    let (key, cert_id, _) =
+        pki::issue_seal_certificate(&mut *conn, vault, ca, org, subject, crl_base).await?;
+    let seal_id = new_id("seal");
+    sqlx::query(
+        "INSERT INTO seals (id, organization_id, department_id, name, kind, status, certificate_id, key_pem, image, created_at, updated_at) \
+         VALUES ($1, $2, NULL, $3, 'official', 'active', $4, $5, NULL, $6, $6)",
+    )
+    .bind(&seal_id)
+    .bind(org)
+    .bind(subject.seal_name)
+    .bind(&cert_id)
+    .bind(vault.seal_key(&key)?)
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    Ok(seal_id)
 }
 
 /// Creates the demo store when empty; `None` when it was there already.
@@ -140,7 +168,7 @@ pub async fn ensure(
         .execute(&mut *tx)
         .await?;
     let seal_name = format!("{DEMO_ORG} Official Seal");
-    let (key, cert_id, _) = pki::issue_seal_certificate(
+    let seal_id = official_seal(
         &mut tx,
         vault,
         &city_ca,
@@ -154,31 +182,7 @@ pub async fn ensure(
         crl_base,
     )
     .await?;
-    let seal_id = new_id("seal");
-    sqlx::query(
-        "INSERT INTO seals (id, organization_id, department_id, name, kind, status, certificate_id, key_pem, image, created_at, updated_at) \
-         VALUES ($1, $2, NULL, $3, 'official', 'active', $4, $5, NULL, $6, $6)",
-    )
-    .bind(&seal_id)
-    .bind(&org)
-    .bind(&seal_name)
-    .bind(&cert_id)
-    .bind(vault.seal_key(&key)?)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
-    let admin_key = new_key()?;
-    let key_id = new_id("key");
-    sqlx::query(
-        "INSERT INTO api_keys (id, key_hash, organization_id, department_id, role, name, created_at) \
-         VALUES ($1, $2, $3, NULL, 'admin', 'demo admin', $4)",
-    )
-    .bind(&key_id)
-    .bind(key_hash(&admin_key))
-    .bind(&org)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
+    let (key_id, admin_key) = insert_api_key(&mut tx, &org, None, "admin", "demo admin").await?;
     let log_key = SoftwareKey::generate(Algorithm::P256)?;
     let log_pub = log_key.public_key().to_spki_der()?;
     sqlx::query("INSERT INTO settings (name, value) VALUES ('log_key', $1)")
@@ -294,7 +298,7 @@ pub async fn ensure_licence_demo(
         .ok_or_else(|| ApiError::internal("default CA vanished"))?;
     let platform = insert_org(&mut tx, PLATFORM_ORG, None, "province", None).await?;
     let seal_name = format!("{PLATFORM_ORG} Annotation Seal");
-    let (key, cert_id, _) = pki::issue_seal_certificate(
+    let seal_id = official_seal(
         &mut tx,
         vault,
         &ca,
@@ -308,36 +312,13 @@ pub async fn ensure_licence_demo(
         crl_base,
     )
     .await?;
-    let seal_id = new_id("seal");
-    sqlx::query(
-        "INSERT INTO seals (id, organization_id, department_id, name, kind, status, certificate_id, key_pem, image, created_at, updated_at) \
-         VALUES ($1, $2, NULL, $3, 'official', 'active', $4, $5, NULL, $6, $6)",
-    )
-    .bind(&seal_id)
-    .bind(&platform)
-    .bind(&seal_name)
-    .bind(&cert_id)
-    .bind(vault.seal_key(&key)?)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
     sqlx::query("INSERT INTO settings (name, value) VALUES ('platform_seal', $1)")
         .bind(&seal_id)
         .execute(&mut *tx)
         .await?;
     let agency = insert_org(&mut tx, DEMO_AGENCY, None, "city", None).await?;
-    let agency_key = new_key()?;
-    let key_id = new_id("key");
-    sqlx::query(
-        "INSERT INTO api_keys (id, key_hash, organization_id, department_id, role, name, created_at) \
-         VALUES ($1, $2, $3, NULL, 'verifier', 'demo relying agency', $4)",
-    )
-    .bind(&key_id)
-    .bind(key_hash(&agency_key))
-    .bind(&agency)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
+    let (key_id, agency_key) =
+        insert_api_key(&mut tx, &agency, None, "verifier", "demo relying agency").await?;
     audit::append(
         &mut tx,
         NewEntry {

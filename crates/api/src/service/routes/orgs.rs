@@ -10,7 +10,7 @@ use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::service::audit::{self, NewEntry};
-use crate::service::auth::{key_hash, new_key, Caller, Role};
+use crate::service::auth::{insert_api_key, Caller, Role};
 use crate::service::db::{new_id, now, opt_text, rfc3339};
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::Shared;
@@ -92,8 +92,6 @@ pub async fn create_organization(
         }
     }
     let id = new_id("org");
-    let key = new_key()?;
-    let key_id = new_id("key");
     let mut tx = state.db.begin().await?;
     sqlx::query("INSERT INTO organizations (id, name, uscc, level, parent_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&id)
@@ -104,13 +102,7 @@ pub async fn create_organization(
         .bind(now())
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO api_keys (id, key_hash, organization_id, department_id, role, name, created_at) VALUES ($1, $2, $3, NULL, 'admin', 'first admin', $4)")
-        .bind(&key_id)
-        .bind(key_hash(&key))
-        .bind(&id)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+    let (key_id, key) = insert_api_key(&mut tx, &id, None, "admin", "first admin").await?;
     audit::append(
         &mut tx,
         NewEntry {
@@ -230,8 +222,6 @@ pub async fn create_api_key(
         .require(&state, "create API keys", &[Role::Admin])
         .await?;
     let mut tx = state.db.begin().await?;
-    let id = new_id("key");
-    let key = new_key()?;
     if let Some(d) = &req.department_id {
         let ok = sqlx::query("SELECT id FROM departments WHERE id = $1 AND organization_id = $2")
             .bind(d)
@@ -244,16 +234,14 @@ pub async fn create_api_key(
             )));
         }
     }
-    sqlx::query("INSERT INTO api_keys (id, key_hash, organization_id, department_id, role, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(&id)
-        .bind(key_hash(&key))
-        .bind(&caller.organization_id)
-        .bind(req.department_id.clone())
-        .bind(req.role.as_str())
-        .bind(req.name.clone().unwrap_or_default())
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+    let (id, key) = insert_api_key(
+        &mut tx,
+        &caller.organization_id,
+        req.department_id.as_deref(),
+        req.role.as_str(),
+        req.name.as_deref().unwrap_or_default(),
+    )
+    .await?;
     audit::append(
         &mut tx,
         NewEntry {
