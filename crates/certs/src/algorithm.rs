@@ -160,6 +160,13 @@ pub enum Hasher {
 }
 
 impl Hasher {
+    pub fn algorithm(&self) -> DigestAlgorithm {
+        match self {
+            Hasher::Sha256(_) => DigestAlgorithm::Sha256,
+            Hasher::Sm3(_) => DigestAlgorithm::Sm3,
+        }
+    }
+
     pub fn update(&mut self, data: &[u8]) {
         match self {
             Hasher::Sha256(h) => h.update(data),

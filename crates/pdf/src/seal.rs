@@ -21,16 +21,70 @@ pub struct Sealer<'a> {
     pub key: &'a dyn SigningKey,
     pub certificate: &'a Certificate,
     pub chain: &'a [Certificate],
+    /// The CMS size to reserve, when the caller keeps it from [`reserve_for`] across sealings
+    /// with the same seal (computing it encodes the certificates again).
+    pub reserve: Option<usize>,
+}
+
+/// The `/Contents` room a CMS seal by `key`, `certificate` and `chain` needs: the container
+/// and room for a signature timestamp added later.
+pub fn reserve_for(
+    key: &dyn SigningKey,
+    certificate: &Certificate,
+    chain: &[Certificate],
+) -> Result<usize> {
+    let estimate = cms::estimate_len(key.algorithm(), certificate, chain, &cms_options())
+        .map_err(|e| crate::Error::Signer(Box::new(e)))?;
+    Ok(estimate + TIMESTAMP_ROOM)
+}
+
+/// PAdES containers: the CMS content types of PKCS #7 (`data`, `signedData`).
+fn cms_options() -> cms::SignOptions {
+    cms::SignOptions {
+        content_types: ContentTypeFamily::Pkcs7,
+        ..Default::default()
+    }
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The digest state after the first `len` bytes of the input, computed while the input was
+/// received. An incremental update starts with the input unchanged, so the first signed
+/// range starts with those bytes and its digest continues from this state instead of hashing
+/// them again: one pass over the document instead of two.
+pub struct HashedPrefix {
+    pub state: Hasher,
+    pub len: u64,
+}
 
 /// A [`ContentSigner`] that digests the streamed ranges and builds the container from the
 /// digest: the one shape every signature format here shares.
 struct DigestThenSign<F> {
     hasher: Option<Hasher>,
+    /// Leading bytes of the ranges already in `hasher` (see [`HashedPrefix`]).
+    skip: u64,
     reserved: usize,
     container: F,
+}
+
+impl<F> DigestThenSign<F> {
+    fn new(
+        algorithm: DigestAlgorithm,
+        prefix: Option<HashedPrefix>,
+        reserved: usize,
+        container: F,
+    ) -> Self {
+        let (hasher, skip) = match prefix {
+            Some(p) if p.state.algorithm() == algorithm => (p.state, p.len),
+            _ => (algorithm.hasher(), 0),
+        };
+        DigestThenSign {
+            hasher: Some(hasher),
+            skip,
+            reserved,
+            container,
+        }
+    }
 }
 
 impl<F: FnMut(&[u8]) -> std::result::Result<Vec<u8>, BoxError>> ContentSigner
@@ -41,12 +95,17 @@ impl<F: FnMut(&[u8]) -> std::result::Result<Vec<u8>, BoxError>> ContentSigner
     }
 
     fn update(&mut self, chunk: &[u8]) {
+        let skipped = (self.skip.min(chunk.len() as u64)) as usize;
+        self.skip -= skipped as u64;
         if let Some(h) = self.hasher.as_mut() {
-            h.update(chunk);
+            h.update(&chunk[skipped..]);
         }
     }
 
     fn finish(&mut self) -> std::result::Result<Vec<u8>, BoxError> {
+        if self.skip > 0 {
+            return Err("the signed ranges are shorter than the input's hashed prefix".into());
+        }
         let digest = self
             .hasher
             .take()
@@ -71,6 +130,22 @@ where
     seal_timestamped(input, output, opts, sealer, None)
 }
 
+/// As [`seal`], with the digest of the input's bytes already computed (see [`HashedPrefix`];
+/// ignored when its hash function is not the seal's).
+pub fn seal_prehashed<I, O>(
+    input: &mut I,
+    output: &mut O,
+    opts: &SignOptions,
+    sealer: &Sealer<'_>,
+    prefix: HashedPrefix,
+) -> Result<SignOutcome>
+where
+    I: std::io::Read + std::io::Seek,
+    O: std::io::Read + std::io::Write + std::io::Seek,
+{
+    seal_cms(input, output, opts, sealer, None, Some(prefix))
+}
+
 /// As [`seal`]; with `tsa`, the CMS gets a signature timestamp before it is written
 /// (PAdES B-T), in the room [`TIMESTAMP_ROOM`] keeps, so the file is written once.
 pub fn seal_timestamped<I, O>(
@@ -84,17 +159,31 @@ where
     I: std::io::Read + std::io::Seek,
     O: std::io::Read + std::io::Write + std::io::Seek,
 {
-    let options = cms::SignOptions {
-        content_types: ContentTypeFamily::Pkcs7,
-        ..Default::default()
+    seal_cms(input, output, opts, sealer, tsa, None)
+}
+
+fn seal_cms<I, O>(
+    input: &mut I,
+    output: &mut O,
+    opts: &SignOptions,
+    sealer: &Sealer<'_>,
+    tsa: Option<&dyn Timestamper>,
+    prefix: Option<HashedPrefix>,
+) -> Result<SignOutcome>
+where
+    I: std::io::Read + std::io::Seek,
+    O: std::io::Read + std::io::Write + std::io::Seek,
+{
+    let options = cms_options();
+    let reserved = match sealer.reserve {
+        Some(n) => n,
+        None => reserve_for(sealer.key, sealer.certificate, sealer.chain)?,
     };
-    let alg = sealer.key.algorithm();
-    let estimate = cms::estimate_len(alg, sealer.certificate, sealer.chain, &options)
-        .map_err(|e| crate::Error::Signer(Box::new(e)))?;
-    let mut signer = DigestThenSign {
-        hasher: Some(alg.digest().hasher()),
-        reserved: estimate + TIMESTAMP_ROOM,
-        container: |digest: &[u8]| -> std::result::Result<Vec<u8>, BoxError> {
+    let mut signer = DigestThenSign::new(
+        sealer.key.algorithm().digest(),
+        prefix,
+        reserved,
+        |digest: &[u8]| -> std::result::Result<Vec<u8>, BoxError> {
             let der = cms::sign_detached(
                 sealer.key,
                 sealer.certificate,
@@ -107,7 +196,7 @@ where
                 None => Ok(der),
             }
         },
-    };
+    );
     sign_incremental(input, output, opts, &mut signer)
 }
 
@@ -140,11 +229,12 @@ where
     opts.signing_time = Some(now.into());
     opts.sub_filter = SubFilter::Pkcs7Detached;
     let cert_len = sealer.certificate.to_der().map(|d| d.len()).unwrap_or(2048);
-    let mut signer = DigestThenSign {
-        hasher: Some(DigestAlgorithm::Sm3.hasher()),
+    let mut signer = DigestThenSign::new(
+        DigestAlgorithm::Sm3,
+        None,
         // The seal, the signer certificate, the signature and headers, and timestamp room.
-        reserved: seal_der.len() + cert_len + 1024 + TIMESTAMP_ROOM,
-        container: |digest: &[u8]| -> std::result::Result<Vec<u8>, BoxError> {
+        seal_der.len() + cert_len + 1024 + TIMESTAMP_ROOM,
+        |digest: &[u8]| -> std::result::Result<Vec<u8>, BoxError> {
             let request = ses::SignatureRequest {
                 data_digest: digest,
                 time: now,
@@ -158,6 +248,6 @@ where
                 &request,
             )?)
         },
-    };
+    );
     sign_incremental(input, output, &opts, &mut signer)
 }

@@ -119,6 +119,7 @@ fn sealed_with(
         key,
         certificate: cert,
         chain: &chain,
+        reserve: None,
     };
     let mut out = Cursor::new(Vec::new());
     seal(&mut Cursor::new(pdf), &mut out, opts, &sealer).expect("seal");
@@ -463,6 +464,7 @@ fn changes_beyond_form_filling_still_break_the_issuer_seal() {
         key: &issuer.leaf_key,
         certificate: &issuer.leaf,
         chain: &chain,
+        reserve: None,
     };
     let err = seal(
         &mut Cursor::new(&sealed),

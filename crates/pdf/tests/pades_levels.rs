@@ -105,6 +105,7 @@ impl World {
             key: &self.pki.leaf_key,
             certificate: &self.seal_cert,
             chain: &chain,
+            reserve: None,
         };
         let tsa = self.tsa();
         let mut out = Cursor::new(Vec::new());
@@ -304,6 +305,7 @@ fn a_timestamp_from_an_untrusted_tsa_proves_nothing() {
         key: &w.pki.leaf_key,
         certificate: &w.seal_cert,
         chain: &chain,
+        reserve: None,
     };
     let tsa = stranger.tsa();
     let mut out = Cursor::new(Vec::new());
@@ -365,6 +367,7 @@ fn an_sm2_seal_gets_a_p256_timestamp() {
         key: &pki.leaf_key,
         certificate: &pki.leaf,
         chain: &chain,
+        reserve: None,
     };
     let tsa = w.tsa();
     let mut out = Cursor::new(Vec::new());

@@ -47,6 +47,7 @@ fn every_producer_is_sealed_by_appending_one_revision() {
         key: &pki.leaf_key,
         certificate: &pki.leaf,
         chain: &chain,
+        reserve: None,
     };
     for name in PRODUCERS {
         let data = sample(name);

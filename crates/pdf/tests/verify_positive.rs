@@ -327,3 +327,68 @@ fn report_formats_escape_and_round_trip() {
     assert!(!html.contains("http://") && !html.contains("https://") && html.contains("<style>"));
     assert!(r.to_text().contains("TOTAL-PASSED"));
 }
+
+/// The service hashes an upload while receiving it and hands that state to the sealer, which
+/// continues from it over the appended bytes: the signature must be the same as with the file
+/// hashed afresh (it verifies), a state of another hash function must be ignored, and a state
+/// claiming more bytes than the signed range holds must be refused.
+#[test]
+fn sealing_continues_from_the_inputs_hash() {
+    use eseal_certs::Hasher;
+    use eseal_pdf::seal::{reserve_for, seal_prehashed, HashedPrefix, Sealer};
+    use sha2::Digest;
+    use std::io::Cursor;
+
+    let pki = pki();
+    let pdf = base_pdf();
+    let chain = [pki.intermediate.clone()];
+    let reserve = reserve_for(&pki.leaf_key, &pki.leaf, &chain).unwrap();
+    let sealer = Sealer {
+        key: &pki.leaf_key,
+        certificate: &pki.leaf,
+        chain: &chain,
+        reserve: Some(reserve),
+    };
+    let prefixed = |state: Hasher, len: u64| {
+        let mut out = Cursor::new(Vec::new());
+        seal_prehashed(
+            &mut Cursor::new(&pdf),
+            &mut out,
+            &sealer_opts(),
+            &sealer,
+            HashedPrefix { state, len },
+        )
+        .map(|_| out.into_inner())
+    };
+
+    let sealed = prefixed(
+        Hasher::Sha256(sha2::Sha256::new_with_prefix(&pdf)),
+        pdf.len() as u64,
+    )
+    .unwrap();
+    assert_eq!(&sealed[..pdf.len()], &pdf[..], "earlier bytes untouched");
+    assert_all_passed(&verify(&sealed, &options(&pki)));
+
+    // A wrong state gives a signature over other bytes: the verifier must see it.
+    let wrong = prefixed(
+        Hasher::Sha256(sha2::Sha256::new_with_prefix(b"other")),
+        pdf.len() as u64,
+    )
+    .unwrap();
+    let r = verify(&wrong, &options(&pki));
+    assert_eq!(r.signatures[0].indication, Indication::TotalFailed, "{r:?}");
+
+    // SM3 state for a P-256 seal (SHA-256): ignored, the file is hashed afresh.
+    let mut sm3 = eseal_certs::DigestAlgorithm::Sm3.hasher();
+    sm3.update(&pdf);
+    assert_all_passed(&verify(
+        &prefixed(sm3, pdf.len() as u64).unwrap(),
+        &options(&pki),
+    ));
+
+    let too_long = prefixed(Hasher::Sha256(sha2::Sha256::new()), 10_000_000);
+    assert!(
+        too_long.is_err(),
+        "a prefix longer than the signed range is refused"
+    );
+}

@@ -58,6 +58,7 @@ fn sealed(pki: &TestPki) -> Vec<u8> {
         key: &pki.leaf_key,
         certificate: &pki.leaf,
         chain: &[],
+        reserve: None,
     };
     let mut out = Cursor::new(Vec::new());
     seal_ses(

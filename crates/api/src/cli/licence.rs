@@ -198,6 +198,7 @@ fn seal_with(
         key: &c.key,
         certificate: &c.certificate,
         chain: &c.chain,
+        reserve: None,
     };
     let mut out = Cursor::new(Vec::new());
     seal(&mut Cursor::new(input), &mut out, opts, &sealer).map_err(Failure::input)?;

@@ -235,6 +235,7 @@ pub fn run(a: SignArgs) -> CliResult {
         key: &creds.key,
         certificate: &creds.certificate,
         chain: &creds.chain,
+        reserve: None,
     };
     let level = Level::parse(&a.level)
         .ok_or_else(|| Failure::input(format!("unknown --level {}", a.level)))?;

@@ -129,10 +129,10 @@ pub(crate) fn write_contents<W: Write + Seek>(
             reserved: reserved_len,
         });
     }
-    let mut hex = Vec::with_capacity(der.len() * 2);
-    for b in der {
-        hex.extend_from_slice(format!("{b:02X}").as_bytes());
-    }
+    let mut hex = vec![0u8; der.len() * 2];
+    // Both lengths are ours: the slice is exactly twice the input.
+    hex::encode_to_slice(der, &mut hex).map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    hex.make_ascii_uppercase();
     out.seek(SeekFrom::Start(contents_at + 1))?;
     out.write_all(&hex)?;
     Ok(())

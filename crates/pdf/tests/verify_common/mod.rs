@@ -75,6 +75,7 @@ pub fn seal_with(pki: &TestPki, pdf: &[u8], opts: &SignOptions) -> Vec<u8> {
         key: &pki.leaf_key,
         certificate: &pki.leaf,
         chain: &chain,
+        reserve: None,
     };
     let mut out = Cursor::new(Vec::new());
     seal(&mut Cursor::new(pdf), &mut out, opts, &sealer).expect("seal");
