@@ -26,6 +26,27 @@ fn sign_and_verify_both_suites_and_reject_other_messages() {
     }
 }
 
+/// Software signatures are hedged: the nonce takes fresh randomness besides the RFC 6979
+/// derivation, so signing one digest twice gives two different valid signatures (with a
+/// purely deterministic nonce a fault in one of them would give the key away).
+#[test]
+fn signing_one_digest_twice_gives_two_valid_signatures() {
+    for alg in Algorithm::ALL {
+        let key = SoftwareKey::generate(alg).unwrap();
+        let digest = key.public_key().signing_digest(b"licence bytes").unwrap();
+        let (a, b) = (
+            key.sign_digest(&digest).unwrap(),
+            key.sign_digest(&digest).unwrap(),
+        );
+        assert_ne!(
+            a, b,
+            "{alg}: the nonce must not be a function of key and digest alone"
+        );
+        key.public_key().verify_digest(&digest, &a).unwrap();
+        key.public_key().verify_digest(&digest, &b).unwrap();
+    }
+}
+
 #[test]
 fn sm2_signature_uses_the_default_id_and_fails_under_another() {
     let key = SoftwareKey::generate(Algorithm::Sm2).unwrap();

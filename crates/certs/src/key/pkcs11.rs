@@ -294,7 +294,13 @@ impl SigningKey for Pkcs11Key {
         })?;
         let sig = p256::ecdsa::Signature::from_slice(&raw)
             .map_err(|e| Error::Signing(format!("the token's signature is not r||s: {e}")))?;
-        Ok(sig.to_der().as_bytes().to_vec())
+        let der = sig.to_der().as_bytes().to_vec();
+        // A token answers for a handle we chose by label: check it signed with the key we
+        // certified before anything carries its signature.
+        self.public.verify_digest(digest, &der).map_err(|_| {
+            Error::Signing("the token's signature does not verify with the key's public key".into())
+        })?;
+        Ok(der)
     }
 }
 

@@ -5,8 +5,9 @@
 //! scrypt (log2 N = 15, r = 8, p = 1) and AES-256-CBC: readable by OpenSSL and by us.
 
 use der::{Decode, Encode};
+use p256::elliptic_curve::common::getrandom::SysRng;
 use pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use signature::hazmat::PrehashSigner;
+use signature::hazmat::RandomizedPrehashSigner;
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
@@ -310,17 +311,21 @@ impl SigningKey for SoftwareKey {
         &self.public
     }
 
+    /// Hedged signatures: the RFC 6979 nonce also takes fresh random bytes, so a fault
+    /// injected while signing the same digest twice does not give away the key (the reason
+    /// deterministic signing alone is not used), and a broken random source does not either.
     fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>> {
+        let rng = &mut SysRng;
         match &self.secret {
             Secret::P256(k) => {
                 let sig: p256::ecdsa::Signature = k
-                    .sign_prehash(digest)
+                    .sign_prehash_with_rng(rng, digest)
                     .map_err(|e| Error::Signing(e.to_string()))?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
             Secret::Sm2(k) => {
                 let sig: sm2::dsa::Signature = k
-                    .sign_prehash(digest)
+                    .sign_prehash_with_rng(rng, digest)
                     .map_err(|e| Error::Signing(e.to_string()))?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }

@@ -83,7 +83,10 @@ pub fn sign_detached(
     let signature = key
         .sign(prepared.to_be_signed())
         .map_err(CmsError::Signing)?;
-    prepared.finish(&signature)
+    // The key is the certified one (checked above) and its backend vouches for its signatures
+    // (a token's are checked there), so the signature is not verified again: that would cost
+    // twice the signing.
+    prepared.assemble(&signature)
 }
 
 /// Sign `econtent` encapsulated with content type `econtent_type` (e.g. an RFC 3161 token
@@ -116,7 +119,7 @@ pub fn sign_encapsulated(
     let signature = key
         .sign(prepared.to_be_signed())
         .map_err(CmsError::Signing)?;
-    prepared.finish(&signature)
+    prepared.assemble(&signature)
 }
 
 /// The length of the DER a [`sign_detached`] call with these inputs produces, at most; the
@@ -194,7 +197,8 @@ impl PreparedSignature {
         self.algorithm
     }
 
-    /// Check the signature with the signer certificate's key and assemble the ContentInfo.
+    /// Check a signature made elsewhere (a remote signer) with the signer certificate's key
+    /// and assemble the ContentInfo.
     pub fn finish(self, signature_der: &[u8]) -> Result<Vec<u8>, CmsError> {
         let key = PublicKey::from_spki(self.signer.tbs_certificate().subject_public_key_info())
             .map_err(CmsError::PublicKey)?;
