@@ -254,6 +254,146 @@ fn concurrent_sealings_commit_in_groups(s: &Server) {
 }
 both!(concurrent_sealings_commit_in_groups);
 
+fn count_sealings(s: &Server) -> i64 {
+    s.sql(async |db| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sealings")
+            .fetch_one(&db)
+            .await
+            .unwrap()
+    })
+}
+
+fn store(s: &Server, sql: &'static str, id: &str) {
+    let id = id.to_string();
+    s.sql(async move |db| {
+        let done = sqlx::query(sql).bind(id).execute(&db).await.unwrap();
+        assert_eq!(done.rows_affected(), 1, "{sql}");
+    });
+}
+
+/// Requests read API keys and seals through short-lived caches; a sealing must still never be
+/// recorded for a seal suspended, or a key revoked, behind this process's back (as another
+/// process sharing the database would do it): the commit checks both again.
+fn store_changes_behind_the_caches(s: &Server) {
+    let seal = s.demo_seal();
+    let pdf = sample_pdf(20_000);
+    let sealer = status(
+        s.post_json("/v1/api-keys", &s.admin, &json!({"role": "sealer"})),
+        201,
+    );
+    let (key_id, key) = (
+        sealer["id"].as_str().unwrap().to_string(),
+        sealer["key"].as_str().unwrap().to_string(),
+    );
+    let sign = format!("/v1/seals/{seal}/sign");
+    // Fills the caches with the active seal and the valid key.
+    assert_eq!(s.post_pdf(&sign, &key, &pdf).status(), 200);
+    let before = count_sealings(s);
+
+    store(
+        s,
+        "UPDATE seals SET status = 'suspended' WHERE id = $1",
+        &seal,
+    );
+    status(s.post_pdf(&sign, &key, &pdf), 409);
+    assert_eq!(count_sealings(s), before, "no sealing of a suspended seal");
+    let head: Value = s.get("/v1/log/head", None).json().unwrap();
+    let last = prove_entry(s, head["tree_size"].as_i64().unwrap() - 1);
+    assert!(
+        last.to_string().contains("access.denied"),
+        "the refusal is logged: {last}"
+    );
+    store(s, "UPDATE seals SET status = 'active' WHERE id = $1", &seal);
+    assert_eq!(s.post_pdf(&sign, &key, &pdf).status(), 200);
+
+    store(
+        s,
+        "UPDATE api_keys SET revoked_at = 1 WHERE id = $1",
+        &key_id,
+    );
+    status(s.post_pdf(&sign, &key, &pdf), 401);
+    assert_eq!(count_sealings(s), before + 1, "no sealing by a revoked key");
+}
+both!(store_changes_behind_the_caches);
+
+/// POST /v1/keys/{id}/revoke: an admin revokes a key of its organisation; the key stops
+/// working at once, the revocation is listed and logged; other organisations' keys are not
+/// found, and only admins revoke.
+fn api_keys_are_revoked(s: &Server) {
+    let seal = s.demo_seal();
+    let pdf = sample_pdf(20_000);
+    let sealer = status(
+        s.post_json(
+            "/v1/api-keys",
+            &s.admin,
+            &json!({"role": "sealer", "name": "clerk"}),
+        ),
+        201,
+    );
+    let (id, key) = (
+        sealer["id"].as_str().unwrap(),
+        sealer["key"].as_str().unwrap(),
+    );
+    assert_eq!(
+        s.post_pdf(&format!("/v1/seals/{seal}/sign"), key, &pdf)
+            .status(),
+        200
+    );
+    status(
+        s.post_json(&format!("/v1/keys/{id}/revoke"), key, &json!({})),
+        403,
+    );
+
+    let child = status(
+        s.post_json(
+            "/v1/organizations",
+            &s.admin,
+            &json!({"name": "Jin'an District Bureau", "level": "county"}),
+        ),
+        201,
+    );
+    let child_admin = child["admin_key"].as_str().unwrap();
+    status(
+        s.post_json(&format!("/v1/keys/{id}/revoke"), child_admin, &json!({})),
+        404,
+    );
+    status(
+        s.post_json("/v1/keys/key_nope/revoke", &s.admin, &json!({})),
+        404,
+    );
+
+    let size = |s: &Server| -> i64 {
+        s.get("/v1/log/head", None).json::<Value>().unwrap()["tree_size"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = size(s);
+    let revoked = status(
+        s.post_json(&format!("/v1/keys/{id}/revoke"), &s.admin, &json!({})),
+        200,
+    );
+    assert_eq!(revoked["id"], id);
+    assert_eq!(revoked["name"], "clerk");
+    assert!(revoked["revoked_at"].is_string(), "{revoked}");
+    assert_eq!(size(s), before + 1, "the revocation is logged");
+    let entry = prove_entry(s, before);
+    assert!(entry.to_string().contains("api_key.revoked"), "{entry}");
+
+    status(
+        s.post_pdf(&format!("/v1/seals/{seal}/sign"), key, &pdf),
+        401,
+    );
+    status(s.get("/v1/seals", Some(key)), 401);
+    status(
+        s.post_json(&format!("/v1/keys/{id}/revoke"), &s.admin, &json!({})),
+        409,
+    );
+    let keys = all_pages(s, "/v1/keys", &s.admin, 50);
+    let listed = keys.iter().find(|k| k["id"] == id).unwrap();
+    assert_eq!(listed["revoked_at"], revoked["revoked_at"]);
+}
+both!(api_keys_are_revoked);
+
 const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
 /// A fresh SoftHSM2 token "eseal" (user PIN 1234) in `dir`; returns SOFTHSM2_CONF, or None

@@ -74,6 +74,16 @@ pub async fn append(conn: &mut AnyConnection, e: NewEntry<'_>) -> ApiResult<i64>
     append_batch(conn, &[OwnedEntry::from(e)]).await
 }
 
+/// Takes the log's lock (the row every appender updates) for the rest of the caller's
+/// transaction, so that what it reads next is ordered against every other append, in any
+/// process sharing the database.
+pub async fn lock(conn: &mut AnyConnection) -> ApiResult<()> {
+    sqlx::query("UPDATE log_state SET tree_size = tree_size WHERE id = 1")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Appends `entries` in order inside the caller's transaction with one tree-size update and
 /// one multi-row insert; returns the index of the first. The `UPDATE ... RETURNING` both
 /// reserves the indices and takes the lock that orders appenders (across processes too).

@@ -168,11 +168,15 @@ impl FromRequestParts<Shared> for Caller {
             record_denial(state, None, &action, 401, "no API key").await;
             return Err(ApiError::Unauthorized);
         };
+        let hash = key_hash(token);
+        if let Some(caller) = state.callers.get(&hash) {
+            return Ok(caller);
+        }
         let row = sqlx::query(
             "SELECT id, organization_id, department_id, role FROM api_keys \
              WHERE key_hash = $1 AND revoked_at IS NULL",
         )
-        .bind(key_hash(token))
+        .bind(&hash)
         .fetch_optional(&state.db)
         .await?;
         let Some(row) = row else {
@@ -180,11 +184,13 @@ impl FromRequestParts<Shared> for Caller {
             return Err(ApiError::Unauthorized);
         };
         let role: String = row.try_get("role")?;
-        Ok(Caller {
+        let caller = Caller {
             key_id: row.try_get("id")?,
             organization_id: row.try_get("organization_id")?,
             department_id: super::db::opt_text(&row, "department_id"),
             role: Role::parse(&role).ok_or_else(|| ApiError::internal("unknown role in store"))?,
-        })
+        };
+        state.callers.insert(hash, caller.clone());
+        Ok(caller)
     }
 }

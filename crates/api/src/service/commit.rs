@@ -7,7 +7,9 @@
 //! guarantee holds: an acknowledged sealing is durable. Under no load a batch has one record
 //! and the latency is that of a plain commit.
 
-use sqlx::{AnyConnection, AnyPool};
+use std::collections::{BTreeSet, HashSet};
+
+use sqlx::{AnyConnection, AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use super::audit::{self, OwnedEntry};
@@ -30,9 +32,121 @@ pub struct SealingRecord {
     pub entry: OwnedEntry,
 }
 
-/// Writes `records` inside the caller's transaction; returns the log index of the first (the
-/// others follow in order).
-pub async fn write(conn: &mut AnyConnection, records: &[&SealingRecord]) -> ApiResult<i64> {
+/// Records what may still be recorded of `records` inside the caller's transaction: a
+/// record whose seal is no longer active, or whose API key was revoked, is refused (its
+/// error in the result); the others are written and get their log index, in order.
+///
+/// The caches that let a request reach the commit without reading the database may be up to
+/// [`crate::service::CACHE_TTL`] old, and another process sharing the database may have
+/// suspended the seal meanwhile. So the check is made here, after the log is locked: a
+/// suspension or revocation committed anywhere comes either before it (and the sealing is
+/// refused) or after the sealing in the log.
+pub async fn write(
+    conn: &mut AnyConnection,
+    records: &[&SealingRecord],
+) -> ApiResult<Vec<ApiResult<i64>>> {
+    audit::lock(conn).await?;
+    let (active, valid) = still_usable(conn, records).await?;
+    let verdicts: Vec<Option<ApiError>> = records
+        .iter()
+        .map(|r| {
+            if !active.contains(&r.seal_id) {
+                Some(ApiError::Conflict(format!(
+                    "the seal {} is no longer active; only active seals can be applied",
+                    r.seal_id
+                )))
+            } else if !valid.contains(&r.api_key_id) {
+                Some(ApiError::Unauthorized)
+            } else {
+                None
+            }
+        })
+        .collect();
+    let allowed: Vec<&SealingRecord> = records
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, v)| v.is_none())
+        .map(|(r, _)| *r)
+        .collect();
+    let mut next = if allowed.is_empty() {
+        0
+    } else {
+        insert(conn, &allowed).await?
+    };
+    // Refusals are logged like every denied request, in the same transaction.
+    let denials: Vec<OwnedEntry> = records
+        .iter()
+        .zip(&verdicts)
+        .filter_map(|(r, v)| v.as_ref().map(|e| denial(r, e)))
+        .collect();
+    if !denials.is_empty() {
+        audit::append_batch(conn, &denials).await?;
+    }
+    Ok(verdicts
+        .into_iter()
+        .map(|v| match v {
+            Some(refused) => Err(refused),
+            None => {
+                next += 1;
+                Ok(next - 1)
+            }
+        })
+        .collect())
+}
+
+fn denial(r: &SealingRecord, refused: &ApiError) -> OwnedEntry {
+    let (status, reason) = match refused {
+        ApiError::Unauthorized => (401, "the API key was revoked".to_string()),
+        e => (409, e.to_string()),
+    };
+    tracing::warn!(actor = %r.api_key_id, action = "apply seal", status, reason, "request denied");
+    OwnedEntry {
+        kind: "access.denied".into(),
+        organization_id: Some(r.organization_id.clone()),
+        actor: r.api_key_id.clone(),
+        subject: Some(r.seal_id.clone()),
+        details: serde_json::json!({ "action": "apply seal", "status": status, "reason": reason }),
+    }
+}
+
+/// Of the seals and keys of `records`: the seals still active, the keys not revoked.
+async fn still_usable(
+    conn: &mut AnyConnection,
+    records: &[&SealingRecord],
+) -> ApiResult<(HashSet<String>, HashSet<String>)> {
+    let seals: BTreeSet<&str> = records.iter().map(|r| r.seal_id.as_str()).collect();
+    let keys: BTreeSet<&str> = records.iter().map(|r| r.api_key_id.as_str()).collect();
+    let list = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sql = format!(
+        "SELECT 's' AS what, id FROM seals WHERE status = 'active' AND id IN ({}) \
+         UNION ALL SELECT 'k' AS what, id FROM api_keys WHERE revoked_at IS NULL AND id IN ({})",
+        list(1, seals.len()),
+        list(1 + seals.len(), keys.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for id in seals.iter().chain(keys.iter()) {
+        q = q.bind(*id);
+    }
+    let (mut active, mut valid) = (HashSet::new(), HashSet::new());
+    for row in q.fetch_all(&mut *conn).await? {
+        let what: String = row.try_get("what")?;
+        let id: String = row.try_get("id")?;
+        if what == "s" {
+            active.insert(id);
+        } else {
+            valid.insert(id);
+        }
+    }
+    Ok((active, valid))
+}
+
+/// Writes `records` and their log entries; returns the log index of the first.
+async fn insert(conn: &mut AnyConnection, records: &[&SealingRecord]) -> ApiResult<i64> {
     let entries: Vec<OwnedEntry> = records.iter().map(|r| r.entry.clone()).collect();
     let first = audit::append_batch(conn, &entries).await?;
     let sql = format!(
@@ -60,7 +174,7 @@ pub async fn write(conn: &mut AnyConnection, records: &[&SealingRecord]) -> ApiR
 
 struct Job {
     record: SealingRecord,
-    reply: oneshot::Sender<Result<i64, String>>,
+    reply: oneshot::Sender<ApiResult<i64>>,
 }
 
 /// The handle handlers send their records to.
@@ -75,14 +189,19 @@ impl Committer {
         tokio::spawn(async move {
             let mut jobs = Vec::with_capacity(MAX_BATCH);
             while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-                let result = commit_batch(&pool, &jobs).await.map_err(|e| {
-                    tracing::error!(error = %e, records = jobs.len(), "group commit failed");
-                    e.to_string()
-                });
-                for (i, job) in jobs.drain(..).enumerate() {
+                let results = match commit_batch(&pool, &jobs).await {
+                    Ok(results) => results,
+                    Err(e) => {
+                        tracing::error!(error = %e, records = jobs.len(), "group commit failed");
+                        jobs.iter()
+                            .map(|_| Err(ApiError::Internal(e.to_string())))
+                            .collect()
+                    }
+                };
+                for (job, result) in jobs.drain(..).zip(results) {
                     // A dropped receiver is a client gone before its answer: the record
                     // stays (committed, never acknowledged), which the crash test allows.
-                    let _ = job.reply.send(result.clone().map(|first| first + i as i64));
+                    let _ = job.reply.send(result);
                 }
             }
         });
@@ -99,14 +218,13 @@ impl Committer {
         answer
             .await
             .map_err(|_| ApiError::internal("the committer has stopped"))?
-            .map_err(ApiError::Internal)
     }
 }
 
-async fn commit_batch(pool: &AnyPool, jobs: &[Job]) -> ApiResult<i64> {
+async fn commit_batch(pool: &AnyPool, jobs: &[Job]) -> ApiResult<Vec<ApiResult<i64>>> {
     let records: Vec<&SealingRecord> = jobs.iter().map(|j| &j.record).collect();
     let mut tx = pool.begin().await?;
-    let first = write(&mut tx, &records).await?;
+    let results = write(&mut tx, &records).await?;
     tx.commit().await?;
-    Ok(first)
+    Ok(results)
 }

@@ -7,8 +7,8 @@
 use std::io::{Cursor, Read, Seek, Write};
 
 use eseal_pdf::reader::PdfReader;
-use eseal_pdf::seal::{seal, Sealer};
-use eseal_pdf::sign::{PreparedField, SignOptions, SignatureTarget};
+use eseal_pdf::seal::{seal, seal_prehashed, HashedPrefix, Sealer};
+use eseal_pdf::sign::{PreparedField, SignOptions, SignOutcome, SignatureTarget};
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
@@ -127,6 +127,28 @@ fn view_size(page: &eseal_pdf::reader::Page) -> (f64, f64) {
     }
 }
 
+/// Documents up to this size are sealed with a software key on the async worker that
+/// received them: that takes a few hundred microseconds, less than handing the work to the
+/// blocking pool and back.
+pub const INLINE_LIMIT: u64 = 512 * 1024;
+
+/// Seals a document of `len` bytes: here when it is small and the key is in memory, else on
+/// the blocking pool, so that a large document or a token's round trip does not hold up the
+/// other requests of this worker.
+pub async fn run_sealing<T, F>(len: u64, key_store: &str, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    if len <= INLINE_LIMIT && key_store == "software" {
+        work()
+    } else {
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(ApiError::internal)?
+    }
+}
+
 /// A PDF held in memory or in an anonymous temporary file (rewound).
 pub enum Spooled {
     Memory(Vec<u8>),
@@ -169,20 +191,21 @@ pub struct Sealed<T> {
     pub len: u64,
 }
 
-/// Seals `input` (rewound) into `out` (empty).
+/// Seals `input` (rewound) into `out` (empty); `prefix` is the input's digest state, if known.
 fn seal_into<I, O>(
     input: &mut I,
     out: &mut O,
     m: &SealMaterial,
     place: &Placement,
     reason: Option<String>,
-) -> Result<(), ApiError>
+    prefix: Option<HashedPrefix>,
+) -> Result<SignOutcome, ApiError>
 where
     I: Read + Seek,
     O: Read + Write + Seek,
 {
     let opts = options(input, m, place, reason)?;
-    seal_with(input, out, m, opts)
+    seal_opts(input, out, m, opts, prefix)
 }
 
 /// Seals with options the caller built (a licence's certification, an annotated copy's
@@ -191,8 +214,22 @@ pub fn seal_with<I, O>(
     input: &mut I,
     out: &mut O,
     m: &SealMaterial,
-    mut opts: SignOptions,
+    opts: SignOptions,
 ) -> Result<(), ApiError>
+where
+    I: Read + Seek,
+    O: Read + Write + Seek,
+{
+    seal_opts(input, out, m, opts, None).map(|_| ())
+}
+
+fn seal_opts<I, O>(
+    input: &mut I,
+    out: &mut O,
+    m: &SealMaterial,
+    mut opts: SignOptions,
+    prefix: Option<HashedPrefix>,
+) -> Result<SignOutcome, ApiError>
 where
     I: Read + Seek,
     O: Read + Write + Seek,
@@ -204,14 +241,18 @@ where
         key: m.key.as_ref(),
         certificate: &m.certificate,
         chain: &m.chain,
+        reserve: Some(m.reserve),
     };
-    seal(input, out, &opts, &sealer).map_err(bad_pdf)?;
-    Ok(())
+    match prefix {
+        Some(prefix) => seal_prehashed(input, out, &opts, &sealer, prefix),
+        None => seal(input, out, &opts, &sealer),
+    }
+    .map_err(bad_pdf)
 }
 
 /// Seals a PDF held in memory into memory. When `input_hash` (the SHA-256 state after
-/// `input`) is given and the output starts with the input, as an incremental update does, the
-/// output's hash only adds the appended bytes.
+/// `input`) is given, neither the signed range's digest nor the output's hash reads the
+/// input's bytes again: an incremental update starts with them unchanged.
 pub fn seal_bytes(
     input: &[u8],
     input_hash: Option<Sha256>,
@@ -221,10 +262,15 @@ pub fn seal_bytes(
 ) -> Result<Sealed<Vec<u8>>, ApiError> {
     // The update adds the signature dictionary, the reserved /Contents and the appearance.
     let mut out = Cursor::new(Vec::with_capacity(input.len() + 64 * 1024));
-    seal_into(&mut Cursor::new(input), &mut out, m, place, reason)?;
+    let prefix = input_hash.clone().map(|state| HashedPrefix {
+        state: eseal_certs::Hasher::Sha256(state),
+        len: input.len() as u64,
+    });
+    let done = seal_into(&mut Cursor::new(input), &mut out, m, place, reason, prefix)?;
     let out = out.into_inner();
+    // The writer copies the input unchanged before the new revision.
     let sha256 = match input_hash {
-        Some(mut h) if out.len() >= input.len() && out[..input.len()] == *input => {
+        Some(mut h) if done.revision.start >= input.len() as u64 => {
             h.update(&out[input.len()..]);
             h.finalize()
         }
@@ -245,7 +291,7 @@ pub fn seal_file(
     reason: Option<String>,
 ) -> Result<Sealed<std::fs::File>, ApiError> {
     let mut out = tempfile::tempfile().map_err(ApiError::internal)?;
-    seal_into(input, &mut out, m, place, reason)?;
+    seal_into(input, &mut out, m, place, reason, None)?;
     out.rewind().map_err(ApiError::internal)?;
     let (sha256, len) = sha256_file(&mut out)?;
     out.rewind().map_err(ApiError::internal)?;

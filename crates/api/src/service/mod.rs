@@ -55,6 +55,24 @@ pub struct AppState {
     pub config: Config,
     /// The RFC 3161 TSA (`POST /tsa`).
     pub tsa: Arc<tsa::TsaMaterial>,
+    /// Callers by the hash of their API key, and seals by id, as read for the last requests:
+    /// most requests would otherwise pay two database round trips before their real work.
+    /// Entries live [`CACHE_TTL`]; this process drops them at once when it changes them, and
+    /// another process sharing the database sees a change within the TTL. Sealing never
+    /// relies on them alone: the commit that records a seal use checks the seal and the key
+    /// again (see [`commit`]).
+    pub callers: moka::sync::Cache<String, auth::Caller>,
+    pub seals: moka::sync::Cache<String, Arc<routes::seals::SealView>>,
+}
+
+/// How long a cached caller or seal is believed.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+fn ttl_cache<V: Clone + Send + Sync + 'static>() -> moka::sync::Cache<String, V> {
+    moka::sync::Cache::builder()
+        .max_capacity(10_000)
+        .time_to_live(CACHE_TTL)
+        .build()
 }
 
 pub type Shared = Arc<AppState>;
@@ -86,6 +104,7 @@ impl AppState {
         if let Ok(mut c) = self.seal_cache.lock() {
             c.remove(seal_id);
         }
+        self.seals.invalidate(seal_id);
     }
 }
 
@@ -173,6 +192,8 @@ async fn serve(config: Config) -> Result<(), String> {
         seal_cache: Mutex::new(HashMap::new()),
         ca_key_cache: Mutex::new(HashMap::new()),
         committer: commit::Committer::start(pool.clone()),
+        callers: ttl_cache(),
+        seals: ttl_cache(),
         token,
         config: config.clone(),
         tsa,

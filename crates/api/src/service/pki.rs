@@ -346,6 +346,8 @@ pub struct SealMaterial {
     pub certificate: Certificate,
     pub chain: Vec<Certificate>,
     pub appearance: Appearance,
+    /// The `/Contents` room its seals need ([`eseal_pdf::seal::reserve_for`]).
+    pub reserve: usize,
 }
 
 /// The seal picture as appearance content: the image drawn in its own pixel-sized box.
@@ -401,11 +403,15 @@ pub async fn load_seal_material(
         other => return Err(ApiError::internal(format!("unknown key store '{other}'"))),
     };
     let chain = ca_chain(conn, &ca_id).await?;
+    let certificate = cert_from_der(&der)?;
+    let reserve = eseal_pdf::seal::reserve_for(key.as_ref(), &certificate, &chain)
+        .map_err(ApiError::internal)?;
     Ok(Arc::new(SealMaterial {
         key,
-        certificate: cert_from_der(&der)?,
+        certificate,
         chain,
         appearance: seal_appearance(image.as_deref().unwrap_or(DEFAULT_SEAL_PNG))?,
+        reserve,
     }))
 }
 

@@ -46,9 +46,10 @@ struct Spool {
 }
 
 impl Spool {
-    fn new() -> Self {
+    /// A spool for a body announced as `expected` bytes (if it said), sized once for it.
+    fn new(expected: Option<usize>) -> Self {
         Spool {
-            mem: Vec::new(),
+            mem: Vec::with_capacity(expected.unwrap_or(0).min(MEMORY_LIMIT)),
             file: None,
             hash: Sha256::new(),
             len: 0,
@@ -104,7 +105,12 @@ pub async fn pdf_upload<S: Send + Sync>(req: Request, state: &S) -> ApiResult<Up
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/pdf")
         .to_ascii_lowercase();
-    let mut spool = Spool::new();
+    let expected = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let mut spool = Spool::new(expected);
     if ctype.starts_with("multipart/form-data") {
         let mut mp = Multipart::from_request(req, state)
             .await

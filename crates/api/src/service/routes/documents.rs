@@ -22,7 +22,7 @@ use super::body::{pdf_response, Spooled};
 use super::page::{self, PageQuery};
 use super::seals::{sealing_record, SealView};
 use crate::service::audit::{self, NewEntry};
-use crate::service::auth::{Caller, Role};
+use crate::service::auth::{record_denial, Caller, Role};
 use crate::service::commit;
 use crate::service::db::{new_id, now, opt_text, rfc3339};
 use crate::service::engine::{self, Placement};
@@ -433,7 +433,23 @@ pub async fn seal_step(
             "the document changed while sealing; try again".into(),
         ));
     }
-    commit::write(&mut tx, &[&record]).await?;
+    let recorded = commit::write(&mut tx, &[&record]).await?.pop();
+    if let Some(Err(refused)) = recorded {
+        tx.rollback().await?;
+        let status = match refused {
+            ApiError::Unauthorized => 401,
+            _ => 409,
+        };
+        record_denial(
+            &state,
+            Some(&caller),
+            "apply seal",
+            status,
+            &refused.to_string(),
+        )
+        .await;
+        return Err(refused);
+    }
     sqlx::query("UPDATE document_steps SET status = 'sealed', sealed_at = $1, sealing_id = $2 WHERE document_id = $3 AND step_no = $4")
         .bind(now())
         .bind(&record.id)

@@ -40,7 +40,7 @@ use super::Shared;
         verify::verify,
         cas::list_cas, cas::create_ca, cas::ca_certificate, cas::ca_crl, cas::issue_certificate, cas::get_certificate, cas::revoke_certificate,
         ocsp::ocsp_post, ocsp::ocsp_get,
-        orgs::create_organization, orgs::create_department, orgs::create_api_key, orgs::list_api_keys, orgs::list_organizations,
+        orgs::create_organization, orgs::create_department, orgs::create_api_key, orgs::list_api_keys, orgs::revoke_api_key, orgs::list_organizations,
         documents::list_documents, documents::create_document, documents::get_document, documents::seal_step, documents::document_file,
         log::head, log::key, log::inclusion, log::consistency, log::entry,
         licence_types::list, licence_types::create,
@@ -98,6 +98,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/departments", post(orgs::create_department))
         .route("/v1/api-keys", post(orgs::create_api_key))
         .route("/v1/keys", get(orgs::list_api_keys))
+        .route("/v1/keys/{id}/revoke", post(orgs::revoke_api_key))
         .route("/v1/orgs", get(orgs::list_organizations))
         .route(
             "/v1/documents",

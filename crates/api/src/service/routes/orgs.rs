@@ -1,11 +1,12 @@
 //! Organisations (a child organisation one level down, with its first admin key), departments
 //! and API keys.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 use utoipa::ToSchema;
 
@@ -304,19 +305,79 @@ pub async fn list_api_keys(
     .bind(limit as i64 + 1)
     .fetch_all(&state.db)
     .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        items.push(ApiKeyView {
-            id: r.try_get("id")?,
-            role: r.try_get("role")?,
-            name: r.try_get("name")?,
-            department_id: opt_text(r, "department_id"),
-            created_at: rfc3339(r.try_get("created_at")?),
-            revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(rfc3339),
-        });
-    }
+    let items = rows.iter().map(key_view).collect::<ApiResult<Vec<_>>>()?;
     let (items, next) = page::cut(items, limit, |k| &k.id);
     Ok(Json(ApiKeyPage { items, next }))
+}
+
+fn key_view(r: &AnyRow) -> ApiResult<ApiKeyView> {
+    Ok(ApiKeyView {
+        id: r.try_get("id")?,
+        role: r.try_get("role")?,
+        name: r.try_get("name")?,
+        department_id: opt_text(r, "department_id"),
+        created_at: rfc3339(r.try_get("created_at")?),
+        revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(rfc3339),
+    })
+}
+
+#[utoipa::path(post, path = "/v1/keys/{id}/revoke", tag = "eseal", security(("bearer" = [])),
+    params(("id" = String, Path, description = "API key id")),
+    responses((status = 200, body = ApiKeyView), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem)))]
+/// Revokes an API key of the caller's organisation (of its department, for a department
+/// admin). It stops working at once in this process and within a second in the others
+/// sharing the database; no sealing by it is recorded after the revocation.
+pub async fn revoke_api_key(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApiKeyView>> {
+    caller
+        .require(&state, "revoke API keys", &[Role::Admin])
+        .await?;
+    const SELECT: &str = "SELECT id, key_hash, organization_id, role, name, department_id, \
+        created_at, revoked_at FROM api_keys WHERE id = $1";
+    let row = sqlx::query(SELECT)
+        .bind(&id)
+        .fetch_optional(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such API key '{id}'")))?;
+    let org: String = row.try_get("organization_id")?;
+    let dept = opt_text(&row, "department_id");
+    let other_dept = caller.department_id.is_some() && dept != caller.department_id;
+    if org != caller.organization_id || other_dept {
+        return Err(caller.hidden(&state, "revoke API key", "API key").await);
+    }
+    let hash: String = row.try_get("key_hash")?;
+    let mut tx = state.db.begin().await?;
+    let done =
+        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    if done.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Err(ApiError::Conflict(format!(
+            "the API key '{id}' is already revoked"
+        )));
+    }
+    audit::append(
+        &mut tx,
+        NewEntry {
+            kind: "api_key.revoked",
+            organization_id: Some(&caller.organization_id),
+            actor: &caller.key_id,
+            subject: Some(&id),
+            details: json!({ "role": row.try_get::<String, _>("role")?, "department_id": dept }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    state.callers.invalidate(&hash);
+    let row = sqlx::query(SELECT).bind(&id).fetch_one(&state.db).await?;
+    Ok(Json(key_view(&row)?))
 }
 
 #[derive(Serialize, ToSchema)]

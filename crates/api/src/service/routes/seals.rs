@@ -1,5 +1,7 @@
 //! Seals: list, create (with a picture), show, suspend, revoke, and sealing a PDF.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, Request, State};
 use axum::response::Response;
 use axum::Json;
@@ -21,7 +23,7 @@ use crate::service::pki::{self, SealSubject};
 use crate::service::Shared;
 
 /// A seal as the API shows it.
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct SealView {
     pub id: String,
     pub name: String,
@@ -37,7 +39,7 @@ pub struct SealView {
     pub created_at: String,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Clone, Serialize, ToSchema)]
 pub struct CertificateSummary {
     pub id: String,
     pub subject: String,
@@ -86,13 +88,22 @@ pub async fn find_seal(
     let Some(row) = row else {
         return Err(ApiError::NotFound(format!("no such seal '{id}'")));
     };
-    let v = view(&row)?;
+    owned(state, caller, view(&row)?, action).await
+}
+
+/// `seal` if the caller's organisation (and department) holds it, else the logged 404.
+async fn owned(
+    state: &Shared,
+    caller: &Caller,
+    seal: SealView,
+    action: &str,
+) -> ApiResult<SealView> {
     let other_dept =
-        matches!((&caller.department_id, &v.department_id), (Some(a), Some(b)) if a != b);
-    if v.organization_id != caller.organization_id || other_dept {
+        matches!((&caller.department_id, &seal.department_id), (Some(a), Some(b)) if a != b);
+    if seal.organization_id != caller.organization_id || other_dept {
         return Err(caller.hidden(state, action, "seal").await);
     }
-    Ok(v)
+    Ok(seal)
 }
 
 #[utoipa::path(get, path = "/v1/seals", tag = "eseal", security(("bearer" = [])),
@@ -459,11 +470,20 @@ impl SignQuery {
 }
 
 /// Checks that the caller may apply the seal now: sealer or admin, own organisation, active.
+/// Reads the seal through the short-lived cache; the commit recording the use checks its
+/// status again.
 pub async fn usable_seal(state: &Shared, caller: &Caller, id: &str) -> ApiResult<SealView> {
     caller
         .require(state, "apply seals", &[Role::Admin, Role::Sealer])
         .await?;
-    let seal = find_seal(state, caller, id, "apply seal").await?;
+    let seal = match state.seals.get(id) {
+        Some(seal) => owned(state, caller, SealView::clone(&seal), "apply seal").await?,
+        None => {
+            let seal = find_seal(state, caller, id, "apply seal").await?;
+            state.seals.insert(id.to_string(), Arc::new(seal.clone()));
+            seal
+        }
+    };
     if seal.status != "active" {
         crate::service::auth::record_denial(
             state,
@@ -503,11 +523,10 @@ pub async fn sign(
     let reason = q.reason.clone();
     let input = upload.data;
     let input_hash = upload.hasher;
-    let sealed = tokio::task::spawn_blocking(move || {
+    let sealed = engine::run_sealing(upload.len, &seal.key_store, move || {
         engine::seal_spooled(input, Some(input_hash), &material, &placement, reason)
     })
-    .await
-    .map_err(ApiError::internal)??;
+    .await?;
     let record = sealing_record(
         &caller,
         &seal,
