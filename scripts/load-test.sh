@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Load test of `eseal serve`: starts the release build on 127.0.0.1 (a free port) with a
 # temporary data folder, drives concurrent sealing (100 KB licence) and then verification
-# requests for a bounded time with a Rust client (crates/api/tests/service_load.rs), prints
-# throughput and latency percentiles and, measured in the same run, the raw limit (SHA-256 of
-# the document plus one P-256 signature per document). Stops only the server it started.
+# requests for a bounded time with wrk (the driver is crates/api/tests/service_load.rs, the
+# request script scripts/load/post-pdf.lua), prints throughput and latency percentiles and,
+# measured in the same run, the raw limit (SHA-256 of the document plus one P-256 signature,
+# on every core at once). Stops only the server it started.
 #
-#   scripts/load-test.sh            # 20 s of sealing, 10 s of verification, 4 clients
-#   ESEAL_LOAD_SECS=60 ESEAL_LOAD_CLIENTS=8 scripts/load-test.sh
+#   scripts/load-test.sh            # 20 s of sealing, 10 s of verification, 32 connections
+#   ESEAL_LOAD_SECS=60 ESEAL_LOAD_CONNECTIONS=64 scripts/load-test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "load-test: needs wrk (apt-get install wrk)" >&2; exit 2; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --release -q -p eseal-api --bin eseal
 cargo test --release -q -p eseal-api --test service_load --no-run
