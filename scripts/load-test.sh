@@ -8,6 +8,7 @@
 #
 #   scripts/load-test.sh            # 20 s of sealing, 10 s of verification, 32 connections
 #   ESEAL_LOAD_SECS=60 ESEAL_LOAD_CONNECTIONS=64 scripts/load-test.sh
+#   ESEAL_LOAD_POSTGRES=postgres://postgres@127.0.0.1:5432 scripts/load-test.sh   # a fresh database there
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "load-test: needs wrk (apt-get install wrk)" >&2; exit 2; }
@@ -16,13 +17,21 @@ cargo build --release -q -p eseal-api --bin eseal
 cargo test --release -q -p eseal-api --test service_load --no-run
 DATA="$(mktemp -d)"
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+STORE=(); DBNAME=""
+if [ -n "${ESEAL_LOAD_POSTGRES:-}" ]; then
+    DBNAME="eseal_load_$$"
+    psql "$ESEAL_LOAD_POSTGRES/postgres" -qc "CREATE DATABASE $DBNAME"
+    STORE=(--database "$ESEAL_LOAD_POSTGRES/$DBNAME")
+fi
+echo "store: ${STORE[*]:-SQLite in $DATA}"
 ESEAL_KEY_PASSPHRASE= "$CARGO_TARGET_DIR/release/eseal" serve --data "$DATA" --listen "127.0.0.1:$PORT" \
-    >"$DATA/serve.log" 2>&1 &
+    "${STORE[@]}" >"$DATA/serve.log" 2>&1 &
 PID=$!
 cleanup() {
     kill -TERM "$PID" 2>/dev/null || true
     wait "$PID" 2>/dev/null || true
     rm -rf "$DATA"
+    [ -z "$DBNAME" ] || psql "$ESEAL_LOAD_POSTGRES/postgres" -qc "DROP DATABASE IF EXISTS $DBNAME WITH (FORCE)"
 }
 trap cleanup EXIT
 for _ in $(seq 1 300); do

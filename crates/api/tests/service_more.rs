@@ -263,17 +263,18 @@ fn count_sealings(s: &Server) -> i64 {
     })
 }
 
-fn store(s: &Server, sql: &'static str, id: &str) {
-    let id = id.to_string();
+fn store(s: &Server, sql: &str, id: &str) {
+    let (sql, id) = (sql.to_string(), id.to_string());
     s.sql(async move |db| {
-        let done = sqlx::query(sql).bind(id).execute(&db).await.unwrap();
+        let done = sqlx::query(&sql).bind(id).execute(&db).await.unwrap();
         assert_eq!(done.rows_affected(), 1, "{sql}");
     });
 }
 
 /// Requests read API keys and seals through short-lived caches; a sealing must still never be
-/// recorded for a seal suspended, or a key revoked, behind this process's back (as another
-/// process sharing the database would do it): the commit checks both again.
+/// recorded for a seal suspended, a key revoked or a seal certificate expired behind this
+/// process's back (as another process sharing the database would do it), nor for a seal whose
+/// certificate was revoked: the commit checks them again.
 fn store_changes_behind_the_caches(s: &Server) {
     let seal = s.demo_seal();
     let pdf = sample_pdf(20_000);
@@ -313,6 +314,41 @@ fn store_changes_behind_the_caches(s: &Server) {
     );
     status(s.post_pdf(&sign, &key, &pdf), 401);
     assert_eq!(count_sealings(s), before + 1, "no sealing by a revoked key");
+
+    // The seal's certificate expired, then revoked (through the API, which does not touch
+    // the seal itself).
+    let seal_view = status(s.get(&format!("/v1/seals/{seal}"), Some(&s.admin)), 200);
+    let cert = seal_view["certificate"]["id"].as_str().unwrap().to_string();
+    let not_after: i64 = s.sql(async |db| {
+        sqlx::query_scalar("SELECT not_after FROM certificates WHERE id = $1")
+            .bind(cert.clone())
+            .fetch_one(&db)
+            .await
+            .unwrap()
+    });
+    store(
+        s,
+        "UPDATE certificates SET not_after = 1 WHERE id = $1",
+        &cert,
+    );
+    status(s.post_pdf(&sign, &s.admin, &pdf), 409);
+    let restore = format!("UPDATE certificates SET not_after = {not_after} WHERE id = $1");
+    store(s, &restore, &cert);
+    assert_eq!(s.post_pdf(&sign, &s.admin, &pdf).status(), 200);
+    status(
+        s.post_json(
+            &format!("/v1/certificates/{cert}/revoke"),
+            &s.admin,
+            &json!({}),
+        ),
+        200,
+    );
+    status(s.post_pdf(&sign, &s.admin, &pdf), 409);
+    assert_eq!(
+        count_sealings(s),
+        before + 2,
+        "no sealing with an expired or revoked certificate"
+    );
 }
 both!(store_changes_behind_the_caches);
 

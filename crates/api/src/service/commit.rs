@@ -33,8 +33,9 @@ pub struct SealingRecord {
 }
 
 /// Records what may still be recorded of `records` inside the caller's transaction: a
-/// record whose seal is no longer active, or whose API key was revoked, is refused (its
-/// error in the result); the others are written and get their log index, in order.
+/// record whose seal is no longer active or whose seal certificate was revoked or has expired,
+/// or whose API key was revoked, is refused (its error in the result); the others are written
+/// and get their log index, in order.
 ///
 /// The caches that let a request reach the commit without reading the database may be up to
 /// [`crate::service::CACHE_TTL`] old, and another process sharing the database may have
@@ -52,7 +53,8 @@ pub async fn write(
         .map(|r| {
             if !active.contains(&r.seal_id) {
                 Some(ApiError::Conflict(format!(
-                    "the seal {} is no longer active; only active seals can be applied",
+                    "the seal {} cannot be applied: it is no longer active, or its certificate \
+                     was revoked or has expired",
                     r.seal_id
                 )))
             } else if !valid.contains(&r.api_key_id) {
@@ -123,12 +125,13 @@ async fn still_usable(
             .join(", ")
     };
     let sql = format!(
-        "SELECT 's' AS what, id FROM seals WHERE status = 'active' AND id IN ({}) \
+        "SELECT 's' AS what, s.id FROM seals s JOIN certificates c ON c.id = s.certificate_id \
+         WHERE s.status = 'active' AND c.status = 'valid' AND c.not_after > $1 AND s.id IN ({}) \
          UNION ALL SELECT 'k' AS what, id FROM api_keys WHERE revoked_at IS NULL AND id IN ({})",
-        list(1, seals.len()),
-        list(1 + seals.len(), keys.len())
+        list(2, seals.len()),
+        list(2 + seals.len(), keys.len())
     );
-    let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(&sql).bind(now());
     for id in seals.iter().chain(keys.iter()) {
         q = q.bind(*id);
     }

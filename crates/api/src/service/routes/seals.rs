@@ -498,6 +498,16 @@ pub async fn usable_seal(state: &Shared, caller: &Caller, id: &str) -> ApiResult
             seal.status
         )));
     }
+    if seal.certificate.status != "valid" {
+        let reason = format!(
+            "the certificate of seal {id} is {}",
+            seal.certificate.status
+        );
+        crate::service::auth::record_denial(state, Some(caller), "apply seal", 409, &reason).await;
+        return Err(ApiError::Conflict(format!(
+            "{reason}: it cannot seal any more"
+        )));
+    }
     Ok(seal)
 }
 
