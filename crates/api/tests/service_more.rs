@@ -397,6 +397,12 @@ fn api_keys_are_revoked(s: &Server) {
         s.post_json("/v1/keys/key_nope/revoke", &s.admin, &json!({})),
         404,
     );
+    let me: Value = s.get("/v1/me", Some(&s.admin)).json().unwrap();
+    let own = me["key_id"].as_str().expect("key_id in /v1/me");
+    status(
+        s.post_json(&format!("/v1/keys/{own}/revoke"), &s.admin, &json!({})),
+        409,
+    );
 
     let size = |s: &Server| -> i64 {
         s.get("/v1/log/head", None).json::<Value>().unwrap()["tree_size"]

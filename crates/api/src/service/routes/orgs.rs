@@ -326,8 +326,9 @@ fn key_view(r: &AnyRow) -> ApiResult<ApiKeyView> {
     responses((status = 200, body = ApiKeyView), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem)))]
 /// Revokes an API key of the caller's organisation (of its department, for a department
-/// admin). It stops working at once in this process and within a second in the others
-/// sharing the database; no sealing by it is recorded after the revocation.
+/// admin), other than the caller's own. It stops working at once in this process and within
+/// a second in the others sharing the database; no sealing by it is recorded after the
+/// revocation.
 pub async fn revoke_api_key(
     State(state): State<Shared>,
     caller: Caller,
@@ -348,6 +349,12 @@ pub async fn revoke_api_key(
     let other_dept = caller.department_id.is_some() && dept != caller.department_id;
     if org != caller.organization_id || other_dept {
         return Err(caller.hidden(&state, "revoke API key", "API key").await);
+    }
+    if id == caller.key_id {
+        // An organisation must not lock itself out by its last admin key.
+        return Err(ApiError::Conflict(
+            "a key does not revoke itself: use another admin key".into(),
+        ));
     }
     let hash: String = row.try_get("key_hash")?;
     let mut tx = state.db.begin().await?;
