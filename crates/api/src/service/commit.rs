@@ -6,6 +6,10 @@
 //! into `sealings`. Each handler is answered only after that commit succeeded, so the crash
 //! guarantee holds: an acknowledged sealing is durable. Under no load a batch has one record
 //! and the latency is that of a plain commit.
+//!
+//! The same transaction is where a sealing is finally allowed: requests reach it through
+//! short-lived caches of keys and seals, so [`write`] checks seal, certificate and key again
+//! under the log's lock and refuses (and logs) what the store no longer allows.
 
 use std::collections::{BTreeSet, HashSet};
 
