@@ -115,7 +115,8 @@ fn denial(r: &SealingRecord, refused: &ApiError) -> OwnedEntry {
     }
 }
 
-/// Of the seals and keys of `records`: the seals still active, the keys not revoked.
+/// Of the seals and keys of `records`: the seals still active with a valid, unexpired
+/// certificate, and the keys not revoked.
 async fn still_usable(
     conn: &mut AnyConnection,
     records: &[&SealingRecord],

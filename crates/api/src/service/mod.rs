@@ -62,7 +62,7 @@ pub struct AppState {
     /// relies on them alone: the commit that records a seal use checks the seal and the key
     /// again (see [`commit`]).
     pub callers: moka::sync::Cache<String, auth::Caller>,
-    pub seals: moka::sync::Cache<String, Arc<routes::seals::SealView>>,
+    pub seals: moka::sync::Cache<String, routes::seals::SealView>,
 }
 
 /// How long a cached caller or seal is believed.

@@ -1,7 +1,5 @@
 //! Seals: list, create (with a picture), show, suspend, revoke, and sealing a PDF.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Query, Request, State};
 use axum::response::Response;
 use axum::Json;
@@ -477,10 +475,10 @@ pub async fn usable_seal(state: &Shared, caller: &Caller, id: &str) -> ApiResult
         .require(state, "apply seals", &[Role::Admin, Role::Sealer])
         .await?;
     let seal = match state.seals.get(id) {
-        Some(seal) => owned(state, caller, SealView::clone(&seal), "apply seal").await?,
+        Some(seal) => owned(state, caller, seal, "apply seal").await?,
         None => {
             let seal = find_seal(state, caller, id, "apply seal").await?;
-            state.seals.insert(id.to_string(), Arc::new(seal.clone()));
+            state.seals.insert(id.to_string(), seal.clone());
             seal
         }
     };
