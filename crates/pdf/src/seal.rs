@@ -94,18 +94,17 @@ impl<F: FnMut(&[u8]) -> std::result::Result<Vec<u8>, BoxError>> ContentSigner
         self.reserved
     }
 
+    fn digested_prefix(&self) -> u64 {
+        self.skip
+    }
+
     fn update(&mut self, chunk: &[u8]) {
-        let skipped = (self.skip.min(chunk.len() as u64)) as usize;
-        self.skip -= skipped as u64;
         if let Some(h) = self.hasher.as_mut() {
-            h.update(&chunk[skipped..]);
+            h.update(chunk);
         }
     }
 
     fn finish(&mut self) -> std::result::Result<Vec<u8>, BoxError> {
-        if self.skip > 0 {
-            return Err("the signed ranges are shorter than the input's hashed prefix".into());
-        }
         let digest = self
             .hasher
             .take()

@@ -98,6 +98,25 @@ pub async fn insert_api_key(
     Ok((id, key))
 }
 
+/// The `access.denied` audit entry of a refused request; the refusal is traced as it is made.
+pub fn denial<'a>(
+    organization_id: Option<&'a str>,
+    actor: &'a str,
+    subject: Option<&'a str>,
+    action: &str,
+    status: u16,
+    reason: &str,
+) -> NewEntry<'a> {
+    tracing::warn!(actor, action, status, reason, "request denied");
+    NewEntry {
+        kind: "access.denied",
+        organization_id,
+        actor,
+        subject,
+        details: json!({ "action": action, "status": status, "reason": reason }),
+    }
+}
+
 /// Records a refused request.
 pub async fn record_denial(
     state: &Shared,
@@ -107,18 +126,9 @@ pub async fn record_denial(
     reason: &str,
 ) {
     let actor = caller.map(|c| c.key_id.as_str()).unwrap_or("anonymous");
-    tracing::warn!(actor, action, status, reason, "request denied");
-    let r = audit::append_now(
-        &state.db,
-        NewEntry {
-            kind: "access.denied",
-            organization_id: caller.map(|c| c.organization_id.as_str()),
-            actor,
-            subject: None,
-            details: json!({ "action": action, "status": status, "reason": reason }),
-        },
-    )
-    .await;
+    let organization = caller.map(|c| c.organization_id.as_str());
+    let entry = denial(organization, actor, None, action, status, reason);
+    let r = audit::append_now(&state.db, entry).await;
     if let Err(e) = r {
         tracing::error!(error = %e, "could not record a denied request");
     }

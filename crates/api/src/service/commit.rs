@@ -17,6 +17,7 @@ use sqlx::{AnyConnection, AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use super::audit::{self, OwnedEntry};
+use super::auth;
 use super::db::{now, placeholders};
 use super::error::{ApiError, ApiResult};
 
@@ -101,18 +102,18 @@ pub async fn write(
 }
 
 fn denial(r: &SealingRecord, refused: &ApiError) -> OwnedEntry {
-    let (status, reason) = match refused {
-        ApiError::Unauthorized => (401, "the API key was revoked".to_string()),
-        e => (409, e.to_string()),
+    let reason = match refused {
+        ApiError::Unauthorized => "the API key was revoked".to_string(),
+        e => e.to_string(),
     };
-    tracing::warn!(actor = %r.api_key_id, action = "apply seal", status, reason, "request denied");
-    OwnedEntry {
-        kind: "access.denied".into(),
-        organization_id: Some(r.organization_id.clone()),
-        actor: r.api_key_id.clone(),
-        subject: Some(r.seal_id.clone()),
-        details: serde_json::json!({ "action": "apply seal", "status": status, "reason": reason }),
-    }
+    OwnedEntry::from(auth::denial(
+        Some(&r.organization_id),
+        &r.api_key_id,
+        Some(&r.seal_id),
+        "apply seal",
+        refused.status().as_u16(),
+        &reason,
+    ))
 }
 
 /// Of the seals and keys of `records`: the seals still active with a valid, unexpired

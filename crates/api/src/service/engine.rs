@@ -140,7 +140,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
 {
-    if len <= INLINE_LIMIT && key_store == "software" {
+    if len <= INLINE_LIMIT && key_store == super::pki::KEY_STORE_SOFTWARE {
         work()
     } else {
         tokio::task::spawn_blocking(work)

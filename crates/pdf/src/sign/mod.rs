@@ -21,7 +21,7 @@ pub use appearance::{Appearance, AppearanceContent};
 pub use field::{PreparedField, SIG_FLAGS, WIDGET_FLAGS};
 pub use image::{image_xobject, ImageXObject, SealImage};
 pub use mdp::{docmdp_reference, field_lock_dict, fieldmdp_reference, DocMdpPermission, FieldLock};
-pub use placeholder::{feed_byte_range, ByteRange, BYTE_RANGE_WIDTH};
+pub use placeholder::{feed_byte_range, feed_byte_range_after, ByteRange, BYTE_RANGE_WIDTH};
 
 use crate::error::{Error, Result};
 use crate::object::{Dict, ObjRef, Object};
@@ -56,7 +56,12 @@ const MAX_OBJECT_NUMBER: u32 = 100_000_000;
 pub trait ContentSigner {
     /// Bytes to reserve for the DER signature container in `/Contents`.
     fn reserved_len(&self) -> usize;
-    /// Each chunk of the signed byte ranges, in order.
+    /// Leading bytes of the signed ranges the signer has digested already (the input's bytes,
+    /// hashed as they arrived); they are not read or fed again.
+    fn digested_prefix(&self) -> u64 {
+        0
+    }
+    /// Each chunk of the signed byte ranges after [`Self::digested_prefix`], in order.
     fn update(&mut self, chunk: &[u8]);
     /// The DER bytes for `/Contents`.
     fn finish(&mut self) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
@@ -185,7 +190,14 @@ where
     O: Read + Write + Seek,
 {
     let prepared = prepare_signature(input, output, opts, signer.reserved_len())?;
-    feed_byte_range(output, &prepared.byte_range, &mut |chunk| {
+    let skip = signer.digested_prefix();
+    if skip > prepared.byte_range.0[1] {
+        return Err(Error::InvalidOption(format!(
+            "{skip} bytes already digested, but the first signed range has only {}",
+            prepared.byte_range.0[1]
+        )));
+    }
+    feed_byte_range_after(output, &prepared.byte_range, skip, &mut |chunk| {
         signer.update(chunk)
     })?;
     let der = signer.finish().map_err(Error::Signer)?;

@@ -95,10 +95,22 @@ pub fn feed_byte_range<F: Read + Seek>(
     range: &ByteRange,
     sink: &mut dyn FnMut(&[u8]),
 ) -> Result<()> {
+    feed_byte_range_after(file, range, 0, sink)
+}
+
+/// As [`feed_byte_range`], leaving out the first `skip` bytes of the signed spans.
+pub fn feed_byte_range_after<F: Read + Seek>(
+    file: &mut F,
+    range: &ByteRange,
+    mut skip: u64,
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<()> {
     let mut buf = vec![0u8; HASH_BUFFER];
     for (offset, len) in range.spans() {
-        file.seek(SeekFrom::Start(offset))?;
-        let mut left = len;
+        let skipped = skip.min(len);
+        skip -= skipped;
+        file.seek(SeekFrom::Start(offset + skipped))?;
+        let mut left = len - skipped;
         while left > 0 {
             let want = left.min(HASH_BUFFER as u64) as usize;
             let n = file.read(&mut buf[..want])?;

@@ -436,10 +436,7 @@ pub async fn seal_step(
     let recorded = commit::write(&mut tx, &[&record]).await?.pop();
     if let Some(Err(refused)) = recorded {
         tx.rollback().await?;
-        let status = match refused {
-            ApiError::Unauthorized => 401,
-            _ => 409,
-        };
+        let status = refused.status().as_u16();
         record_denial(
             &state,
             Some(&caller),

@@ -482,31 +482,27 @@ pub async fn usable_seal(state: &Shared, caller: &Caller, id: &str) -> ApiResult
             seal
         }
     };
-    if seal.status != "active" {
-        crate::service::auth::record_denial(
-            state,
-            Some(caller),
-            "apply seal",
-            409,
-            &format!("seal {id} is {}", seal.status),
+    // (what the log records, what the caller reads)
+    let (logged, shown) = if seal.status != "active" {
+        (
+            format!("seal {id} is {}", seal.status),
+            format!(
+                "the seal is {}; only active seals can be applied",
+                seal.status
+            ),
         )
-        .await;
-        return Err(ApiError::Conflict(format!(
-            "the seal is {}; only active seals can be applied",
-            seal.status
-        )));
-    }
-    if seal.certificate.status != "valid" {
+    } else if seal.certificate.status != "valid" {
         let reason = format!(
             "the certificate of seal {id} is {}",
             seal.certificate.status
         );
-        crate::service::auth::record_denial(state, Some(caller), "apply seal", 409, &reason).await;
-        return Err(ApiError::Conflict(format!(
-            "{reason}: it cannot seal any more"
-        )));
-    }
-    Ok(seal)
+        let shown = format!("{reason}: it cannot seal any more");
+        (reason, shown)
+    } else {
+        return Ok(seal);
+    };
+    crate::service::auth::record_denial(state, Some(caller), "apply seal", 409, &logged).await;
+    Err(ApiError::Conflict(shown))
 }
 
 #[utoipa::path(post, path = "/v1/seals/{id}/sign", tag = "eseal", security(("bearer" = [])),
