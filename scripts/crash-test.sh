@@ -3,7 +3,7 @@
 # in the middle of it, a restart on the same data, then proof that every sealing the client saw
 # acknowledged is in the database (GET /v1/sealings/{id}, same file hash) and in the audit log
 # (inclusion proof against a signed tree head, consistency proof from the head before the
-# crash). The driver is crates/api/tests/service_crash.rs; it only kills the server it started.
+# crash). The driver is api/tests/service_crash.rs; it only kills the server it started.
 #
 #   scripts/crash-test.sh                     # SQLite
 #   ESEAL_CRASH_DB=postgres DATABASE_URL=postgres://127.0.0.1:5432/test scripts/crash-test.sh

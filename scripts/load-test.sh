@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load test of `eseal serve`: starts the release build on 127.0.0.1 (a free port) with a
 # temporary data folder, drives concurrent sealing (100 KB licence) and then verification
-# requests for a bounded time with wrk (the driver is crates/api/tests/service_load.rs, the
+# requests for a bounded time with wrk (the driver is api/tests/service_load.rs, the
 # request script scripts/load/post-pdf.lua), prints throughput and latency percentiles and,
 # measured in the same run, the raw limit (SHA-256 of the document plus one P-256 signature,
 # on every core at once). Stops only the server it started.

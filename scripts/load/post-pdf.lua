@@ -1,6 +1,6 @@
 -- wrk script for scripts/load-test.sh: POSTs the PDF named by $ESEAL_LOAD_BODY with the API
 -- key in $ESEAL_KEY and, when done, prints one JSON line (counts, latency percentiles in ms)
--- that the load driver (crates/api/tests/service_load.rs) reads.
+-- that the load driver (api/tests/service_load.rs) reads.
 local f = assert(io.open(os.getenv("ESEAL_LOAD_BODY"), "rb"))
 wrk.method = "POST"
 wrk.body = f:read("*a")

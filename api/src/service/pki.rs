@@ -368,7 +368,7 @@ pub fn seal_appearance(picture: &[u8]) -> ApiResult<Appearance> {
 }
 
 /// The picture used for seals created without one: a red round seal (testdata/seal-red.png).
-pub const DEFAULT_SEAL_PNG: &[u8] = include_bytes!("../../../../testdata/seal-red.png");
+pub const DEFAULT_SEAL_PNG: &[u8] = include_bytes!("../../../testdata/seal-red.png");
 
 pub async fn load_seal_material(
     conn: &mut AnyConnection,

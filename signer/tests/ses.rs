@@ -899,7 +899,7 @@ fn interop_python() -> Option<std::path::PathBuf> {
 }
 
 fn ses_check(py: &std::path::Path, args: &[&str]) -> (bool, serde_json::Value) {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/ses_check.py");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/ses_check.py");
     let out = std::process::Command::new(py)
         .arg(script)
         .args(args)

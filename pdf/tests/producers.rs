@@ -22,7 +22,7 @@ const PRODUCERS: [&str; 8] = [
 
 fn sample(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/producers")
+        .join("../testdata/producers")
         .join(format!("{name}.pdf"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -21,7 +21,7 @@ fn agency_key(s: &Server) -> String {
 }
 
 fn artifacts() -> std::path::PathBuf {
-    let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/artifacts");
+    let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/artifacts");
     std::fs::create_dir_all(&d).expect("artifacts dir");
     d
 }

@@ -155,6 +155,6 @@ pub fn simple_pdf(pages: usize) -> Vec<u8> {
 /// Path of a file in the repository's testdata folder.
 pub fn testdata(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
+        .join("../testdata")
         .join(name)
 }

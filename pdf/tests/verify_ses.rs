@@ -20,7 +20,7 @@ use verify_common::base_pdf;
 fn contract_seal(pki: &TestPki) -> Vec<u8> {
     let now = SystemTime::now();
     let picture = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/seal-red.png"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/seal-red.png"),
     )
     .unwrap();
     ses::make_seal(

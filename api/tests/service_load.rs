@@ -26,7 +26,7 @@ fn env_num(name: &str, default: u64) -> u64 {
 /// Runs wrk against `url` POSTing `body` for `secs` over `conns` connections; returns the
 /// JSON line of scripts/load/post-pdf.lua and the rate per second.
 fn wrk(url: &str, key: &str, body: &Path, conns: u64, secs: u64) -> (Value, f64) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/load/post-pdf.lua");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/load/post-pdf.lua");
     let out = Command::new("wrk")
         .args([
             "-t1",

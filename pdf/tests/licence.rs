@@ -478,7 +478,7 @@ fn changes_beyond_form_filling_still_break_the_issuer_seal() {
 
 #[test]
 fn background_page_and_photo_are_drawn_with_the_text() {
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
     let mut t = Template::demo_business_licence();
     t.background = Some(data.join("producers/libreoffice.pdf"));
     t.qr_rect = [460.0, 700.0, 560.0, 800.0];

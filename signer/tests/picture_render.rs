@@ -29,7 +29,7 @@ fn font() -> Option<FontSource> {
 fn artefact_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
     let dir = target.join("seal-pictures");
     std::fs::create_dir_all(&dir).unwrap();
     dir
