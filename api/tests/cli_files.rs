@@ -1,6 +1,7 @@
 //! `eseal sign-file` / `eseal verify-file`: detached CAdES signatures (P-256 and SM2) over any
 //! file and ASiC-S containers; the report and exit codes of `eseal verify`; openssl accepts
 //! the P-256 `.p7s`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! `eseal licence` end to end: render, issue (certify P=2 and fill the QR code), annotate,
 //! info, and `eseal verify` on the result, before and after the copy's expiry; bad input gives
 //! exit 2 and a message that names the problem.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 

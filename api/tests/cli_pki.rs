@@ -1,4 +1,5 @@
 //! `eseal ca`, `eseal cert`, `eseal crl` end to end, judged by our validator and by openssl.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! `eseal seal create/show` and `eseal sign --seal [--format ses]`: GB/T 38540 seals made,
 //! drawn, bound to their owner and applied.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! `eseal sign` end to end: formats of keys, visible seals as renderers draw them, sequential
 //! seals into prepared fields, and clear errors that leave nothing behind.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 

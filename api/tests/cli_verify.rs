@@ -1,5 +1,6 @@
 //! `eseal verify`: exit codes (0 all TOTAL-PASSED, 1 any not or no signature, 2 usage or
 //! unreadable input), the three report formats, `--crl`, `--at` and `--out`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 

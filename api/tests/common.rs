@@ -1,4 +1,5 @@
 //! Shared helpers for the command-line tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 #![allow(dead_code)]
 
 use std::path::Path;

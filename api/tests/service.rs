@@ -1,5 +1,6 @@
 //! Integration tests of `eseal serve`: the real binary on 127.0.0.1, over HTTP, on SQLite and
 //! (with DATABASE_URL) on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 #[macro_use]
 mod service_support;

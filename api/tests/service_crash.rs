@@ -2,6 +2,7 @@
 //! SIGKILL of the server by its PID mid-load, a restart, then proof that every sealing the
 //! client saw acknowledged is in the database and in the audit log, and that the log's
 //! inclusion and consistency proofs verify.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod service_support;
 

@@ -4,6 +4,7 @@
 //! copy verifies (issuer seal and platform seal TOTAL-PASSED) → any other key, withdrawal and
 //! expiry are refused (403) and recorded → change (the old version verifies as superseded) →
 //! cancel (verification says cancelled). Plus the page in headless Chromium.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 mod service_support;

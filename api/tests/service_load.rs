@@ -4,6 +4,7 @@
 //! then verification requests for a bounded time, prints throughput and latency percentiles,
 //! and measures in the same run the raw limit: SHA-256 over the document plus one P-256
 //! signature, on every core at once.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod service_support;
 

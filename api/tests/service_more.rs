@@ -2,6 +2,7 @@
 //! scope), the group commit of concurrent sealings, and seals whose key lives in a PKCS#11
 //! token (SoftHSM2). The real binary on 127.0.0.1, on SQLite and (with DATABASE_URL) on
 //! PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 #[macro_use]

@@ -1,6 +1,7 @@
 //! The OCSP responder of `eseal serve` (RFC 6960), on SQLite and PostgreSQL: good, then revoked
 //! after revocation through the API, unknown for serials the CA never issued, POST and GET
 //! forms, nonces, and `openssl ocsp` accepting the answers.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 #[macro_use]

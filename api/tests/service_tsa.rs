@@ -2,6 +2,7 @@
 //! tokens that verify to the service's root with a critical-EKU TSA certificate, nonces
 //! echoed, serial numbers that never repeat across restarts and across two processes on one
 //! store, every token in the audit log; and the CLI's `sign --level` and `archive` against it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 #[macro_use]

@@ -1,4 +1,5 @@
 //! Keys: generation, signing both ways, and every import/export format we promise.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 use eseal_certs::{Algorithm, Error, PublicKey, SigningKey, SoftwareKey};
 use zeroize::Zeroizing;

@@ -4,6 +4,7 @@
 //!
 //! One test function: a PKCS#11 login belongs to the whole process, so the wrong-PIN check
 //! must run before the first successful login.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 use std::path::Path;
 use std::process::Command;

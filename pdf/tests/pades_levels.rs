@@ -1,6 +1,7 @@
 //! PAdES B-T, B-LT and B-LTA made with an in-process TSA, and what the verifier makes of them:
 //! the level reached, timestamps checked, and validation at the time the timestamps prove
 //! (a clock moved past the seal certificate's expiry, a revocation after signing).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 mod verify_common;

@@ -1,5 +1,6 @@
 //! Files written by real producers (testdata/producers, made by its make.sh): each opens with
 //! the lean reader, and sealing it appends one revision that reopens with a new signature.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 use std::io::Cursor;
 

@@ -1,5 +1,6 @@
 //! The lean reader on classic, xref-stream, hybrid, updated, linearized, encrypted and broken
 //! files.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Every attack class of `standards.md`, each with its own document built here from a
 //! signature our signer made (or crafted by hand), and the verdict the verifier must give.
 //! Set `ESEAL_VERIFY_SAVE=DIR` to keep the documents (they seed the fuzzers).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 mod verify_common;

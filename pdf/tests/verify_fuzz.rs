@@ -2,6 +2,7 @@
 //! of mutated copies of signed and attacked documents (byte flips, digit changes, cuts,
 //! duplicated slices, keyword swaps) and must never panic nor take long on any of them.
 //! `ESEAL_FUZZ_ITERATIONS` sets the number of mutants (default 3000).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 mod verify_common;

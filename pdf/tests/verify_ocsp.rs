@@ -1,5 +1,6 @@
 //! OCSP in the verifier: responses given by the caller count as revocation evidence (good and
 //! revoked), and the fetcher is used only for AIA URLs in the allow-list, with nonces checked.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 mod verify_common;

@@ -1,5 +1,6 @@
 //! GB/T 38540 seal signatures in PDFs: made with `seal_ses`, recognised by sniffing, checked in
 //! the standard's order, and reported with the seal's name, type and owner.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
 mod verify_common;

@@ -1,6 +1,7 @@
 //! Independent judges of our CMS: OpenSSL for P-256 (`openssl cms -verify`), and the pure
 //! Python `gmssl` package with `asn1crypto` for SM2 (OpenSSL 3.0 uses an empty SM2 ID and is
 //! no judge there). Each test prints a note and passes when its tool is missing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -1,4 +1,5 @@
 //! Seal pictures: layout geometry, errors on odd input, and the PNG and PDF outputs.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 use std::f64::consts::{FRAC_PI_2, PI};
 

@@ -1,6 +1,7 @@
 //! Seal pictures through a real PDF renderer: each seal kind's [`PdfDrawing`] is drawn as a form
 //! XObject on a hand-written one-page PDF, rendered with poppler's `pdftoppm`, and the pixels are
 //! checked for colour and geometry. The renders are kept under `target/seal-pictures/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 use std::f64::consts::PI;
 use std::path::PathBuf;

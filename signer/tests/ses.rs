@@ -1,5 +1,6 @@
 //! GB/T 38540 seals and seal signatures: round trips, version 1 reading, tolerant reading of
 //! other producers' encodings, and every way a seal or signature must fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};

@@ -2,6 +2,7 @@
 //! `openssl ts -reply` and read back by us; OpenSSL's request answered by our TSA and checked
 //! by `openssl ts -verify` (which insists on the TSA certificate's critical timeStamping EKU
 //! and the ESS binding). Each test prints a note and passes when openssl is missing.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 use std::path::Path;
 use std::process::Command;
