@@ -128,7 +128,8 @@ fn contract(s: &Server) {
         "issuer code: {identifier}"
     );
     assert!(identifier.ends_with(&format!(".001.{}", identifier.chars().last().unwrap())));
-    eseal_certs::ids::LicenceIdentifier::parse(&identifier).expect("valid check character");
+    eseal_certs::national_codes::LicenceIdentifier::parse(&identifier)
+        .expect("valid check character");
     assert_eq!(lic["status"], "active");
     // Only the issuer's admin key is allowed to issue.
     let r = s.post_json(

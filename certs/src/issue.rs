@@ -25,19 +25,11 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use x509_cert::{Certificate, TbsCertificate};
 
+use crate::oid::{
+    OID_AD_OCSP, OID_KP_DOCUMENT_SIGNING, OID_KP_EMAIL_PROTECTION, OID_KP_OCSP_SIGNING,
+    OID_KP_TIME_STAMPING, OID_OCSP_NOCHECK,
+};
 use crate::{Error, PublicKey, Result, SigningKey};
-
-/// id-kp-documentSigning (RFC 9336).
-pub const OID_KP_DOCUMENT_SIGNING: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.36");
-/// id-kp-emailProtection: poppler/NSS want it on document signers.
-pub const OID_KP_EMAIL_PROTECTION: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4");
-/// id-kp-timeStamping (RFC 3161 §2.3).
-pub const OID_KP_TIME_STAMPING: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
-/// id-kp-OCSPSigning (RFC 6960 §4.2.2.2).
-pub const OID_KP_OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
 
 /// What a certificate is for; decides its extensions.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -326,14 +318,14 @@ impl BuilderProfile for Profile<'_> {
                 rfc5280::ID_PE_AUTHORITY_INFO_ACCESS,
                 false,
                 &AuthorityInfoAccessSyntax(vec![AccessDescription {
-                    access_method: crate::ocsp::OID_AD_OCSP,
+                    access_method: OID_AD_OCSP,
                     access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(url)?),
                 }]),
             )?);
         }
         if self.request.kind == CertKind::OcspSigning {
             // RFC 6960 §4.2.2.2.1: clients need not ask about the responder's own status.
-            exts.push(ext(crate::ocsp::OID_OCSP_NOCHECK, false, &der::asn1::Null)?);
+            exts.push(ext(OID_OCSP_NOCHECK, false, &der::asn1::Null)?);
         }
         exts.extend(self.request.extra_extensions.iter().cloned());
         Ok(exts)

@@ -6,12 +6,13 @@ pub mod algorithm;
 pub mod authority;
 pub mod crl;
 mod error;
-pub mod ids;
 pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod name;
+pub mod national_codes;
 pub mod ocsp;
+pub mod oid;
 pub mod validate;
 
 pub use algorithm::{Algorithm, DigestAlgorithm, Hasher};

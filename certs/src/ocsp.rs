@@ -18,21 +18,9 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::{Certificate, Version};
 
-use crate::issue::OID_KP_OCSP_SIGNING;
+use crate::algorithm::OID_SHA256;
+use crate::oid::{OID_AD_OCSP, OID_KP_OCSP_SIGNING, OID_OCSP_BASIC, OID_OCSP_NONCE, OID_SHA1};
 use crate::{inspect, name, PublicKey, SigningKey};
-
-/// id-pkix-ocsp-basic: the only response type there is.
-pub const OID_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
-/// id-pkix-ocsp-nonce (RFC 8954).
-pub const OID_OCSP_NONCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.2");
-/// id-pkix-ocsp-nocheck: a delegated responder's own status is not checked (§4.2.2.2.1).
-pub const OID_OCSP_NOCHECK: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
-/// id-ad-ocsp: the AIA access method naming a responder URL.
-pub const OID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
-/// SHA-1, as RFC 5019 requires for CertIDs.
-pub const OID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
-/// SHA-256: CertIDs with it are understood too.
-pub const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 
 /// Clock skew tolerated between responder and relying party.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);

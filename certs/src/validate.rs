@@ -16,10 +16,10 @@ use x509_cert::ext::pkix::KeyUsages;
 use x509_cert::Certificate;
 
 use crate::crl::{self, Crl};
-use crate::issue::{
+use crate::ocsp::{self, ParsedResponse};
+use crate::oid::{
     OID_KP_DOCUMENT_SIGNING, OID_KP_EMAIL_PROTECTION, OID_KP_OCSP_SIGNING, OID_KP_TIME_STAMPING,
 };
-use crate::ocsp::{self, ParsedResponse};
 use crate::{inspect, name};
 
 /// Deepest chain we try to build (root + intermediates + leaf).

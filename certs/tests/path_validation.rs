@@ -725,8 +725,8 @@ fn seal_certificate_carries_the_profile_the_issue_asks_for() {
     assert!(ku.digital_signature() && ku.non_repudiation() && !ku.key_cert_sign());
     let eku = inspect::extended_key_usage(&pki.leaf).unwrap().unwrap();
     assert!(
-        eku.contains(&issue::OID_KP_DOCUMENT_SIGNING)
-            && eku.contains(&issue::OID_KP_EMAIL_PROTECTION)
+        eku.contains(&eseal_certs::oid::OID_KP_DOCUMENT_SIGNING)
+            && eku.contains(&eseal_certs::oid::OID_KP_EMAIL_PROTECTION)
     );
     assert_eq!(
         eseal_certs::name::uscc(pki.leaf.tbs_certificate().subject()).as_deref(),

@@ -10,6 +10,7 @@ pub mod net;
 mod pades;
 mod passphrase;
 mod pki;
+mod proof;
 mod seal;
 mod seal_picture;
 mod serve;
@@ -111,7 +112,7 @@ enum Command {
 #[derive(Subcommand)]
 enum LogCommand {
     /// Check offline that an audit entry is in the log: exit 0 it is, 1 it is not, 2 unreadable.
-    VerifyProof(crate::service::proof::VerifyProofArgs),
+    VerifyProof(proof::VerifyProofArgs),
 }
 
 #[derive(Subcommand)]
@@ -170,7 +171,7 @@ pub fn run() -> ExitCode {
         Command::VerifyFile(a) => files::verify(a),
         Command::Serve(a) => serve::run(a),
         Command::Licence(c) => licence::run(c),
-        Command::Log(LogCommand::VerifyProof(a)) => crate::service::proof::run(a),
+        Command::Log(LogCommand::VerifyProof(a)) => proof::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

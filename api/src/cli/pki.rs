@@ -8,7 +8,7 @@ use eseal_certs::authority::{read_certs, write_file, CaFolder, NewCa};
 use eseal_certs::issue::{CertKind, CertRequest};
 use eseal_certs::name::SubjectName;
 use eseal_certs::validate::{validate, Purpose, RevocationStatus, Validation};
-use eseal_certs::{crl, ids, inspect, Algorithm, SigningKey, SoftwareKey};
+use eseal_certs::{crl, inspect, national_codes, Algorithm, SigningKey, SoftwareKey};
 
 use super::passphrase::{self, DEFAULT_VAR};
 use super::{CliResult, Failure};
@@ -205,7 +205,7 @@ pub fn ca_sub(a: CaSubArgs) -> CliResult {
 }
 
 pub fn cert_issue(a: CertIssueArgs) -> CliResult {
-    let uscc = ids::validate_uscc(&a.uscc)?;
+    let uscc = national_codes::validate_uscc(&a.uscc)?;
     let (mut ca, ca_key) = load_ca(&a.ca)?;
     let prefix = a.out.display().to_string();
     let paths = [".pem", ".key", ".chain.pem"].map(|s| PathBuf::from(format!("{prefix}{s}")));

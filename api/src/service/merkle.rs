@@ -184,6 +184,19 @@ pub fn verify_consistency(
     &fr == first_root && &sr == second_root && snum == 0
 }
 
+/// The answer of `GET /v1/log/proof/inclusion`.
+#[derive(serde::Deserialize, serde::Serialize, Debug, utoipa::ToSchema)]
+pub struct InclusionProof {
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    /// Hex.
+    pub leaf_hash: String,
+    /// Hex: MTH of the tree of `tree_size` leaves.
+    pub root_hash: String,
+    /// Hex hashes, from the leaf's sibling upwards (RFC 9162 §2.1.3.1).
+    pub audit_path: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,6 @@
 //! - [`licence`]: the licence registry: issuance, lifecycle, grants, annotated copies and
 //!   the public scan-to-verify page.
 //! - [`tsa`]: the RFC 3161 time-stamping authority at `POST /tsa`.
-//! - [`proof`]: the offline check of an inclusion proof (`eseal log verify-proof`).
 
 pub mod audit;
 pub mod auth;
@@ -23,7 +22,6 @@ pub mod licence;
 pub mod merkle;
 pub mod metrics;
 pub mod pki;
-pub mod proof;
 pub mod routes;
 pub mod tsa;
 pub mod vault;

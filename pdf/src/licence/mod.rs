@@ -30,7 +30,7 @@ use time::Date;
 pub use annotation::{
     annotation_appearance, annotation_sign_options, Annotation, ANNOTATION_KEY, CHINA_OFFSET,
 };
-pub use eseal_certs::ids::LicenceIdentifier;
+pub use eseal_certs::national_codes::LicenceIdentifier;
 pub use info::{read_info, sealed_digest, AnnotationInfo, LicenceInfo, XMP_NAMESPACE};
 pub use qr::fill_qr;
 pub(crate) use render::must_be_indirect;

@@ -124,14 +124,14 @@ pub enum OwnerCode {
 impl OwnerCode {
     /// An organisation's unified social credit code; the check character must be right.
     pub fn enterprise(code: &str) -> Result<OwnerCode, SesError> {
-        eseal_certs::ids::validate_uscc(code)
+        eseal_certs::national_codes::validate_uscc(code)
             .map(OwnerCode::Uscc)
             .map_err(|e| invalid(code, e))
     }
 
     /// A person's resident identity number; the check character must be right.
     pub fn person(id: &str) -> Result<OwnerCode, SesError> {
-        eseal_certs::ids::validate_resident_id(id)
+        eseal_certs::national_codes::validate_resident_id(id)
             .map(OwnerCode::ResidentId)
             .map_err(|e| invalid(id, e))
     }

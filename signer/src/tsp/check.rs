@@ -10,7 +10,7 @@ use const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE;
 use der::asn1::Uint;
 use der::Decode;
 use eseal_certs::crl::Crl;
-use eseal_certs::issue::OID_KP_TIME_STAMPING;
+use eseal_certs::oid::OID_KP_TIME_STAMPING;
 use eseal_certs::validate::{validate, Purpose, ValidPath, Validation};
 use eseal_certs::{Algorithm, Certificate, DigestAlgorithm};
 use x509_cert::ext::pkix::ExtendedKeyUsage;

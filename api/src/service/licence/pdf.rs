@@ -189,7 +189,7 @@ mod tests {
     fn demo_type_code_is_21_characters_of_a_valid_definer() {
         let t = demo_type().unwrap();
         assert_eq!(t.type_code.len(), 21);
-        eseal_certs::ids::validate_uscc(&t.authority_code).unwrap();
+        eseal_certs::national_codes::validate_uscc(&t.authority_code).unwrap();
         parse_template(&t.template).unwrap();
         let id = identifier(&t.type_code, "91350100M000100Y43", "0000001", 1).unwrap();
         assert!(

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use eseal_certs::ids::LicenceIdentifier;
+use eseal_certs::national_codes::LicenceIdentifier;
 use eseal_pdf::licence::Template;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;

@@ -17,7 +17,7 @@ use crate::service::auth::{Caller, Role};
 use crate::service::db::opt_text;
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::merkle;
-use crate::service::proof::InclusionProof;
+use crate::service::merkle::InclusionProof;
 use crate::service::Shared;
 
 #[utoipa::path(get, path = "/v1/log/head", tag = "eseal",

@@ -1,6 +1,7 @@
-//! Check characters of the identifiers bound into seal certificates: the unified social credit
-//! code of an organisation (GB 32100-2015) and the resident identity number (GB 11643-1999);
-//! and the electronic licence identifier (GB/T 36904) with its ISO/IEC 7064 MOD 37,36 check.
+//! China's national identifier codes, checked by their check characters: the unified social
+//! credit code of an organisation (GB 32100-2015) and the resident identity number (GB
+//! 11643-1999), both bound into seal certificates; and the electronic licence identifier (GB/T
+//! 36904) with its ISO/IEC 7064 MOD 37,36 check.
 
 use crate::{Error, Result};
 

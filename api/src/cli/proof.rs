@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::Deserialize;
 
-use super::audit::{parse_hash, verify_tree_head, TreeHead};
-use super::merkle;
-use crate::cli::{CliResult, Failure};
+use super::{CliResult, Failure};
+use crate::service::audit::{parse_hash, verify_tree_head, TreeHead};
+use crate::service::merkle::{self, InclusionProof};
 
 #[derive(Args, Debug)]
 pub struct VerifyProofArgs {
@@ -28,19 +28,6 @@ pub struct VerifyProofArgs {
     /// The log's public key, PEM (GET /v1/log/key); checks the tree head's signature.
     #[arg(long, requires = "head")]
     pub log_key: Option<PathBuf>,
-}
-
-/// The answer of `GET /v1/log/proof/inclusion`.
-#[derive(Deserialize, serde::Serialize, Debug, utoipa::ToSchema)]
-pub struct InclusionProof {
-    pub leaf_index: u64,
-    pub tree_size: u64,
-    /// Hex.
-    pub leaf_hash: String,
-    /// Hex: MTH of the tree of `tree_size` leaves.
-    pub root_hash: String,
-    /// Hex hashes, from the leaf's sibling upwards (RFC 9162 §2.1.3.1).
-    pub audit_path: Vec<String>,
 }
 
 #[derive(Deserialize)]
