@@ -441,7 +441,10 @@ fn multi_department_document(s: &Server) {
         );
     }
     assert!(report.passed());
-    assert_eq!(report.signatures[0].certification_level, Some(2));
+    assert_eq!(
+        report.signatures[0].certification_level,
+        Some(eseal_pdf::sigdict::DocMdpPermission::FormFillingAndSigning)
+    );
 }
 both!(multi_department_document);
 

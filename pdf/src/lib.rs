@@ -3,6 +3,8 @@
 //! - [`reader`]: a lean reader that opens a file through `Read + Seek`, follows the
 //!   cross-reference chain and loads only the objects asked for.
 //! - [`writer`]: object serialisation and incremental updates that never change earlier bytes.
+//! - [`sigdict`]: the vocabulary of PDF signatures (byte range, sub-filter, DocMDP, field
+//!   locks, PAdES levels), typed once for the signer and the verifier.
 //! - [`sign`]: signature fields, appearances, DocMDP/FieldMDP, the `/ByteRange` and `/Contents`
 //!   placeholders and the streaming hash through a [`sign::ContentSigner`].
 //! - [`licence`]: licences rendered from templates, their QR code and annotated copies.
@@ -16,6 +18,7 @@ pub mod pades;
 pub mod reader;
 pub mod repair;
 pub mod seal;
+pub mod sigdict;
 pub mod sign;
 pub mod text;
 pub mod verify;

@@ -70,6 +70,41 @@ pub enum Object {
 }
 
 impl Object {
+    /// Whether this object must be an indirect object (streams, §7.3.8) or should be one
+    /// (fonts and font descriptors, §9.8.1) when it is written.
+    pub fn must_be_indirect(&self) -> bool {
+        match self {
+            Object::Stream(_) => true,
+            Object::Dict(d) => d.has_name("Type", "Font") || d.has_name("Type", "FontDescriptor"),
+            _ => false,
+        }
+    }
+
+    /// Replaces what is nested in this object and [`Self::must_be_indirect`] by references to
+    /// new objects that `add` writes, deepest first.
+    pub fn make_nested_indirect(&mut self, add: &mut dyn FnMut(Object) -> ObjRef) {
+        self.make_nested_indirect_at(add, 0);
+    }
+
+    fn make_nested_indirect_at(&mut self, add: &mut dyn FnMut(Object) -> ObjRef, depth: usize) {
+        if depth > crate::reader::lexer::MAX_DEPTH {
+            return;
+        }
+        let values: Vec<&mut Object> = match self {
+            Object::Array(a) => a.iter_mut().collect(),
+            Object::Dict(d) => d.values_mut().collect(),
+            Object::Stream(s) => s.dict.values_mut().collect(),
+            _ => return,
+        };
+        for v in values {
+            v.make_nested_indirect_at(add, depth + 1);
+            if v.must_be_indirect() {
+                let inner = std::mem::replace(v, Object::Null);
+                *v = Object::Reference(add(inner));
+            }
+        }
+    }
+
     /// A name object from text.
     pub fn name(n: &str) -> Object {
         Object::Name(n.as_bytes().to_vec())

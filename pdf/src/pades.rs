@@ -19,9 +19,10 @@ use eseal_signer::tsp::TimestampToken;
 use crate::error::{Error, Result};
 use crate::object::{Dict, Object, Stream};
 use crate::reader::PdfReader;
+use crate::sigdict::SubFilter;
 use crate::sign::{
     sign_incremental, Appearance, ContentSigner, RevisionOffsets, SignOptions, SignOutcome,
-    SignatureTarget, SubFilter,
+    SignatureTarget,
 };
 use crate::writer::{write_incremental, IncrementalUpdate};
 
@@ -31,36 +32,6 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub const DOC_TIMESTAMP_ROOM: usize = 16 * 1024;
 /// Most items (certificates, CRLs, OCSP responses) one DSS update may hold.
 const MAX_DSS_ITEMS: usize = 1000;
-
-/// The PAdES baseline level to produce.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    BB,
-    BT,
-    BLT,
-    BLTA,
-}
-
-impl Level {
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::BB => "b-b",
-            Level::BT => "b-t",
-            Level::BLT => "b-lt",
-            Level::BLTA => "b-lta",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Level> {
-        match s.to_ascii_lowercase().as_str() {
-            "b-b" => Some(Level::BB),
-            "b-t" => Some(Level::BT),
-            "b-lt" => Some(Level::BLT),
-            "b-lta" => Some(Level::BLTA),
-            _ => None,
-        }
-    }
-}
 
 /// A source of RFC 3161 timestamp tokens.
 pub trait Timestamper {

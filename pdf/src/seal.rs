@@ -9,7 +9,8 @@ use eseal_signer::cms::{self, ContentTypeFamily};
 use eseal_signer::ses;
 
 use crate::pades::{add_signature_timestamp, Timestamper};
-use crate::sign::{sign_incremental, ContentSigner, SignOptions, SignOutcome, SubFilter};
+use crate::sigdict::SubFilter;
+use crate::sign::{sign_incremental, ContentSigner, SignOptions, SignOutcome};
 use crate::Result;
 
 /// Room kept in `/Contents` beyond the signature itself, for an RFC 3161 signature timestamp

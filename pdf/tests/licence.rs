@@ -18,6 +18,7 @@ use eseal_pdf::licence::{
     Annotation, ImageSlot, LicenceContent, LicenceIdentifier, Template, ANNOTATION_FIELD,
 };
 use eseal_pdf::seal::{seal, Sealer};
+use eseal_pdf::sigdict::DocMdpPermission;
 use eseal_pdf::sign::{Appearance, AppearanceContent, SignOptions};
 use eseal_pdf::verify::{verify_bytes, Indication, VerifyOptions};
 use eseal_pdf::writer::{write_incremental, IncrementalUpdate};
@@ -310,7 +311,10 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
     qpdf_ok(&with_qr);
     let r = verify_bytes(&with_qr, &options(None)).unwrap();
     assert!(r.passed(), "{}", r.to_text());
-    assert_eq!(r.signatures[0].certification_level, Some(2));
+    assert_eq!(
+        r.signatures[0].certification_level,
+        Some(DocMdpPermission::FormFillingAndSigning)
+    );
     assert!(r.signatures[0]
         .allowed_changes
         .iter()

@@ -20,6 +20,7 @@ use eseal_pdf::pades::{
     add_document_timestamp, add_dss, embedded_material, Timestamper, ValidationData,
 };
 use eseal_pdf::seal::{seal_timestamped, Sealer};
+use eseal_pdf::sigdict::SubFilter;
 use eseal_pdf::sign::SignOptions;
 use eseal_pdf::verify::{Indication, Report, SignatureKind, SubIndication, VerifyOptions};
 use eseal_signer::tsp::{Accuracy, Request, Tsa};
@@ -181,7 +182,7 @@ fn issuer(pki: &TestPki) -> Issuer<'_> {
 }
 
 fn level(r: &Report, i: usize) -> Option<&str> {
-    r.signatures[i].level.as_deref()
+    r.signatures[i].level.map(|l| l.name())
 }
 
 fn assert_passed(r: &Report) {
@@ -230,7 +231,7 @@ fn each_level_is_reported() {
     assert_eq!(level(&r, 0), Some("b-lta"), "{}", r.to_text());
     let doc_ts = &r.signatures[1];
     assert_eq!(doc_ts.kind, SignatureKind::DocumentTimestamp);
-    assert_eq!(doc_ts.sub_filter.as_deref(), Some("ETSI.RFC3161"));
+    assert_eq!(doc_ts.sub_filter, Some(SubFilter::Rfc3161));
     assert!(doc_ts.timestamps[0].valid);
     assert_eq!(doc_ts.level, None);
 }

@@ -7,9 +7,10 @@ mod common;
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
 use common::*;
+use eseal_pdf::sigdict::{FieldLock, SubFilter};
 use eseal_pdf::sign::{
-    sign_incremental, Appearance, AppearanceContent, FieldLock, PreparedField, SealImage,
-    SignOptions, SignOutcome, SignatureTarget, SubFilter,
+    sign_incremental, Appearance, AppearanceContent, PreparedField, SealImage, SignOptions,
+    SignOutcome, SignatureTarget,
 };
 use eseal_pdf::{Dict, Error, Object, PdfReader, XrefKind};
 
@@ -27,7 +28,7 @@ fn check_signed(original: &[u8], signed: &[u8], outcome: &SignOutcome, signer: &
         original,
         "original bytes are a prefix"
     );
-    let [zero, a, b, c] = outcome.byte_range.0;
+    let [zero, a, b, c] = outcome.byte_range.numbers();
     assert_eq!(zero, 0);
     assert_eq!(
         b + c,
@@ -58,7 +59,7 @@ fn check_signed(original: &[u8], signed: &[u8], outcome: &SignOutcome, signer: &
         .split_whitespace()
         .map(|n| n.parse().unwrap())
         .collect();
-    assert_eq!(nums, outcome.byte_range.0.to_vec());
+    assert_eq!(nums, outcome.byte_range.numbers().to_vec());
     // The new revision ends with the keywords on lines of their own (pyHanko insists).
     let tail = &signed[outcome.revision.startxref as usize..];
     let sx = tail
@@ -590,7 +591,7 @@ fn large_file_is_streamed_not_read_whole() {
         input.total < original_len + 2 * 1024 * 1024,
         "read the input about once"
     );
-    let [_, a, b, c] = outcome.byte_range.0;
+    let [_, a, b, c] = outcome.byte_range.numbers();
     assert_eq!(signer.fed_len, a + c);
     assert_eq!(b + c, output.metadata().unwrap().len());
 }

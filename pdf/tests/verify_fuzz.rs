@@ -9,7 +9,8 @@ mod verify_common;
 
 use std::time::{Duration, Instant};
 
-use eseal_pdf::sign::{FieldLock, PreparedField, SignOptions, SignatureTarget};
+use eseal_pdf::sigdict::FieldLock;
+use eseal_pdf::sign::{PreparedField, SignOptions, SignatureTarget};
 use eseal_pdf::verify::verify_for_fuzz;
 use verify_common::*;
 

@@ -5,9 +5,10 @@
 mod common;
 mod verify_common;
 
+use eseal_pdf::sigdict::DocMdpPermission;
+use eseal_pdf::sigdict::FieldLock;
 use eseal_pdf::sign::{
-    Appearance, AppearanceContent, FieldLock, PreparedField, SealImage, SignOptions,
-    SignatureTarget,
+    Appearance, AppearanceContent, PreparedField, SealImage, SignOptions, SignatureTarget,
 };
 use eseal_pdf::verify::{Indication, SignatureKind, SubIndication};
 use eseal_pdf::Dict;
@@ -177,7 +178,10 @@ fn certification_with_prepared_fields_then_approvals_pass() {
     let r = verify(&p2, &options(&pki));
     assert_all_passed(&r);
     assert_eq!(r.signatures[0].kind, SignatureKind::Certification);
-    assert_eq!(r.signatures[0].certification_level, Some(2));
+    assert_eq!(
+        r.signatures[0].certification_level,
+        Some(DocMdpPermission::FormFillingAndSigning)
+    );
     assert!(r.signatures[0]
         .allowed_changes
         .iter()

@@ -10,8 +10,9 @@ use clap::Args;
 use eseal_certs::crl::crl_to_der;
 use eseal_certs::{Certificate, DigestAlgorithm};
 use eseal_pdf::pades::{
-    add_document_timestamp, add_dss, embedded_material, Level, Timestamper, ValidationData,
+    add_document_timestamp, add_dss, embedded_material, Timestamper, ValidationData,
 };
+use eseal_pdf::sigdict::Level;
 use eseal_signer::tsp::{Request, QUERY_CONTENT_TYPE};
 
 use super::{net, CliResult, Failure};

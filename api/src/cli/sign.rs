@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use eseal_certs::authority::read_certs;
 use eseal_certs::{inspect, Certificate, SigningKey, SoftwareKey};
-use eseal_pdf::pades::{Level, Timestamper};
+use eseal_pdf::pades::Timestamper;
 use eseal_pdf::reader::PdfReader;
 use eseal_pdf::seal::{seal_ses, seal_timestamped, Sealer};
-use eseal_pdf::sign::{
-    Appearance, FieldLock, PreparedField, SealImage, SignOptions, SignatureTarget, SubFilter,
-};
+use eseal_pdf::sigdict::{FieldLock, Level, SubFilter};
+use eseal_pdf::sign::{Appearance, PreparedField, SealImage, SignOptions, SignatureTarget};
 use eseal_signer::ses;
 
 use super::pades::{extend, ExtraValidationData, HttpTsa};
@@ -281,7 +280,7 @@ pub fn run(a: SignArgs) -> CliResult {
         outcome.field_name,
         inspect::subject(&creds.certificate),
         outcome.signature_len,
-        outcome.byte_range.0
+        outcome.byte_range.numbers()
     );
     Ok(())
 }

@@ -33,7 +33,6 @@ pub use annotation::{
 pub use eseal_certs::national_codes::LicenceIdentifier;
 pub use info::{read_info, sealed_digest, AnnotationInfo, LicenceInfo, XMP_NAMESPACE};
 pub use qr::fill_qr;
-pub(crate) use render::must_be_indirect;
 pub use render::{issuer_sign_options, render};
 pub use template::{DepartmentField, ImageSlot, Template, TextSlot};
 

@@ -419,7 +419,10 @@ impl DocBuilder {
 
     pub fn set(&mut self, r: ObjRef, obj: impl Into<Object>) {
         let mut obj = obj.into();
-        self.hoist(&mut obj, 0);
+        obj.make_nested_indirect(&mut |o| {
+            self.objects.push(o);
+            ObjRef::new(self.objects.len() as u32, 0)
+        });
         if let Some(slot) = self.objects.get_mut(r.num as usize - 1) {
             *slot = obj;
         }
@@ -429,27 +432,6 @@ impl DocBuilder {
         let r = self.reserve();
         self.set(r, obj);
         r
-    }
-
-    /// Makes nested streams, fonts and font descriptors indirect objects (streams must be;
-    /// descriptors shall be, §9.8.1).
-    fn hoist(&mut self, obj: &mut Object, depth: usize) {
-        if depth > MAX_DEPTH {
-            return;
-        }
-        let values: Vec<&mut Object> = match obj {
-            Object::Array(a) => a.iter_mut().collect(),
-            Object::Dict(d) => d.values_mut().collect(),
-            Object::Stream(s) => s.dict.values_mut().collect(),
-            _ => return,
-        };
-        for v in values {
-            self.hoist(v, depth + 1);
-            if must_be_indirect(v) {
-                let inner = std::mem::replace(v, Object::Null);
-                *v = Object::Reference(self.add(inner));
-            }
-        }
     }
 
     pub fn finish(self, root: ObjRef, info: ObjRef) -> Result<Vec<u8>> {
@@ -479,13 +461,5 @@ impl DocBuilder {
         write_object(&mut out, &Object::Dict(trailer))?;
         out.extend_from_slice(format!("\nstartxref\n{xref}\n%%EOF\n").as_bytes());
         Ok(out)
-    }
-}
-
-pub(crate) fn must_be_indirect(o: &Object) -> bool {
-    match o {
-        Object::Stream(_) => true,
-        Object::Dict(d) => d.has_name("Type", "Font") || d.has_name("Type", "FontDescriptor"),
-        _ => false,
     }
 }

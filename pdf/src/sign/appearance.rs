@@ -74,7 +74,7 @@ pub(crate) fn add_appearance(
         Appearance::Content(c) => {
             let content = fitted(vw, vh, c.width, c.height, &c.content, false);
             let mut resources = Object::Dict(c.resources.clone());
-            hoist_streams(update, &mut resources, 0);
+            resources.make_nested_indirect(&mut |o| update.add(o));
             let resources = match resources {
                 Object::Dict(d) => d,
                 _ => Dict::new(),
@@ -139,25 +139,4 @@ fn nums(v: &[f64]) -> Object {
             })
             .collect(),
     )
-}
-
-/// Replaces streams nested inside `obj` with references to new indirect objects.
-pub(crate) fn hoist_streams(update: &mut IncrementalUpdate, obj: &mut Object, depth: usize) {
-    if depth > crate::reader::lexer::MAX_DEPTH {
-        return;
-    }
-    let values: Vec<&mut Object> = match obj {
-        Object::Array(a) => a.iter_mut().collect(),
-        Object::Dict(d) => d.values_mut().collect(),
-        Object::Stream(s) => s.dict.values_mut().collect(),
-        _ => return,
-    };
-    for v in values {
-        hoist_streams(update, v, depth + 1);
-        // Streams must be indirect; fonts and font descriptors should be (§9.8.1).
-        if crate::licence::must_be_indirect(v) {
-            let stream = std::mem::replace(v, Object::Null);
-            *v = Object::Reference(update.add(stream));
-        }
-    }
 }

@@ -10,7 +10,6 @@
 mod appearance;
 mod field;
 mod image;
-mod mdp;
 mod placeholder;
 
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -20,12 +19,15 @@ use time::OffsetDateTime;
 pub use appearance::{Appearance, AppearanceContent};
 pub use field::{PreparedField, SIG_FLAGS, WIDGET_FLAGS};
 pub use image::{image_xobject, ImageXObject, SealImage};
-pub use mdp::{docmdp_reference, field_lock_dict, fieldmdp_reference, DocMdpPermission, FieldLock};
-pub use placeholder::{feed_byte_range, feed_byte_range_after, ByteRange, BYTE_RANGE_WIDTH};
+pub use placeholder::{feed_byte_range, feed_byte_range_after};
 
 use crate::error::{Error, Result};
 use crate::object::{Dict, ObjRef, Object};
 use crate::reader::{FormField, PdfReader};
+use crate::sigdict::{
+    docmdp_reference, field_lock_dict, fieldmdp_reference, ByteRange, DocMdpPermission, FieldLock,
+    SubFilter,
+};
 use crate::text::{encode_text_string, format_pdf_date};
 use crate::writer::{write_incremental, IncrementalUpdate};
 use field::{
@@ -65,28 +67,6 @@ pub trait ContentSigner {
     fn update(&mut self, chunk: &[u8]);
     /// The DER bytes for `/Contents`.
     fn finish(&mut self) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
-}
-
-/// `/SubFilter` of the signature dictionary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SubFilter {
-    /// `/ETSI.CAdES.detached` (PAdES).
-    #[default]
-    CadesDetached,
-    /// `/adbe.pkcs7.detached` (for older readers).
-    Pkcs7Detached,
-    /// `/ETSI.RFC3161`: a document timestamp (`/Type /DocTimeStamp`, PAdES B-LTA).
-    Rfc3161,
-}
-
-impl SubFilter {
-    pub fn pdf_name(self) -> &'static str {
-        match self {
-            SubFilter::CadesDetached => "ETSI.CAdES.detached",
-            SubFilter::Pkcs7Detached => "adbe.pkcs7.detached",
-            SubFilter::Rfc3161 => "ETSI.RFC3161",
-        }
-    }
 }
 
 /// Which signature field receives the signature.
@@ -191,10 +171,10 @@ where
 {
     let prepared = prepare_signature(input, output, opts, signer.reserved_len())?;
     let skip = signer.digested_prefix();
-    if skip > prepared.byte_range.0[1] {
+    if skip > prepared.byte_range.gap_start {
         return Err(Error::InvalidOption(format!(
             "{skip} bytes already digested, but the first signed range has only {}",
-            prepared.byte_range.0[1]
+            prepared.byte_range.gap_start
         )));
     }
     feed_byte_range_after(output, &prepared.byte_range, skip, &mut |chunk| {
@@ -289,7 +269,7 @@ fn plan_update<R: Read + Seek>(
     reserved_len: usize,
 ) -> Result<Plan> {
     let certify = opts.certify.map(DocMdpPermission::try_from).transpose()?;
-    if docmdp_level(reader)? == Some(1) {
+    if DocMdpPermission::of_document(reader)? == Some(DocMdpPermission::NoChanges) {
         return Err(Error::CertifiedNoChanges);
     }
     let fields = reader.form_fields()?;
@@ -390,51 +370,6 @@ fn plan_update<R: Read + Seek>(
     })
 }
 
-/// `/P` of an existing certification, if the document is certified.
-fn docmdp_level<R: Read + Seek>(reader: &mut PdfReader<R>) -> Result<Option<i64>> {
-    let catalog = reader.catalog()?;
-    let Some(perms) = catalog.get("Perms") else {
-        return Ok(None);
-    };
-    let perms = match reader.resolve(perms)? {
-        Object::Dict(d) => d,
-        _ => return Ok(None),
-    };
-    let Some(sig) = perms.get("DocMDP") else {
-        return Ok(None);
-    };
-    let sig = match reader.resolve(sig)? {
-        Object::Dict(d) => d,
-        _ => return Ok(None),
-    };
-    let refs = match sig
-        .get("Reference")
-        .map(|r| reader.resolve(r))
-        .transpose()?
-    {
-        Some(Object::Array(a)) => a,
-        _ => return Ok(Some(2)),
-    };
-    for r in refs {
-        let d = match reader.resolve(&r)? {
-            Object::Dict(d) => d,
-            _ => continue,
-        };
-        if d.has_name("TransformMethod", "DocMDP") {
-            let p = match d
-                .get("TransformParams")
-                .map(|t| reader.resolve(t))
-                .transpose()?
-            {
-                Some(Object::Dict(t)) => t.get("P").and_then(Object::as_i64).unwrap_or(2),
-                _ => 2,
-            };
-            return Ok(Some(p));
-        }
-    }
-    Ok(Some(2))
-}
-
 fn unique_name(requested: Option<&str>, taken: &[String]) -> Result<String> {
     match requested {
         Some(n) if n.is_empty() || n.contains('.') => Err(Error::InvalidOption(format!(
@@ -495,7 +430,7 @@ fn fill_signature_field<R: Read + Seek>(
     if field.has_value() {
         return Err(Error::FieldAlreadySigned(field.full_name.clone()));
     }
-    let field_lock = field.lock.as_ref().and_then(mdp::field_lock_from_dict);
+    let field_lock = field.lock.as_ref().and_then(FieldLock::from_dict);
     // Only /V changes on the field: adding /Lock to a prepared field after certification
     // is a change DocMDP does not allow (pyHanko flags it). The lock this signer sets lives
     // in the FieldMDP /Reference of its signature dictionary.

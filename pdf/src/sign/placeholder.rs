@@ -1,47 +1,16 @@
-//! The signature dictionary's placeholders and the byte range (ISO 32000-2 §12.8.1, Table 255):
-//! a fixed-width `/ByteRange` patched in place after writing, a `/Contents` hexadecimal string of
+//! The signature dictionary's placeholders (ISO 32000-2 §12.8.1, Table 255): a fixed-width
+//! [`ByteRange`] patched in place after writing, a `/Contents` hexadecimal string of
 //! reserved size, streaming the two signed ranges to a signer, and embedding the container.
 
 use std::io::{Read, Seek, SeekFrom, Write};
 
 use crate::error::{Error, Result};
 use crate::object::Dict;
+use crate::sigdict::ByteRange;
 use crate::writer::serialize::write_dict;
 
-/// Characters between `[` and `]` of the `/ByteRange` placeholder: room for four numbers of
-/// up to 13 digits (files up to ~9 TB), padded with spaces.
-pub const BYTE_RANGE_WIDTH: usize = 44;
 /// Read buffer for hashing the byte ranges.
 pub const HASH_BUFFER: usize = 64 * 1024;
-
-/// The signed byte ranges `[0 a b c]`: bytes `0..a` and `b..b+c`; the gap `a..b` is exactly the
-/// `/Contents` hex string including `<` and `>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ByteRange(pub [u64; 4]);
-
-impl ByteRange {
-    /// The range around the `/Contents` string `[gap_start, gap_end)` in a file of `file_len`.
-    pub fn around(gap_start: u64, gap_end: u64, file_len: u64) -> Self {
-        ByteRange([0, gap_start, gap_end, file_len.saturating_sub(gap_end)])
-    }
-
-    /// The two signed spans as (offset, length).
-    pub fn spans(&self) -> [(u64, u64); 2] {
-        [(self.0[0], self.0[1]), (self.0[2], self.0[3])]
-    }
-
-    /// The text between `[` and `]`, padded with spaces to [`BYTE_RANGE_WIDTH`].
-    pub fn placeholder_text(&self) -> Result<String> {
-        let s = format!("{} {} {} {}", self.0[0], self.0[1], self.0[2], self.0[3]);
-        if s.len() > BYTE_RANGE_WIDTH {
-            return Err(Error::LimitExceeded {
-                what: "/ByteRange text",
-                limit: BYTE_RANGE_WIDTH as u64,
-            });
-        }
-        Ok(format!("{s:<BYTE_RANGE_WIDTH$}"))
-    }
-}
 
 /// A serialised signature dictionary with the positions of its placeholders.
 pub(crate) struct SigDictBody {
@@ -62,7 +31,7 @@ pub(crate) fn sig_dict_body(entries: &Dict, reserved_len: usize) -> Result<SigDi
     bytes.truncate(bytes.len() - 2); // reopen the dictionary: drop `>>`
     bytes.extend_from_slice(b"/ByteRange [");
     let byte_range_at = bytes.len();
-    bytes.extend_from_slice(ByteRange([0; 4]).placeholder_text()?.as_bytes());
+    bytes.extend_from_slice(ByteRange::around(0, 0, 0).placeholder_text()?.as_bytes());
     bytes.extend_from_slice(b"]/Contents ");
     let contents_at = bytes.len();
     bytes.push(b'<');

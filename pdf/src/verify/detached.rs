@@ -16,6 +16,7 @@ use super::report::{
 };
 use super::time::rfc3339;
 use super::{revocation, VerifyError, VerifyOptions};
+use crate::sigdict::Level;
 
 /// id-signingTime (RFC 5652 §11.3).
 const ID_SIGNING_TIME: der::asn1::ObjectIdentifier =
@@ -136,7 +137,7 @@ pub fn verify_detached<R: Read + Seek>(
         r.reasons.push(why);
     } else {
         // CAdES baseline (ETSI EN 319 122-1): B-T once a valid signature timestamp proves time.
-        r.level = Some(if proven { "b-t" } else { "b-b" }.into());
+        r.level = Some(if proven { Level::BT } else { Level::BB });
     }
     report.signatures.push(r);
     super::finish(&mut report);

@@ -20,7 +20,6 @@ mod crypto;
 mod detached;
 mod error;
 mod input;
-mod mdp;
 mod report;
 mod revocation;
 mod signature;
@@ -38,7 +37,6 @@ pub use changes::{ChangeRule, Permission};
 pub use crypto::{sniff, ContentsFormat};
 pub use detached::verify_detached;
 pub use error::VerifyError;
-pub use mdp::FieldLock;
 pub use report::{
     AnnotationFacts, CertificateFacts, ChangeFacts, Coverage, DocumentVerdict, FileFacts,
     Indication, Report, SignatureKind, SignatureReport, Signer, SigningTime, SubIndication,
@@ -48,6 +46,7 @@ pub use revocation::OcspFetch;
 
 use crate::object::Object;
 use crate::reader::{PdfReader, Revision, XrefEntry};
+use crate::sigdict::{field_locks, DocMdpPermission, FieldLock, Level, SubFilter};
 use changes::Change;
 use crypto::TrustContext;
 use input::{open_view, view_cost, MAX_REVISIONS, MAX_VIEW_ENTRIES};
@@ -219,7 +218,7 @@ fn examine_document<R: Read + Seek + Clone>(
         at,
     };
     // MDP facts of each signature, read through the newest revision.
-    let mdp: Vec<(Option<i64>, Vec<FieldLock>)> = found
+    let mdp: Vec<(Option<DocMdpPermission>, Vec<FieldLock>)> = found
         .iter()
         .map(|s| {
             let field_lock = match newest.get(s.field_ref) {
@@ -227,8 +226,8 @@ fn examine_document<R: Read + Seek + Clone>(
                 _ => None,
             };
             let lock_dict = field_lock.as_ref().and_then(Object::as_dict).cloned();
-            let locks = mdp::field_locks(&mut newest, &s.dict, lock_dict.as_ref());
-            (mdp::docmdp_level(&mut newest, &s.dict), locks)
+            let locks = field_locks(&mut newest, &s.dict, lock_dict.as_ref());
+            (DocMdpPermission::of_signature(&mut newest, &s.dict), locks)
         })
         .collect();
     let certification = found
@@ -361,25 +360,25 @@ fn baseline_level(
     later_poe: Option<SystemTime>,
     dss_revisions: &[usize],
     doc_ts_proofs: &[(usize, SystemTime)],
-) -> Option<String> {
+) -> Option<Level> {
     if r.kind == SignatureKind::DocumentTimestamp || r.indication != Indication::TotalPassed {
         return None;
     }
     let rev = r.coverage.revision?;
-    let mut level = "b-b";
+    let mut level = Level::BB;
     if proof.proven_time.is_some() || later_poe.is_some() {
-        level = "b-t";
+        level = Level::BT;
         let dss = dss_revisions.iter().filter(|k| **k > rev).min();
         if let (Some(dss), true) = (dss, proof.revocation_complete) {
-            level = "b-lt";
+            level = Level::BLT;
             // The document timestamp may share the DSS's revision (pyHanko writes both in one
             // update): it covers the DSS either way.
             if doc_ts_proofs.iter().any(|(k, _)| k >= dss) {
-                level = "b-lta";
+                level = Level::BLTA;
             }
         }
     }
-    Some(level.to_string())
+    Some(level)
 }
 
 /// Bytes after the last revision that are not white space, and cross-reference entries that
@@ -464,9 +463,9 @@ fn dss_material<R: Read + Seek>(reader: &mut PdfReader<R>) -> (Vec<Certificate>,
 
 struct SignatureFacts<'a> {
     /// This signature's DocMDP `/P`, if it certifies.
-    level: Option<i64>,
+    level: Option<DocMdpPermission>,
     /// (revision, P) of the document's certification signature.
-    certification: Option<(usize, i64)>,
+    certification: Option<(usize, DocMdpPermission)>,
     /// FieldMDP locks of this and earlier signatures.
     locks: &'a [FieldLock],
     /// Whether the catalog's `/Perms /DocMDP` points to this certification signature.
@@ -504,7 +503,11 @@ fn signature_report<R: Read + Seek + Clone>(
         field: sig.field_name.clone(),
         kind,
         certification_level: facts.level,
-        sub_filter: sig.name_entry("SubFilter"),
+        sub_filter: sig
+            .dict
+            .get("SubFilter")
+            .and_then(Object::as_name)
+            .map(SubFilter::from_name),
         indication: Indication::TotalPassed,
         sub_indication: None,
         reasons: Vec::new(),

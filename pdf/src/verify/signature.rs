@@ -18,19 +18,7 @@ const MAX_SIG_OBJECT: u64 = 40 * 1024 * 1024;
 /// Most signatures examined in one document.
 pub const MAX_SIGNATURES: usize = 1000;
 
-/// The signed byte ranges `[0 a b c]`, validated: `0..a` and `b..b+c`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ByteRange {
-    pub gap_start: u64,
-    pub gap_end: u64,
-    pub end: u64,
-}
-
-impl ByteRange {
-    pub fn spans(&self) -> [(u64, u64); 2] {
-        [(0, self.gap_start), (self.gap_end, self.end - self.gap_end)]
-    }
-}
+pub use crate::sigdict::ByteRange;
 
 /// A signature field value found in some revision.
 #[derive(Debug, Clone)]
@@ -288,73 +276,33 @@ fn check_byte_range(
     revisions: &[Revision],
     file_len: u64,
 ) -> Option<(ByteRange, usize)> {
-    let problems = &mut sig.format_problems;
-    let arr = match sig.dict.get("ByteRange") {
-        None => {
-            problems.push("/ByteRange is missing".into());
-            return None;
-        }
-        Some(Object::Array(a)) => a,
-        Some(other) => {
-            problems.push(format!(
-                "/ByteRange is {}, not a direct array",
-                other.type_name()
-            ));
+    let ints = match ByteRange::raw_numbers(&sig.dict) {
+        Ok(ints) => ints,
+        Err(why) => {
+            sig.format_problems.push(why);
             return None;
         }
     };
-    let ints: Vec<i64> = arr.iter().filter_map(Object::as_i64).collect();
-    if ints.len() != arr.len() {
-        problems.push("/ByteRange holds something other than integers".into());
-        return None;
-    }
     sig.raw_byte_range = Some(ints.clone());
-    let [zero, a, b, c] = ints.as_slice() else {
-        problems.push(format!(
-            "/ByteRange has {} numbers; exactly 4 are required",
-            ints.len()
-        ));
-        return None;
+    let br = match ByteRange::from_numbers(&ints, file_len) {
+        Ok(br) => br,
+        Err(why) => {
+            sig.format_problems.push(why);
+            return None;
+        }
     };
-    if ints.iter().any(|v| *v < 0) {
-        problems.push("/ByteRange holds a negative number".into());
-        return None;
-    }
-    let (zero, a, b, c) = (*zero as u64, *a as u64, *b as u64, *c as u64);
-    if zero != 0 {
-        problems.push("/ByteRange does not start at byte 0".into());
-        return None;
-    }
-    if a == 0 || b <= a || c == 0 {
-        problems.push(format!(
-            "/ByteRange [0 {a} {b} {c}] does not describe two ranges around a gap"
-        ));
-        return None;
-    }
-    let Some(end) = b.checked_add(c).filter(|e| *e <= file_len) else {
-        problems.push(format!(
-            "/ByteRange [0 {a} {b} {c}] reaches beyond the end of the file ({file_len} bytes)"
-        ));
-        return None;
-    };
+    let end = br.end;
     let Some(rev) = revisions
         .iter()
         .position(|r| r.end_offset == end && r.has_eof_marker)
     else {
-        problems.push(format!(
+        sig.format_problems.push(format!(
             "the signed bytes end at byte {end}, which is not the end of any revision \
              (the signature does not cover a whole revision)"
         ));
         return None;
     };
-    Some((
-        ByteRange {
-            gap_start: a,
-            gap_end: b,
-            end,
-        },
-        rev,
-    ))
+    Some((br, rev))
 }
 
 /// The gap must be exactly the `/Contents` hex string of this very dictionary, as stored at its

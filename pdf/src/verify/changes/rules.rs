@@ -4,7 +4,7 @@
 //! `standards.md` maps the attacks to what is *not* here: anything these rules do not explain is
 //! a disallowed change.
 
-use super::super::mdp::FieldLock;
+use crate::sigdict::{DocMdpPermission, FieldLock};
 
 /// A rule that explains one change after signing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,8 +68,8 @@ pub enum Permission {
 impl Permission {
     /// Whether the change is allowed at certification level `p` (None: not certified) under
     /// `locks`; `Err` says why not.
-    pub fn check(&self, p: Option<i64>, locks: &[FieldLock]) -> Result<(), String> {
-        if p == Some(1) {
+    pub fn check(&self, p: Option<DocMdpPermission>, locks: &[FieldLock]) -> Result<(), String> {
+        if p == Some(DocMdpPermission::NoChanges) {
             return Err("the document is certified with DocMDP P=1: no change is allowed".into());
         }
         let locked = |f: &Option<String>| -> Result<(), String> {
@@ -93,7 +93,7 @@ impl Permission {
                 ),
             },
             Permission::Annotation => match p {
-                None | Some(3) => Ok(()),
+                None | Some(DocMdpPermission::Annotations) => Ok(()),
                 Some(level) => Err(format!(
                     "annotations are not allowed at certification level P={level}"
                 )),

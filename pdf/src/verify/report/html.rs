@@ -13,18 +13,7 @@ text-align:left;vertical-align:top}th{background:#f4f4f4}ul{margin:.25em 0}";
 
 /// Escapes text for HTML element content and attribute values.
 pub(super) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(s).into_owned()
 }
 
 fn class(i: Indication) -> &'static str {
@@ -154,7 +143,7 @@ fn signature(o: &mut String, s: &SignatureReport) {
         row(o, "Signing time", &format!("{} ({})", t.time, t.source));
     }
     if let Some(l) = &s.level {
-        row(o, "PAdES level", &l.to_uppercase());
+        row(o, "PAdES level", &l.name().to_uppercase());
     }
     let c = &s.coverage;
     row(

@@ -32,6 +32,8 @@ mod text;
 
 use serde::Serialize;
 
+use crate::sigdict::{DocMdpPermission, Level, SubFilter};
+
 /// Schema identifier written into every JSON report.
 pub const SCHEMA: &str = "eseal-verify/1";
 
@@ -198,9 +200,9 @@ pub struct SignatureReport {
     pub field: String,
     pub kind: SignatureKind,
     /// DocMDP `/P` (1, 2 or 3) for a certification signature.
-    pub certification_level: Option<i64>,
+    pub certification_level: Option<DocMdpPermission>,
     /// `/SubFilter` of the signature dictionary.
-    pub sub_filter: Option<String>,
+    pub sub_filter: Option<SubFilter>,
     pub indication: Indication,
     pub sub_indication: Option<SubIndication>,
     /// Why the indication is not TOTAL-PASSED, in plain words (empty when it is).
@@ -223,7 +225,7 @@ pub struct SignatureReport {
     pub timestamps: Vec<TimestampFacts>,
     /// The PAdES baseline level the signature reaches (`b-b`, `b-t`, `b-lt`, `b-lta`), when it
     /// passed; absent for document timestamps and failed signatures.
-    pub level: Option<String>,
+    pub level: Option<Level>,
     /// Changes in later revisions that a rule allowed.
     pub allowed_changes: Vec<ChangeFacts>,
     /// Changes in later revisions that no rule allowed (any makes the signature TOTAL-FAILED).

@@ -100,7 +100,7 @@ fn signature(out: &mut String, s: &SignatureReport) {
         let _ = writeln!(out, "  signing time: {} ({})", t.time, t.source);
     }
     if let Some(l) = &s.level {
-        let _ = writeln!(out, "  PAdES level:  {}", l.to_uppercase());
+        let _ = writeln!(out, "  PAdES level:  {}", l.name().to_uppercase());
     }
     let c = &s.coverage;
     let _ = writeln!(
