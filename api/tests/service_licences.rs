@@ -410,10 +410,13 @@ fn contract(s: &Server) {
     let old = verify(s, &pdf);
     assert_eq!(old["licence"]["status"], "superseded", "{old:#}");
     assert_eq!(old["licence"]["version"], 1);
-    assert!(old["verdict"]["summary"]
-        .as_str()
-        .unwrap()
-        .contains("superseded"));
+    // The registry's word comes first in the summary, before the seals' verdict.
+    let summary = old["verdict"]["summary"].as_str().unwrap();
+    assert!(summary.contains("superseded"), "{summary}");
+    assert!(
+        summary.starts_with(old["licence"]["message"].as_str().unwrap()),
+        "{summary}"
+    );
     let pdf2 = bytes(
         s.get(&format!("/v1/licences/{id}/file"), Some(&s.admin)),
         200,

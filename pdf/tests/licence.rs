@@ -7,15 +7,18 @@
 use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use eseal_certs::issue::{issue, CertKind, CertRequest, Issuer};
 use eseal_certs::name::SubjectName;
 use eseal_certs::testing::TestPki;
 use eseal_certs::{Algorithm, Certificate, SigningKey, SoftwareKey};
+
 use eseal_pdf::licence::{
     annotation_sign_options, fill_qr, issuer_sign_options, read_info, render, sealed_digest,
-    Annotation, ImageSlot, LicenceContent, LicenceIdentifier, Template, ANNOTATION_FIELD,
+    AnnotatedCopyCheck, Annotation, AnnotationFacts, ImageSlot, LicenceContent, LicenceIdentifier,
+    Template, ANNOTATION_FIELD,
 };
 use eseal_pdf::seal::{seal, Sealer};
 use eseal_pdf::sigdict::DocMdpPermission;
@@ -281,6 +284,7 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
         trust_anchors: vec![issuer.root.clone()],
         crls: vec![issuer.intermediate_crl(&[]).unwrap()],
         at,
+        extensions: vec![Arc::new(AnnotatedCopyCheck)],
         ..Default::default()
     };
 
@@ -320,7 +324,7 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
         .iter()
         .any(|c| c.rule.as_deref() == Some("FormValueOnUnlockedField")));
     assert!(r.signatures[0].disallowed_changes.is_empty());
-    assert!(r.annotation.is_none());
+    assert!(AnnotationFacts::from_report(&r).is_none());
     // A metadata update appended later (it breaks no seal) does not change the licence record.
     let spoofed = {
         let mut reader = PdfReader::open(Cursor::new(&with_qr)).unwrap();
@@ -373,7 +377,7 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
         .iter()
         .all(|s| s.indication == Indication::TotalPassed && s.disallowed_changes.is_empty()));
     assert_eq!(r.signatures[1].field, ANNOTATION_FIELD);
-    let facts = r.annotation.as_ref().expect("annotation reported");
+    let facts = AnnotationFacts::from_report(&r).expect("annotation reported");
     assert_eq!(facts.copy_number, 2);
     assert_eq!(facts.agency, a.agency);
     assert_eq!(facts.purpose, a.purpose);
@@ -385,7 +389,7 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
     let after = SystemTime::from(datetime!(2027-01-31 16:00:01 UTC));
     let r = verify_bytes(&copy, &options(Some(after))).unwrap();
     assert!(!r.passed());
-    assert!(r.annotation.as_ref().unwrap().expired);
+    assert!(AnnotationFacts::from_report(&r).unwrap().expired);
     assert!(
         r.verdict.summary.contains("expired"),
         "{}",
@@ -396,6 +400,15 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
         .iter()
         .all(|s| s.indication == Indication::TotalPassed));
     assert!(r.to_text().contains("EXPIRED"));
+    // The PDF verifier knows signatures, not licences: without the licence product's check
+    // the same file is two valid seals and nothing more.
+    let plain = VerifyOptions {
+        extensions: Vec::new(),
+        ..options(Some(after))
+    };
+    let r = verify_bytes(&copy, &plain).unwrap();
+    assert!(r.passed(), "{}", r.to_text());
+    assert!(r.extensions.is_empty() && !r.to_json().contains("\"annotation\""));
 
     let info = read_info(Cursor::new(&copy)).unwrap();
     assert_eq!(info.qr_url.as_deref(), Some(url.as_str()));
@@ -561,12 +574,13 @@ fn a_further_department_seals_its_prepared_field_after_the_qr_code() {
     let opts = VerifyOptions {
         trust_anchors: vec![pki.root.clone()],
         crls: vec![pki.intermediate_crl(&[]).unwrap()],
+        extensions: vec![Arc::new(AnnotatedCopyCheck)],
         ..Default::default()
     };
     let r = verify_bytes(&done, &opts).unwrap();
     assert!(r.passed(), "{}", r.to_text());
     assert_eq!(r.signatures[1].field, "dept-tax");
-    assert!(r.annotation.is_none());
+    assert!(AnnotationFacts::from_report(&r).is_none());
     // The annotation field is still free for an annotated copy.
     let info = read_info(Cursor::new(&done)).unwrap();
     assert_eq!(info.annotation, None);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
+use eseal_pdf::licence::AnnotatedCopyCheck;
 use eseal_pdf::verify::{verify_file, OcspFetch, Report, VerifyOptions};
 
 use super::{CliResult, Failure};
@@ -69,6 +70,7 @@ impl ValidationArgs {
             ocsp_fetch,
             at: self.at.as_deref().map(super::pki::parse_time).transpose()?,
             file_name: Some(file_name),
+            extensions: vec![Arc::new(AnnotatedCopyCheck)],
         })
     }
 

@@ -13,9 +13,11 @@
 //!    carries [`sealed_digest`], the digest of the issuer-sealed revision.
 //! 4. An annotated copy (加注件) is a signature into [`ANNOTATION_FIELD`] whose appearance stamps
 //!    the purpose, agency, expiry and copy number and whose signature dictionary carries the same
-//!    as a machine-readable record ([`Annotation`], [`annotation_sign_options`]).
+//!    as a machine-readable record ([`Annotation`], [`annotation_sign_options`]). The verifier
+//!    reports it, and fails an expired copy, when [`AnnotatedCopyCheck`] is among its extensions.
 
 mod annotation;
+mod copy_check;
 mod font;
 mod info;
 mod qr;
@@ -30,6 +32,7 @@ use time::Date;
 pub use annotation::{
     annotation_appearance, annotation_sign_options, Annotation, ANNOTATION_KEY, CHINA_OFFSET,
 };
+pub use copy_check::{AnnotatedCopyCheck, AnnotationFacts};
 pub use eseal_certs::national_codes::LicenceIdentifier;
 pub use info::{read_info, sealed_digest, AnnotationInfo, LicenceInfo, XMP_NAMESPACE};
 pub use qr::fill_qr;

@@ -10,10 +10,7 @@ use der::Decode;
 use eseal_signer::cms::SignedCms;
 
 use super::crypto::{self, ContentsFormat, CryptoOutcome, TrustContext};
-use super::report::{
-    Coverage, DocumentVerdict, FileFacts, Indication, Report, SignatureKind, SignatureReport,
-    SigningTime, SCHEMA,
-};
+use super::report::{Coverage, Indication, Report, SignatureKind, SignatureReport, SigningTime};
 use super::time::rfc3339;
 use super::{revocation, VerifyError, VerifyOptions};
 use crate::sigdict::Level;
@@ -32,24 +29,7 @@ pub fn verify_detached<R: Read + Seek>(
     let now = SystemTime::now();
     let at = opts.at.unwrap_or(now);
     let length = content.seek(SeekFrom::End(0))?;
-    let mut report = Report {
-        schema: SCHEMA,
-        file: FileFacts {
-            name: opts.file_name.clone(),
-            length,
-            revisions: 0,
-        },
-        verdict: DocumentVerdict {
-            passed: false,
-            indication: Indication::TotalFailed,
-            summary: String::new(),
-        },
-        signatures: Vec::new(),
-        document_problems: Vec::new(),
-        verified_at: rfc3339(now),
-        validation_time: rfc3339(at),
-        annotation: None,
-    };
+    let mut report = Report::new(opts.file_name.clone(), length, now, at);
     let claimed = claimed_signing_time(signature);
     let ocsp = revocation::parse_all(&opts.ocsp_responses);
     let ctx = TrustContext {

@@ -19,6 +19,7 @@ mod changes;
 mod crypto;
 mod detached;
 mod error;
+mod extension;
 mod input;
 mod report;
 mod revocation;
@@ -28,6 +29,7 @@ pub(crate) mod time;
 use std::collections::HashMap;
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use eseal_certs::crl::Crl;
@@ -37,10 +39,10 @@ pub use changes::{ChangeRule, Permission};
 pub use crypto::{sniff, ContentsFormat};
 pub use detached::verify_detached;
 pub use error::VerifyError;
+pub use extension::{ExtensionFacts, ReportExtension, SignedDict, SummaryNote};
 pub use report::{
-    AnnotationFacts, CertificateFacts, ChangeFacts, Coverage, DocumentVerdict, FileFacts,
-    Indication, Report, SignatureKind, SignatureReport, Signer, SigningTime, SubIndication,
-    TimestampFacts, SCHEMA,
+    CertificateFacts, ChangeFacts, Coverage, DocumentVerdict, FileFacts, Indication, Report,
+    SignatureKind, SignatureReport, Signer, SigningTime, SubIndication, TimestampFacts, SCHEMA,
 };
 pub use revocation::OcspFetch;
 
@@ -74,6 +76,8 @@ pub struct VerifyOptions {
     pub at: Option<SystemTime>,
     /// The file name for the report.
     pub file_name: Option<String>,
+    /// Products' checks that add their facts to the report (see [`ReportExtension`]).
+    pub extensions: Vec<Arc<dyn ReportExtension>>,
 }
 
 /// Most certificates and CRLs read from a DSS.
@@ -107,25 +111,8 @@ pub fn verify<R: Read + Seek + Clone>(
 ) -> Result<Report, VerifyError> {
     let now = SystemTime::now();
     let at = opts.at.unwrap_or(now);
-    let mut report = Report {
-        schema: SCHEMA,
-        file: FileFacts {
-            name: opts.file_name.clone(),
-            length: 0,
-            revisions: 0,
-        },
-        verdict: DocumentVerdict {
-            passed: false,
-            indication: Indication::TotalFailed,
-            summary: String::new(),
-        },
-        signatures: Vec::new(),
-        document_problems: Vec::new(),
-        verified_at: rfc3339(now),
-        validation_time: rfc3339(at),
-        annotation: None,
-    };
-    report.file.length = input.clone().seek(std::io::SeekFrom::End(0))?;
+    let length = input.clone().seek(std::io::SeekFrom::End(0))?;
+    let mut report = Report::new(opts.file_name.clone(), length, now, at);
     let reader = match PdfReader::open(input.clone()) {
         Ok(r) => Some(r),
         Err(crate::Error::NotPdf(m)) => return Err(VerifyError::NotPdf(m.to_string())),
@@ -306,41 +293,29 @@ fn examine_document<R: Read + Seek + Clone>(
         r.level = baseline_level(&r, &proof, later_poe, &dss_revisions, &doc_ts_proofs);
         report.signatures.push(r);
     }
-    report.annotation = annotation_facts(&found, at);
+    report.extensions = extension_facts(&opts.extensions, &found, at);
 }
 
-/// The annotated-copy record of the first signature that carries one (as of the revision that
-/// signature signs, so the record is covered by it).
-fn annotation_facts(found: &[FoundSignature], at: SystemTime) -> Option<AnnotationFacts> {
-    use crate::licence::{Annotation, ANNOTATION_KEY};
-    let (index, sig, record) = found.iter().enumerate().find_map(|(i, s)| {
-        let d = s.dict.get(ANNOTATION_KEY)?.as_dict()?;
-        Some((i, s, d))
-    })?;
-    let fmt = |t: ::time::OffsetDateTime| rfc3339(t.into());
-    match Annotation::from_dict(record) {
-        Ok(a) => Some(AnnotationFacts {
-            signature_index: index,
-            field: sig.field_name.clone(),
-            expires: fmt(a.expires_at()),
-            made_at: fmt(a.made_at),
-            expired: a.is_expired_at(at.into()),
-            purpose: a.purpose,
-            agency: a.agency,
-            copy_number: a.copy_number,
-        }),
-        // A malformed record cannot be honoured: report it as expired so nothing relies on it.
-        Err(e) => Some(AnnotationFacts {
-            signature_index: index,
-            field: sig.field_name.clone(),
-            purpose: format!("(unreadable record: {e})"),
-            agency: String::new(),
-            expires: String::new(),
-            copy_number: 0,
-            made_at: String::new(),
-            expired: true,
-        }),
-    }
+/// What the extensions say of the signatures found, each dictionary as its own revision holds
+/// it (so a record counts only where its signature covers it).
+fn extension_facts(
+    extensions: &[Arc<dyn ReportExtension>],
+    found: &[FoundSignature],
+    at: SystemTime,
+) -> Vec<ExtensionFacts> {
+    let signed: Vec<SignedDict<'_>> = found
+        .iter()
+        .enumerate()
+        .map(|(index, s)| SignedDict {
+            index,
+            field: &s.field_name,
+            dict: &s.dict,
+        })
+        .collect();
+    extensions
+        .iter()
+        .filter_map(|e| e.examine(&signed, at))
+        .collect()
 }
 
 /// What a signature's crypto check proved, for the level it reaches.
@@ -674,15 +649,14 @@ fn finish(report: &mut Report) {
         v.indication = Indication::TotalPassed;
         v.summary = format!("all {n} signature(s) passed");
     }
-    if let Some(a) = report.annotation.as_ref().filter(|a| a.expired) {
-        v.passed = false;
-        v.summary = if a.expires.is_empty() {
-            format!("{}; the annotated-copy record is unreadable", v.summary)
-        } else {
-            format!(
-                "{}; but this annotated copy (加注件) expired at {} and is no longer valid",
-                v.summary, a.expires
-            )
-        };
+    for e in &report.extensions {
+        if e.passed == Some(false) {
+            v.passed = false;
+        }
+        match &e.summary {
+            SummaryNote::None => {}
+            SummaryNote::Before(note) => v.summary = format!("{note} {}", v.summary),
+            SummaryNote::After(note) => v.summary = format!("{}; {note}", v.summary),
+        }
     }
 }

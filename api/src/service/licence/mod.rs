@@ -14,6 +14,7 @@ pub mod copy;
 pub mod holder;
 pub mod page;
 pub mod pdf;
+pub mod status_check;
 
 use std::io::Cursor;
 

@@ -48,20 +48,17 @@ pub(super) fn render(r: &Report) -> String {
         escape(&r.validation_time)
     );
     list(&mut o, "Document problems", &r.document_problems);
-    if let Some(a) = &r.annotation {
+    for e in &r.extensions {
+        let class = match e.passed {
+            Some(true) => "PASSED",
+            Some(false) => "FAILED",
+            None => "",
+        };
         let _ = write!(
             o,
-            "<p class=\"{}\">Annotated copy no. {} for {} ({}), valid until {}{}.</p>",
-            if a.expired { "FAILED" } else { "PASSED" },
-            a.copy_number,
-            escape(&a.agency),
-            escape(&a.purpose),
-            escape(&a.expires),
-            if a.expired {
-                ": <strong>expired</strong>"
-            } else {
-                ""
-            }
+            "<p id=\"{}\" class=\"{class}\"><strong>{}</strong></p>",
+            escape(e.key),
+            escape(&e.line)
         );
     }
     for s in &r.signatures {

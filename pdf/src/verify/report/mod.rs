@@ -17,8 +17,9 @@
 //! `bytes_after`}, `digest_algorithm`, `signature_algorithm`, `timestamps` [{`kind`,
 //! `claimed_time`, `status`, `valid`, `tsa`}], `level` (`b-b` | `b-t` | `b-lt` | `b-lta` or
 //! null), `allowed_changes` and `disallowed_changes` [{`revision`, `rule`,
-//! `description`}]. An annotated copy adds `annotation` {`signature_index`, `field`, `purpose`,
-//! `agency`, `expires`, `copy_number`, `made_at`, `expired`}. Fields are only ever added within
+//! `description`}]. Extensions add their facts under their own key (an annotated copy of a
+//! licence: `annotation` {`signature_index`, `field`, `purpose`, `agency`, `expires`,
+//! `copy_number`, `made_at`, `expired`}; the service: `licence`). Fields are only ever added within
 //! version 1; a change of meaning makes
 //! version 2.
 //!
@@ -30,8 +31,12 @@
 mod html;
 mod text;
 
+use std::time::SystemTime;
+
 use serde::Serialize;
 
+use super::extension::ExtensionFacts;
+use super::time::rfc3339;
 use crate::sigdict::{DocMdpPermission, Level, SubFilter};
 
 /// Schema identifier written into every JSON report.
@@ -133,28 +138,10 @@ pub struct Report {
     /// The time certificate paths were validated at when no trusted timestamp exists
     /// (`--at`, or the time of verification), RFC 3339.
     pub validation_time: String,
-    /// For an annotated copy of a licence (加注件): the record in the annotation signature's
-    /// dictionary. Absent for other documents.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub annotation: Option<AnnotationFacts>,
-}
-
-/// The annotated-copy record (`/ESealAnnotation` of a signature dictionary); see
-/// [`crate::licence::Annotation`].
-#[derive(Debug, Clone, Serialize)]
-pub struct AnnotationFacts {
-    /// The signature that carries it (index into `signatures`) and its field.
-    pub signature_index: usize,
-    pub field: String,
-    pub purpose: String,
-    pub agency: String,
-    /// Last instant of validity, RFC 3339 (the expiry date's 23:59:59 at UTC+8).
-    pub expires: String,
-    pub copy_number: u32,
-    /// When the copy was made, RFC 3339.
-    pub made_at: String,
-    /// Whether the copy had expired at the validation time (`--at` or now).
-    pub expired: bool,
+    /// Facts that extensions added (e.g. `annotation` for an annotated copy of a licence),
+    /// each under its own key; see [`super::ReportExtension`].
+    #[serde(flatten, serialize_with = "super::extension::serialize_facts")]
+    pub extensions: Vec<ExtensionFacts>,
 }
 
 /// What the verifier saw of the file.
@@ -329,6 +316,33 @@ pub struct ChangeFacts {
 }
 
 impl Report {
+    /// A report with no finding yet: TOTAL-FAILED until signatures say otherwise.
+    pub fn new(file_name: Option<String>, length: u64, now: SystemTime, at: SystemTime) -> Self {
+        Report {
+            schema: SCHEMA,
+            file: FileFacts {
+                name: file_name,
+                length,
+                revisions: 0,
+            },
+            verdict: DocumentVerdict {
+                passed: false,
+                indication: Indication::TotalFailed,
+                summary: String::new(),
+            },
+            signatures: Vec::new(),
+            document_problems: Vec::new(),
+            verified_at: rfc3339(now),
+            validation_time: rfc3339(at),
+            extensions: Vec::new(),
+        }
+    }
+
+    /// The facts an extension added under `key`.
+    pub fn extension(&self, key: &str) -> Option<&ExtensionFacts> {
+        self.extensions.iter().find(|f| f.key == key)
+    }
+
     /// The report as pretty JSON (schema [`SCHEMA`]).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))

@@ -18,17 +18,8 @@ pub(super) fn render(r: &Report) -> String {
     for p in &r.document_problems {
         let _ = writeln!(out, "  document problem: {p}");
     }
-    if let Some(a) = &r.annotation {
-        let _ = writeln!(
-            out,
-            "  annotated copy no. {} for {} ({}), valid until {}{} [signature #{}]",
-            a.copy_number,
-            a.agency,
-            a.purpose,
-            a.expires,
-            if a.expired { ": EXPIRED" } else { "" },
-            a.signature_index + 1
-        );
+    for e in &r.extensions {
+        let _ = writeln!(out, "  {}", e.line);
     }
     for s in &r.signatures {
         signature(&mut out, s);
