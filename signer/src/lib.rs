@@ -9,4 +9,6 @@ pub mod picture;
 pub mod ses;
 pub mod tsp;
 
+mod tlv;
+
 pub use cms::CmsError;
