@@ -88,28 +88,3 @@ fn signature_report(validated: DetachedValidation) -> SignatureReport {
     }
     r
 }
-
-/// Verifies `signature` (DER ContentInfo) as a detached signature over `content`. `Err` only
-/// when the content cannot be read; a bad signature gives a report that says so.
-pub fn verify_detached<R: std::io::Read + std::io::Seek>(
-    content: &mut R,
-    signature: &[u8],
-    opts: &super::VerifyOptions,
-) -> Result<Report, super::VerifyError> {
-    let now = SystemTime::now();
-    let at = opts.at.unwrap_or(now);
-    let ocsp = super::revocation::parse_all(&opts.ocsp_responses);
-    let ctx = eseal_signer::validation::TrustContext {
-        anchors: &opts.trust_anchors,
-        extra_certificates: &opts.intermediates,
-        crls: &opts.crls,
-        // A detached signature has no DSS: only what the CMS carries counts as its own.
-        dss_crls: &[],
-        ocsp: &ocsp,
-        dss_ocsp: &[],
-        ocsp_fetch: opts.ocsp_fetch.as_ref(),
-        at,
-    };
-    let validated = eseal_signer::validation::verify_detached(content, signature, &ctx)?;
-    Ok(detached_report(validated, opts.file_name.clone(), now, at))
-}

@@ -36,7 +36,7 @@ use eseal_certs::Certificate;
 
 pub use changes::{ChangeRule, Permission};
 pub use crypto::{sniff, ContentsFormat};
-pub use detached::verify_detached;
+pub use detached::detached_report;
 pub use error::VerifyError;
 pub use mdp::FieldLock;
 pub use report::{
