@@ -4,14 +4,15 @@
 //! `eseal verify`.
 
 use std::fs::File;
-use std::io::{Read, Seek, Write};
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use clap::Args;
 use eseal_certs::{inspect, SigningKey};
-use eseal_pdf::verify::verify_detached;
+use eseal_pdf::verify::{detached_report, VerifyError};
 use eseal_signer::cms::{sign_detached, ContentTypeFamily, SignOptions};
+use eseal_signer::validation::{digest_stream, revocation, verify_detached, TrustContext};
 
 use super::passphrase::DEFAULT_VAR;
 use super::{asic, CliResult, Failure};
@@ -61,25 +62,6 @@ fn open(path: &Path) -> Result<File, Failure> {
     File::open(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))
 }
 
-/// Hash a whole file with the suite's digest, streaming.
-fn digest_file(
-    file: &mut File,
-    alg: eseal_certs::DigestAlgorithm,
-    shown: &Path,
-) -> Result<Vec<u8>, Failure> {
-    let mut hasher = alg.hasher();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(|e| Failure::input(format!("{}: {e}", shown.display())))?;
-        if n == 0 {
-            return Ok(hasher.finish());
-        }
-        hasher.update(&buf[..n]);
-    }
-}
-
 /// Write to a temporary file next to `path` and rename it into place: all or nothing.
 fn write_atomically(
     path: &Path,
@@ -115,7 +97,8 @@ pub fn sign(a: SignFileArgs) -> CliResult {
         &a.key_pass_env,
     )?;
     let mut input = open(&a.input)?;
-    let digest = digest_file(&mut input, creds.key.algorithm().digest(), &a.input)?;
+    let digest = digest_stream(&mut input, creds.key.algorithm().digest())
+        .map_err(|e| Failure::input(format!("{}: {e}", a.input.display())))?;
     let options = SignOptions {
         content_types: ContentTypeFamily::Pkcs7,
         signing_time: Some(SystemTime::now()),
@@ -185,7 +168,22 @@ pub fn verify(a: VerifyFileArgs) -> CliResult {
         }
     };
     let opts = a.validation.options(name.clone())?;
-    let report = verify_detached(&mut content, &signature, &opts)
-        .map_err(|e| Failure::input(format!("{name}: {e}")))?;
+    let now = SystemTime::now();
+    let at = opts.at.unwrap_or(now);
+    let ocsp = revocation::parse_all(&opts.ocsp_responses);
+    let ctx = TrustContext {
+        anchors: &opts.trust_anchors,
+        extra_certificates: &opts.intermediates,
+        crls: &opts.crls,
+        // A detached signature has no DSS: only what the CMS carries counts as its own.
+        dss_crls: &[],
+        ocsp: &ocsp,
+        dss_ocsp: &[],
+        ocsp_fetch: opts.ocsp_fetch.as_ref(),
+        at,
+    };
+    let validated = verify_detached(&mut content, &signature, &ctx)
+        .map_err(|e| Failure::input(format!("{name}: {}", VerifyError::from(e))))?;
+    let report = detached_report(validated, opts.file_name, now, at);
     a.validation.print(&report, &name)
 }

@@ -37,7 +37,7 @@ use eseal_certs::Certificate;
 
 pub use changes::{ChangeRule, Permission};
 pub use crypto::{sniff, ContentsFormat};
-pub use detached::verify_detached;
+pub use detached::detached_report;
 pub use error::VerifyError;
 pub use extension::{ExtensionFacts, ReportExtension, SignedDict, SummaryNote};
 pub use report::{

@@ -2,15 +2,9 @@
 
 use std::time::SystemTime;
 
-use time::format_description::well_known::Rfc3339;
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
 
-/// RFC 3339 in UTC.
-pub fn rfc3339(t: SystemTime) -> String {
-    OffsetDateTime::from(t)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| "(unrepresentable time)".into())
-}
+pub use eseal_signer::validation::rfc3339;
 
 /// Parses `D:YYYYMMDDHHmmSSOHH'mm'` (every part after the year optional).
 pub fn parse_pdf_date(s: &[u8]) -> Option<SystemTime> {

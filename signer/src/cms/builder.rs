@@ -25,7 +25,7 @@ use x509_cert::Certificate;
 
 use super::attr::*;
 use super::content_type::ContentTypeFamily;
-use super::raw;
+use super::spans;
 use super::CmsError;
 
 /// The longest DER signature either suite produces: SEQUENCE { INTEGER(33), INTEGER(33) }.
@@ -381,13 +381,13 @@ pub fn timestamp_attribute(token_der: &[u8]) -> Result<Attribute, CmsError> {
 /// Add an unsigned attribute to the only SignerInfo of a DER ContentInfo and re-encode it
 /// (PAdES B-T: a signature timestamp). Fails rather than change the signed attributes' bytes.
 pub fn add_unsigned_attribute(cms_der: &[u8], attribute: Attribute) -> Result<Vec<u8>, CmsError> {
-    let der = raw::strip_padding(cms_der)?;
+    let der = spans::strip_padding(cms_der)?;
     let ci = ContentInfo::from_der(der).map_err(CmsError::malformed("ContentInfo"))?;
     let mut sd: SignedData = ci
         .content
         .decode_as()
         .map_err(CmsError::malformed("SignedData"))?;
-    let spans = raw::signed_data_spans(der)?;
+    let spans = spans::signed_data_spans(der)?;
     let (mut si, signed_span) = match (sd.signer_infos.0.as_slice(), spans.signer_infos.as_slice())
     {
         ([si], [span]) => (si.clone(), span.signed_attrs),
@@ -398,7 +398,7 @@ pub fn add_unsigned_attribute(cms_der: &[u8], attribute: Attribute) -> Result<Ve
         .as_ref()
         .map(|a| a.to_der().map_err(CmsError::Encoding))
         .transpose()?;
-    if reencoded != signed_span.map(raw::signed_attrs_as_set) {
+    if reencoded != signed_span.map(spans::signed_attrs_as_set) {
         return Err(CmsError::SignedAttributesNotCanonical);
     }
     let mut unsigned = si.unsigned_attrs.take().unwrap_or_default();

@@ -105,3 +105,19 @@ impl CmsError {
         }
     }
 }
+
+/// Framing errors of the crate's tag-length-value reader, worded as this module always has.
+impl From<crate::tlv::TlvError> for CmsError {
+    fn from(e: crate::tlv::TlvError) -> CmsError {
+        use crate::tlv::TlvErrorKind::*;
+        match e.kind {
+            Truncated => CmsError::malformed_because("DER element", "truncated"),
+            MultiByteTag => CmsError::malformed_because("DER element", "multi-byte tag"),
+            IndefiniteLength => CmsError::IndefiniteLength,
+            LengthTooLarge => CmsError::malformed_because("DER element", "length too large"),
+            TrailingData => CmsError::TrailingData,
+            UnexpectedTag(_) => CmsError::malformed_because(e.what, "unexpected tag"),
+            BytesAfter => CmsError::malformed_because(e.what, "bytes after the element"),
+        }
+    }
+}

@@ -11,7 +11,7 @@ mod builder;
 pub mod content_type;
 mod error;
 mod parse;
-pub(crate) mod raw;
+pub(crate) mod spans;
 mod verify;
 
 pub use builder::{

@@ -13,7 +13,7 @@ use x509_cert::Certificate;
 
 use super::attr::ID_AA_SIGNATURE_TIME_STAMP_TOKEN;
 use super::content_type::ContentTypeFamily;
-use super::raw;
+use super::spans;
 use super::CmsError;
 
 /// A parsed CMS signature: the SignedData with the original bytes of what was signed.
@@ -44,7 +44,7 @@ impl SignedCms {
     /// Parse a DER ContentInfo. Zero bytes after it (a PDF `/Contents` placeholder's
     /// padding) are ignored; anything else after it is an error.
     pub fn parse(data: &[u8]) -> Result<Self, CmsError> {
-        let der = raw::strip_padding(data)?;
+        let der = spans::strip_padding(data)?;
         let content_info =
             ContentInfo::from_der(der).map_err(CmsError::malformed("ContentInfo"))?;
         let family = ContentTypeFamily::from_signed_data(&content_info.content_type)
@@ -53,7 +53,7 @@ impl SignedCms {
             .content
             .decode_as()
             .map_err(CmsError::malformed("SignedData"))?;
-        let spans = raw::signed_data_spans(der)?;
+        let spans = spans::signed_data_spans(der)?;
         let certificates = spans
             .certificates
             .iter()
@@ -127,10 +127,10 @@ impl EmbeddedCertificate {
 }
 
 impl SignerInfoView {
-    fn parse(spans: &raw::SignerInfoSpans<'_>) -> Result<Self, CmsError> {
+    fn parse(spans: &spans::SignerInfoSpans<'_>) -> Result<Self, CmsError> {
         Ok(SignerInfoView {
             info: SignerInfo::from_der(spans.raw).map_err(CmsError::malformed("SignerInfo"))?,
-            signed_attrs_der: spans.signed_attrs.map(raw::signed_attrs_as_set),
+            signed_attrs_der: spans.signed_attrs.map(spans::signed_attrs_as_set),
         })
     }
 

@@ -105,3 +105,22 @@ impl SesError {
         SesError::Encoding(e.to_string())
     }
 }
+
+/// Framing errors of the crate's tag-length-value reader, worded as this module always has.
+impl From<crate::tlv::TlvError> for SesError {
+    fn from(e: crate::tlv::TlvError) -> SesError {
+        use crate::tlv::TlvErrorKind::*;
+        let what = e.what;
+        match e.kind {
+            Truncated => SesError::malformed(what, "truncated DER element"),
+            MultiByteTag => SesError::malformed(what, "multi-byte tags are not used here"),
+            IndefiniteLength => {
+                SesError::malformed(what, "indefinite length (BER); only DER is accepted")
+            }
+            LengthTooLarge => SesError::malformed(what, "length field too large"),
+            TrailingData => SesError::TrailingData,
+            UnexpectedTag(tag) => SesError::malformed(what, format!("unexpected tag 0x{tag:02X}")),
+            BytesAfter => SesError::malformed(what, "bytes after the element"),
+        }
+    }
+}

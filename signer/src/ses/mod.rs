@@ -20,7 +20,6 @@ mod check;
 mod error;
 mod make_seal;
 mod make_signature;
-mod raw;
 mod read;
 pub mod seal;
 pub mod signature;

@@ -14,9 +14,9 @@ use der::asn1::{BitString, GeneralizedTime, UtcTime};
 use der::Decode;
 use x509_cert::Certificate;
 
-use super::raw::{self, Tlv};
 use super::seal::{CertList, ExtData, ExtensionDatas, SesSeal, SesSealV1};
 use super::{Owner, SealType, SesError};
+use crate::tlv::{self, Tlv};
 
 /// The standard a structure follows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -88,15 +88,15 @@ pub struct Seal {
 impl Seal {
     /// Read a DER seal of either version.
     pub fn parse(data: &[u8]) -> Result<Seal, SesError> {
-        let der = raw::strip_padding(data, "SESeal")?;
-        let top = raw::single(der, raw::SEQUENCE, "SESeal")?;
-        let kids = raw::children(top.value, "SESeal")?;
+        let der = tlv::strip_padding(data, "SESeal")?;
+        let top = tlv::single(der, tlv::SEQUENCE, "SESeal")?;
+        let kids = tlv::children(top.value, "SESeal")?;
         let tags: Vec<u8> = kids.iter().map(|k| k.tag).collect();
         match tags.as_slice() {
-            [raw::SEQUENCE, raw::OCTET_STRING, raw::OID, raw::BIT_STRING] => {
+            [tlv::SEQUENCE, tlv::OCTET_STRING, tlv::OID, tlv::BIT_STRING] => {
                 Self::from_v4(der, kids[0].raw)
             }
-            [raw::SEQUENCE, raw::SEQUENCE] => Self::from_v1(der, &kids[0], &kids[1]),
+            [tlv::SEQUENCE, tlv::SEQUENCE] => Self::from_v1(der, &kids[0], &kids[1]),
             _ => Err(SesError::malformed(
                 "SESeal",
                 "neither the GB/T 38540 (four fields) nor the GM/T 0031 (two fields) structure",
@@ -139,7 +139,7 @@ impl Seal {
     fn from_v1(der: &[u8], seal_info: &Tlv<'_>, sign_info: &Tlv<'_>) -> Result<Seal, SesError> {
         let s = SesSealV1::from_der(der).map_err(SesError::decoding("SESeal (version 1)"))?;
         // The maker signs SEQUENCE { sealInfo, cert, signatureAlgorithm } as written.
-        let parts = raw::children(sign_info.value, "SES_SignInfo")?;
+        let parts = tlv::children(sign_info.value, "SES_SignInfo")?;
         let mut signed = seal_info.raw.to_vec();
         for part in parts.iter().take(2) {
             signed.extend_from_slice(part.raw);
@@ -169,7 +169,7 @@ impl Seal {
             maker_cert_der: s.sign_info.cert.as_bytes().to_vec(),
             signature_algorithm: s.sign_info.signature_algorithm,
             signature: whole_bytes(&s.sign_info.sign_data, "SES_SignInfo signData")?,
-            signed_bytes: raw::wrap(raw::SEQUENCE, &signed),
+            signed_bytes: tlv::wrap(tlv::SEQUENCE, &signed),
             der: der.to_vec(),
         })
     }
@@ -233,18 +233,18 @@ pub struct SealSignature {
 impl SealSignature {
     /// Read a DER seal signature of either version; zero padding after it is ignored.
     pub fn parse(data: &[u8]) -> Result<SealSignature, SesError> {
-        let der = raw::strip_padding(data, "SES_Signature")?;
-        let top = raw::single(der, raw::SEQUENCE, "SES_Signature")?;
-        let outer = raw::children(top.value, "SES_Signature")?;
+        let der = tlv::strip_padding(data, "SES_Signature")?;
+        let top = tlv::single(der, tlv::SEQUENCE, "SES_Signature")?;
+        let outer = tlv::children(top.value, "SES_Signature")?;
         let tbs = outer
             .first()
-            .filter(|t| t.tag == raw::SEQUENCE)
+            .filter(|t| t.tag == tlv::SEQUENCE)
             .ok_or_else(|| SesError::malformed("SES_Signature", "toSign is not a SEQUENCE"))?;
-        let fields = raw::children(tbs.value, "TBS_Sign")?;
+        let fields = tlv::children(tbs.value, "TBS_Sign")?;
         let time_tag = fields.get(2).map(|t| t.tag);
         match time_tag {
-            Some(raw::GENERALIZED_TIME | raw::UTC_TIME) => Self::from_v4(der, tbs, &fields, &outer),
-            Some(raw::BIT_STRING) => Self::from_v1(der, tbs, &fields, &outer),
+            Some(tlv::GENERALIZED_TIME | tlv::UTC_TIME) => Self::from_v4(der, tbs, &fields, &outer),
+            Some(tlv::BIT_STRING) => Self::from_v1(der, tbs, &fields, &outer),
             _ => Err(SesError::malformed(
                 "TBS_Sign",
                 "timeInfo is neither a GeneralizedTime (version 4) nor a BIT STRING (version 1)",
@@ -368,15 +368,15 @@ impl SealSignature {
 /// with an OBJECT IDENTIFIER. Zero padding after the DER is allowed.
 pub fn looks_like_ses_signature(der: &[u8]) -> bool {
     let sniff = || -> Result<bool, SesError> {
-        let der = raw::strip_padding(der, "signature")?;
-        let top = raw::single(der, raw::SEQUENCE, "signature")?;
-        let (first, _) = raw::read_tlv(top.value, "signature")?;
-        if first.tag != raw::SEQUENCE {
+        let der = tlv::strip_padding(der, "signature")?;
+        let top = tlv::single(der, tlv::SEQUENCE, "signature")?;
+        let (first, _) = tlv::read_tlv(top.value, "signature")?;
+        if first.tag != tlv::SEQUENCE {
             return Ok(false);
         }
-        let (version, rest) = raw::read_tlv(first.value, "signature")?;
-        let (eseal, _) = raw::read_tlv(rest, "signature")?;
-        Ok(version.tag == raw::INTEGER && eseal.tag == raw::SEQUENCE)
+        let (version, rest) = tlv::read_tlv(first.value, "signature")?;
+        let (eseal, _) = tlv::read_tlv(rest, "signature")?;
+        Ok(version.tag == tlv::INTEGER && eseal.tag == tlv::SEQUENCE)
     };
     sniff().unwrap_or(false)
 }
@@ -411,7 +411,7 @@ fn whole_bytes(b: &BitString, what: &'static str) -> Result<Vec<u8>, SesError> {
 }
 
 fn octet_string(t: &Tlv<'_>, what: &'static str) -> Result<Vec<u8>, SesError> {
-    if t.tag != raw::OCTET_STRING {
+    if t.tag != tlv::OCTET_STRING {
         return Err(SesError::malformed(what, "not an OCTET STRING"));
     }
     Ok(t.value.to_vec())
@@ -423,7 +423,10 @@ fn oid(t: &Tlv<'_>, what: &'static str) -> Result<ObjectIdentifier, SesError> {
 
 /// IA5String as the standard says; UTF8String and PrintableString are accepted as well.
 fn text(t: &Tlv<'_>, what: &'static str) -> Result<String, SesError> {
-    if !matches!(t.tag, raw::IA5_STRING | 0x0C | 0x13) {
+    if !matches!(
+        t.tag,
+        tlv::IA5_STRING | tlv::UTF8_STRING | tlv::PRINTABLE_STRING
+    ) {
         return Err(SesError::malformed(what, "not a string"));
     }
     String::from_utf8(t.value.to_vec()).map_err(|_| SesError::malformed(what, "not text"))
@@ -433,10 +436,10 @@ fn text(t: &Tlv<'_>, what: &'static str) -> Result<String, SesError> {
 /// reader.
 fn der_time(t: &Tlv<'_>) -> Option<SystemTime> {
     match t.tag {
-        raw::GENERALIZED_TIME => GeneralizedTime::from_der(t.raw)
+        tlv::GENERALIZED_TIME => GeneralizedTime::from_der(t.raw)
             .map(|g| g.to_system_time())
             .ok(),
-        raw::UTC_TIME => UtcTime::from_der(t.raw).map(|u| u.to_system_time()).ok(),
+        tlv::UTC_TIME => UtcTime::from_der(t.raw).map(|u| u.to_system_time()).ok(),
         _ => None,
     }
     .or_else(|| std::str::from_utf8(t.value).ok().and_then(parse_time_text))
@@ -476,12 +479,12 @@ pub(crate) fn parse_time_text(s: &str) -> Option<SystemTime> {
 fn ext_datas_field(f: &Tlv<'_>) -> Result<(ExtensionDatas, Tagging), SesError> {
     const WHAT: &str = "TBS_Sign extDatas";
     match f.tag {
-        raw::CONTEXT_0_CONSTRUCTED => {
-            let inner = raw::children(f.value, WHAT)?;
+        tlv::CONTEXT_0 => {
+            let inner = tlv::children(f.value, WHAT)?;
             let explicit = match inner.as_slice() {
-                [only] if only.tag == raw::SEQUENCE => raw::children(only.value, WHAT)?
+                [only] if only.tag == tlv::SEQUENCE => tlv::children(only.value, WHAT)?
                     .first()
-                    .is_none_or(|g| g.tag == raw::SEQUENCE),
+                    .is_none_or(|g| g.tag == tlv::SEQUENCE),
                 _ => false,
             };
             if explicit {
@@ -496,7 +499,7 @@ fn ext_datas_field(f: &Tlv<'_>) -> Result<(ExtensionDatas, Tagging), SesError> {
                 Ok((datas, Tagging::Implicit))
             }
         }
-        raw::SEQUENCE => Ok((
+        tlv::SEQUENCE => Ok((
             ExtensionDatas::from_der(f.raw).map_err(SesError::decoding(WHAT))?,
             Tagging::Untagged,
         )),
@@ -509,20 +512,22 @@ fn ext_datas_field(f: &Tlv<'_>) -> Result<(ExtensionDatas, Tagging), SesError> {
 fn time_stamp_field(f: &Tlv<'_>) -> Result<(Vec<u8>, Tagging), SesError> {
     const WHAT: &str = "SES_Signature timeStamp";
     match f.tag {
-        raw::CONTEXT_0_CONSTRUCTED => {
-            let inner = raw::single(f.value, raw::BIT_STRING, WHAT)
+        tlv::CONTEXT_0 => {
+            let inner = tlv::single(f.value, tlv::BIT_STRING, WHAT)
+                .map_err(SesError::from)
                 .and_then(|b| bit_string(&b, WHAT))
-                .or_else(|_| raw::single(f.value, raw::SEQUENCE, WHAT).map(|t| t.raw.to_vec()))?;
+                .or_else(|_| tlv::single(f.value, tlv::SEQUENCE, WHAT).map(|t| t.raw.to_vec()))?;
             Ok((inner, Tagging::Explicit))
         }
-        raw::CONTEXT_0_PRIMITIVE => {
-            let mut as_bit_string = vec![raw::BIT_STRING];
+        tlv::CONTEXT_0_PRIMITIVE => {
+            let mut as_bit_string = vec![tlv::BIT_STRING];
             as_bit_string.extend_from_slice(&f.raw[1..]);
-            let value = raw::single(&as_bit_string, raw::BIT_STRING, WHAT)
+            let value = tlv::single(&as_bit_string, tlv::BIT_STRING, WHAT)
+                .map_err(SesError::from)
                 .and_then(|b| bit_string(&b, WHAT))?;
             Ok((value, Tagging::Implicit))
         }
-        raw::BIT_STRING => Ok((bit_string(f, WHAT)?, Tagging::Untagged)),
+        tlv::BIT_STRING => Ok((bit_string(f, WHAT)?, Tagging::Untagged)),
         _ => Err(SesError::malformed(WHAT, "unexpected tag")),
     }
 }

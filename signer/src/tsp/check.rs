@@ -51,7 +51,7 @@ impl TimestampToken {
                 detail: format!("version {} (only 1 exists)", tst.version),
             });
         }
-        let der = crate::cms::raw::strip_padding(der).map_err(TspError::Signature)?;
+        let der = crate::cms::spans::strip_padding(der).map_err(TspError::Signature)?;
         Ok(TimestampToken {
             der: der.to_vec(),
             cms,

@@ -42,83 +42,11 @@ use crate::sigdict::{DocMdpPermission, Level, SubFilter};
 /// Schema identifier written into every JSON report.
 pub const SCHEMA: &str = "eseal-verify/1";
 
-/// The main indication (ETSI TS 119 102-1 §5.1.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Indication {
-    #[serde(rename = "TOTAL-PASSED")]
-    TotalPassed,
-    #[serde(rename = "TOTAL-FAILED")]
-    TotalFailed,
-    #[serde(rename = "INDETERMINATE")]
-    Indeterminate,
-}
-
-impl Indication {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Indication::TotalPassed => "TOTAL-PASSED",
-            Indication::TotalFailed => "TOTAL-FAILED",
-            Indication::Indeterminate => "INDETERMINATE",
-        }
-    }
-}
-
-/// Sub-indications (ETSI TS 119 102-1 Table 5), plus two marked extensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SubIndication {
-    // with TOTAL-FAILED
-    FormatFailure,
-    HashFailure,
-    SigCryptoFailure,
-    Revoked,
-    /// Extension: a change after signing that no change rule allows.
-    DisallowedChange,
-    // with INDETERMINATE
-    SigConstraintsFailure,
-    ChainConstraintsFailure,
-    CertificateChainGeneralFailure,
-    CryptoConstraintsFailure,
-    NoSigningCertificateFound,
-    NoCertificateChainFound,
-    RevokedNoPoe,
-    OutOfBoundsNoPoe,
-    /// Extension: a signature format or type this verifier does not check yet.
-    UnsupportedFormat,
-}
-
-impl SubIndication {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SubIndication::FormatFailure => "FORMAT_FAILURE",
-            SubIndication::HashFailure => "HASH_FAILURE",
-            SubIndication::SigCryptoFailure => "SIG_CRYPTO_FAILURE",
-            SubIndication::Revoked => "REVOKED",
-            SubIndication::DisallowedChange => "DISALLOWED_CHANGE",
-            SubIndication::SigConstraintsFailure => "SIG_CONSTRAINTS_FAILURE",
-            SubIndication::ChainConstraintsFailure => "CHAIN_CONSTRAINTS_FAILURE",
-            SubIndication::CertificateChainGeneralFailure => "CERTIFICATE_CHAIN_GENERAL_FAILURE",
-            SubIndication::CryptoConstraintsFailure => "CRYPTO_CONSTRAINTS_FAILURE",
-            SubIndication::NoSigningCertificateFound => "NO_SIGNING_CERTIFICATE_FOUND",
-            SubIndication::NoCertificateChainFound => "NO_CERTIFICATE_CHAIN_FOUND",
-            SubIndication::RevokedNoPoe => "REVOKED_NO_POE",
-            SubIndication::OutOfBoundsNoPoe => "OUT_OF_BOUNDS_NO_POE",
-            SubIndication::UnsupportedFormat => "UNSUPPORTED_FORMAT",
-        }
-    }
-
-    /// The indication this sub-indication belongs to.
-    pub fn indication(self) -> Indication {
-        match self {
-            SubIndication::FormatFailure
-            | SubIndication::HashFailure
-            | SubIndication::SigCryptoFailure
-            | SubIndication::Revoked
-            | SubIndication::DisallowedChange => Indication::TotalFailed,
-            _ => Indication::Indeterminate,
-        }
-    }
-}
+// The indications and the signature facts are the validation's (shared with detached
+// signatures); their serde names are this schema's.
+pub use eseal_signer::validation::{
+    CertificateFacts, Indication, SealFacts, Signer, SubIndication, TimestampFacts,
+};
 
 /// The whole report.
 #[derive(Debug, Clone, Serialize)]
@@ -221,40 +149,6 @@ pub struct SignatureReport {
     pub seal: Option<SealFacts>,
 }
 
-/// The GB/T 38540 electronic seal inside a seal signature, and how its checks went.
-#[derive(Debug, Clone, Serialize)]
-pub struct SealFacts {
-    /// `SES_ESPropertyInfo.name`.
-    pub name: String,
-    /// Seal type code (01 法定名称章 … 99 其他) and its name.
-    pub seal_type: String,
-    /// `esID`.
-    pub id: String,
-    /// GB/T 38540 version of the seal: 4, or 1 for GM/T 0031-2014.
-    pub version: u8,
-    /// Kind and value of the owner code bound into the seal, e.g. "unified social credit
-    /// code 91350100M000100Y43".
-    pub owner: Option<String>,
-    pub valid_from: String,
-    pub valid_until: String,
-    /// Subject of the seal maker's (制章者) certificate.
-    pub maker: Option<String>,
-    /// Each step of GB/T 38540 §9 in the standard's order: `passed`, `FAILED: why` or
-    /// `not checked: why`.
-    pub checks: Vec<(String, String)>,
-}
-
-/// Who signed, from the signer certificate's subject.
-#[derive(Debug, Clone, Serialize)]
-pub struct Signer {
-    pub common_name: Option<String>,
-    pub organization: Option<String>,
-    /// Unified social credit code (GB 32100) from `organizationIdentifier`.
-    pub uscc: Option<String>,
-    pub subject: String,
-    pub serial: String,
-}
-
 /// The signing time and where it comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct SigningTime {
@@ -262,18 +156,6 @@ pub struct SigningTime {
     pub time: String,
     /// `claimed /M` (the signer's own claim, not proof) or `timestamp`.
     pub source: String,
-}
-
-/// One certificate of the chain.
-#[derive(Debug, Clone, Serialize)]
-pub struct CertificateFacts {
-    pub subject: String,
-    pub issuer: String,
-    pub serial: String,
-    pub not_before: String,
-    pub not_after: String,
-    /// `good per CRL of <thisUpdate>`, `not checked`, `trust anchor`.
-    pub revocation: String,
 }
 
 /// What the signature covers.
@@ -286,22 +168,6 @@ pub struct Coverage {
     pub covers_whole_file: bool,
     /// Bytes of the file after the signed revision.
     pub bytes_after: u64,
-}
-
-/// A timestamp token.
-#[derive(Debug, Clone, Serialize)]
-pub struct TimestampFacts {
-    /// `signature-timestamp` or `document-timestamp`.
-    pub kind: String,
-    /// The time the token claims (genTime), if it could be read.
-    pub claimed_time: Option<String>,
-    /// What was checked and how it went.
-    pub status: String,
-    /// Imprint, TSA signature, TSA certificate (critical EKU timeStamping) and its path to a
-    /// trust anchor all passed: the time is proven.
-    pub valid: bool,
-    /// Subject of the TSA certificate that signed the token, if found.
-    pub tsa: Option<String>,
 }
 
 /// One change found after the signature.

@@ -1,0 +1,124 @@
+//! The original bytes of the parts of a SignedData (RFC 5652 §5) that a signature or a hash
+//! covers: each SignerInfo's `signedAttrs` (§5.4: the signature is over their DER with the SET
+//! OF tag) and each certificate (ESS certHash is over its DER).
+//!
+//! Decoders sort SET OF elements, so re-encoding a decoded value can differ from what was
+//! signed; this walker finds the spans without decoding them, with the crate's one
+//! tag-length-value reader ([`crate::tlv`]): definite lengths only, BER is not accepted.
+
+use super::CmsError;
+use crate::tlv::{
+    children, expect, read_tlv, Tlv, CONTEXT_0, CONTEXT_1, INTEGER, OID, SEQUENCE, SET,
+};
+
+/// What header errors are reported about (the element's place is not known to the reader).
+const ELEMENT: &str = "DER element";
+
+/// The spans of one SignedData.
+#[derive(Debug, Default)]
+pub(crate) struct SignedDataSpans<'a> {
+    /// Each `Certificate` of `certificates` (other CertificateChoices are skipped).
+    pub certificates: Vec<&'a [u8]>,
+    pub signer_infos: Vec<SignerInfoSpans<'a>>,
+}
+
+/// The spans of one SignerInfo.
+#[derive(Debug)]
+pub(crate) struct SignerInfoSpans<'a> {
+    /// The whole SignerInfo.
+    pub raw: &'a [u8],
+    /// The `[0] IMPLICIT` signedAttrs element, as it appears (tag 0xA0).
+    pub signed_attrs: Option<&'a [u8]>,
+}
+
+/// The DER message without the zero bytes a PDF `/Contents` placeholder leaves after it.
+pub(crate) fn strip_padding(input: &[u8]) -> Result<&[u8], CmsError> {
+    Ok(crate::tlv::strip_padding(input, ELEMENT)?)
+}
+
+/// Walk `ContentInfo { contentType, [0] SignedData }` and collect the spans.
+pub(crate) fn signed_data_spans(content_info: &[u8]) -> Result<SignedDataSpans<'_>, CmsError> {
+    let (ci, _) = expect(content_info, SEQUENCE, "ContentInfo")?;
+    let (_, rest) = expect(ci.value, OID, "ContentInfo contentType")?;
+    let (explicit, _) = expect(rest, CONTEXT_0, "ContentInfo content")?;
+    let (sd, _) = expect(explicit.value, SEQUENCE, "SignedData")?;
+    let (_, rest) = expect(sd.value, INTEGER, "SignedData version")?;
+    let (_, rest) = expect(rest, SET, "SignedData digestAlgorithms")?;
+    let (_, mut rest) = expect(rest, SEQUENCE, "SignedData encapContentInfo")?;
+    let mut spans = SignedDataSpans::default();
+    loop {
+        let (tlv, after) = read_tlv(rest, ELEMENT)?;
+        match tlv.tag {
+            CONTEXT_0 => spans.certificates = certificates(tlv.value)?,
+            CONTEXT_1 => {}
+            SET => {
+                spans.signer_infos = children(tlv.value, ELEMENT)?
+                    .into_iter()
+                    .map(signer_info_spans)
+                    .collect::<Result<_, _>>()?;
+                return Ok(spans);
+            }
+            _ => {
+                return Err(CmsError::malformed_because(
+                    "SignedData",
+                    "unexpected field",
+                ))
+            }
+        }
+        rest = after;
+    }
+}
+
+fn certificates(value: &[u8]) -> Result<Vec<&[u8]>, CmsError> {
+    Ok(children(value, ELEMENT)?
+        .into_iter()
+        .filter(|c| c.tag == SEQUENCE)
+        .map(|c| c.raw)
+        .collect())
+}
+
+/// `SignerInfo ::= SEQUENCE { version, sid, digestAlgorithm, signedAttrs [0] OPTIONAL, ... }`
+fn signer_info_spans(si: Tlv<'_>) -> Result<SignerInfoSpans<'_>, CmsError> {
+    if si.tag != SEQUENCE {
+        return Err(CmsError::malformed_because("SignerInfo", "not a SEQUENCE"));
+    }
+    let (_, rest) = expect(si.value, INTEGER, "SignerInfo version")?;
+    let (_, rest) = read_tlv(rest, ELEMENT)?; // sid: a CHOICE
+    let (_, rest) = expect(rest, SEQUENCE, "SignerInfo digestAlgorithm")?;
+    let (next, _) = read_tlv(rest, ELEMENT)?;
+    Ok(SignerInfoSpans {
+        raw: si.raw,
+        signed_attrs: (next.tag == CONTEXT_0).then_some(next.raw),
+    })
+}
+
+/// The bytes a signer signs: the signedAttrs element with its `[0]` tag replaced by SET OF.
+pub(crate) fn signed_attrs_as_set(signed_attrs: &[u8]) -> Vec<u8> {
+    let mut out = signed_attrs.to_vec();
+    if let Some(tag) = out.first_mut() {
+        *tag = SET;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framing_errors_keep_their_cms_meaning() {
+        assert!(matches!(
+            strip_padding(&[0x30, 0x80, 0, 0]),
+            Err(CmsError::IndefiniteLength)
+        ));
+        assert!(matches!(
+            strip_padding(&[0x05, 0x00, 0, 1]),
+            Err(CmsError::TrailingData)
+        ));
+        assert_eq!(strip_padding(&[0x05, 0x00, 0, 0]).unwrap(), &[0x05, 0x00]);
+        let truncated = strip_padding(&[0x30, 0x05, 1]).unwrap_err().to_string();
+        assert!(truncated.ends_with("DER element: truncated"), "{truncated}");
+        let wrong = signed_data_spans(&[0x31, 0x00]).unwrap_err().to_string();
+        assert!(wrong.ends_with("ContentInfo: unexpected tag"), "{wrong}");
+    }
+}

@@ -1,0 +1,189 @@
+//! A detached CMS signature (RFC 5652 §5.4, §5.6; CAdES, ETSI EN 319 122-1; the CMS inside a
+//! PAdES signature, ETSI EN 319 142-1) checked the way ETSI EN 319 102-1 §5 validates it: the
+//! signature over the content's digest and the signed attributes, the signature timestamps
+//! that give proof of existence, the signed attributes the profile asks for, and the signer's
+//! path with the revocation evidence the CMS carries.
+
+use std::time::SystemTime;
+
+use eseal_certs::crl::Crl;
+use eseal_certs::ocsp::ParsedResponse;
+use eseal_certs::validate::{validate, Purpose, Validation};
+use eseal_certs::Certificate;
+
+use super::path::check_path;
+use super::revocation::{all_good, embedded_crls, embedded_ocsp};
+use super::signed_attributes::check_signed_attributes;
+use super::timestamp::prove_existence;
+use super::{DigestOf, Profile, Signer, SubIndication, TrustContext, ValidationOutcome};
+use crate::cms::{CmsError, SignedCms, SignerVerdict};
+
+/// Validates `contents`, a DER ContentInfo with a detached SignedData, over the content whose
+/// digest `digest_of` computes (a PDF's byte ranges, or a whole file). `claimed_time` is the
+/// signer's own claim (a PDF's `/M`, a CMS signing-time); `later_poe` is the proof of existence
+/// a later document timestamp gives.
+pub fn check_cades(
+    contents: &[u8],
+    digest_of: DigestOf<'_>,
+    profile: Profile,
+    claimed_time: Option<SystemTime>,
+    ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
+) -> ValidationOutcome {
+    let mut out = ValidationOutcome::default();
+    let signed = match verify_signature(contents, digest_of, ctx, &mut out) {
+        Ok(s) => s,
+        Err(failure) => return out.fail_with(failure),
+    };
+    let cert = &signed.verdict.signer_certificate;
+    out.signer = Some(Signer::of(cert));
+    prove_existence(
+        &signed.verdict.timestamp_tokens,
+        &signed.signature_value,
+        ctx,
+        ctx.path_time(later_poe),
+        &mut out,
+    );
+    let poe = match (out.proven_time, later_poe) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let out = check_signed_attributes(&signed.verdict, profile, out);
+    let evidence = Evidence::gather(&signed.cms, ctx);
+    let with_ocsp = TrustContext {
+        ocsp: &evidence.ocsp,
+        ..*ctx
+    };
+    let mut out = check_path(
+        cert,
+        &evidence.intermediates,
+        &evidence.crls,
+        claimed_time,
+        &with_ocsp,
+        poe,
+        out,
+    );
+    if out.revocation_complete && evidence.beyond_the_file(ctx) {
+        out.revocation_complete = evidence.file_alone_suffices(cert, ctx, poe);
+    }
+    out
+}
+
+/// A CMS whose signer verified over the content.
+struct Signed {
+    cms: SignedCms,
+    verdict: SignerVerdict,
+    signature_value: Vec<u8>,
+}
+
+/// Parses the CMS, digests the content with the signer's digest algorithm and verifies the
+/// signature and signed attributes (RFC 5652 §5.6); records both algorithms.
+fn verify_signature(
+    contents: &[u8],
+    digest_of: DigestOf<'_>,
+    ctx: &TrustContext<'_>,
+    out: &mut ValidationOutcome,
+) -> Result<Signed, (SubIndication, String)> {
+    let format = |e: CmsError| (SubIndication::FormatFailure, e.to_string());
+    let cms = SignedCms::parse(contents).map_err(format)?;
+    let signer_info = cms.signer().map_err(format)?;
+    let digest_alg = signer_info
+        .digest_algorithm()
+        .map_err(|e| (SubIndication::CryptoConstraintsFailure, e.to_string()))?;
+    out.digest_algorithm = Some(digest_alg.name().to_string());
+    let digest = digest_of(digest_alg).map_err(super::unreadable)?;
+    let verdict = cms
+        .verify_detached_with(&digest, ctx.extra_certificates)
+        .map_err(|e| (cms_failure(&e), e.to_string()))?;
+    out.signature_algorithm = Some(verdict.algorithm.to_string());
+    let signature_value = signer_info.signature().to_vec();
+    Ok(Signed {
+        cms,
+        verdict,
+        signature_value,
+    })
+}
+
+/// The certificates and revocation evidence for the signer's path: the caller's and the
+/// document's (in the context) and the CMS's own.
+struct Evidence {
+    intermediates: Vec<Certificate>,
+    crls: Vec<Crl>,
+    ocsp: Vec<ParsedResponse>,
+    embedded_crls: Vec<Crl>,
+    embedded_ocsp: Vec<ParsedResponse>,
+}
+
+impl Evidence {
+    fn gather(cms: &SignedCms, ctx: &TrustContext<'_>) -> Evidence {
+        let mut intermediates: Vec<Certificate> = cms
+            .certificates()
+            .iter()
+            .map(|c| c.certificate.clone())
+            .collect();
+        intermediates.extend(ctx.extra_certificates.iter().cloned());
+        let embedded_crls = embedded_crls(cms);
+        let mut crls = ctx.crls.to_vec();
+        crls.extend(embedded_crls.iter().cloned());
+        let embedded_ocsp = embedded_ocsp(cms);
+        let mut ocsp = ctx.ocsp.to_vec();
+        ocsp.extend(embedded_ocsp.iter().cloned());
+        Evidence {
+            intermediates,
+            crls,
+            ocsp,
+            embedded_crls,
+            embedded_ocsp,
+        }
+    }
+
+    /// Whether evidence from outside the file was used: the caller's, or fetched.
+    fn beyond_the_file(&self, ctx: &TrustContext<'_>) -> bool {
+        self.crls.len() > ctx.dss_crls.len() + self.embedded_crls.len()
+            || self.ocsp.len() > ctx.dss_ocsp.len() + self.embedded_ocsp.len()
+            || ctx.ocsp_fetch.is_some()
+    }
+
+    /// Whether the file's own evidence (document store and CMS) establishes the revocation of
+    /// every certificate on the signer's path without the caller's.
+    fn file_alone_suffices(
+        &self,
+        cert: &Certificate,
+        ctx: &TrustContext<'_>,
+        poe: Option<SystemTime>,
+    ) -> bool {
+        let mut own = ctx.dss_crls.to_vec();
+        own.extend(self.embedded_crls.iter().cloned());
+        let mut own_ocsp = ctx.dss_ocsp.to_vec();
+        own_ocsp.extend(self.embedded_ocsp.iter().cloned());
+        let validation = Validation {
+            anchors: ctx.anchors,
+            intermediates: &self.intermediates,
+            crls: &own,
+            ocsp: &own_ocsp,
+            at: ctx.path_time(poe),
+            purpose: Purpose::DocumentSigning,
+        };
+        validate(cert, &validation).is_ok_and(|p| all_good(&p))
+    }
+}
+
+/// ETSI sub-indication for a CMS failure.
+pub(crate) fn cms_failure(e: &CmsError) -> SubIndication {
+    match e {
+        CmsError::DigestMismatch => SubIndication::HashFailure,
+        CmsError::BadSignature
+        | CmsError::KeyAlgorithmMismatch { .. }
+        | CmsError::AlgorithmMismatch { .. }
+        | CmsError::AlgorithmProtectionMismatch => SubIndication::SigCryptoFailure,
+        CmsError::SignerNotFound
+        | CmsError::EssV1CertMismatch
+        | CmsError::EssV2CertMismatch
+        | CmsError::EssIssuerSerialMismatch
+        | CmsError::EssEmpty => SubIndication::NoSigningCertificateFound,
+        CmsError::UnsupportedDigestAlgorithm(_) | CmsError::UnsupportedSignatureAlgorithm(_) => {
+            SubIndication::CryptoConstraintsFailure
+        }
+        _ => SubIndication::FormatFailure,
+    }
+}

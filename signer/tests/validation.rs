@@ -1,0 +1,111 @@
+//! `eseal_signer::validation` on its own, without a PDF: detached CAdES signatures over a
+//! stream, as `.p7s` and ASiC-S files use them, and the profile rules for the signed attributes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
+
+use std::io::Cursor;
+use std::time::SystemTime;
+
+use eseal_certs::testing::TestPki;
+use eseal_certs::Algorithm;
+use eseal_signer::cms::{sign_detached, ContentTypeFamily, SignOptions};
+use eseal_signer::validation::{
+    check_cades, verify_detached, Indication, Profile, SubIndication, TrustContext,
+};
+
+const CONTENT: &[u8] = b"a trusted electronic file (\xe5\x8f\xaf\xe4\xbf\xa1\xe7\x94\xb5\xe5\xad\x90\xe6\x96\x87\xe4\xbb\xb6)";
+
+fn sign(pki: &TestPki, signing_time: Option<SystemTime>) -> Vec<u8> {
+    let options = SignOptions {
+        content_types: ContentTypeFamily::Pkcs7,
+        signing_time,
+        algorithm_protection: None,
+        unsigned_attributes: Vec::new(),
+    };
+    sign_detached(
+        &pki.leaf_key,
+        &pki.leaf,
+        std::slice::from_ref(&pki.intermediate),
+        &pki.algorithm.digest().hash(CONTENT),
+        &options,
+    )
+    .unwrap()
+}
+
+fn context(anchors: &[eseal_certs::Certificate]) -> TrustContext<'_> {
+    TrustContext {
+        anchors,
+        extra_certificates: &[],
+        crls: &[],
+        dss_crls: &[],
+        ocsp: &[],
+        dss_ocsp: &[],
+        ocsp_fetch: None,
+        at: SystemTime::now(),
+    }
+}
+
+#[test]
+fn a_detached_signature_passes_at_b_b_in_both_suites() {
+    for alg in [Algorithm::P256, Algorithm::Sm2] {
+        let pki = TestPki::new(alg).unwrap();
+        let p7s = sign(&pki, Some(SystemTime::now()));
+        let anchors = [pki.root.clone()];
+        let v = verify_detached(&mut Cursor::new(CONTENT), &p7s, &context(&anchors)).unwrap();
+        assert_eq!(v.outcome.failure, None, "{alg}");
+        assert_eq!(v.level, Some("b-b"));
+        assert_eq!(v.content_length, CONTENT.len() as u64);
+        assert!(v.claimed_signing_time.is_some());
+        assert_eq!(v.outcome.chain.len(), 3, "signer, intermediate, anchor");
+        assert!(!v.outcome.revocation_complete, "no CRL was given");
+        assert!(v.outcome.warnings.iter().any(|w| w.contains("not checked")));
+        let signer = v.outcome.signer.unwrap();
+        assert_eq!(
+            signer.uscc.as_deref(),
+            Some(eseal_certs::testing::TEST_USCC)
+        );
+    }
+}
+
+#[test]
+fn failures_carry_their_sub_indication() {
+    let pki = TestPki::new(Algorithm::P256).unwrap();
+    let p7s = sign(&pki, None);
+    let anchors = [pki.root.clone()];
+    let sub = |content: &[u8], sig: &[u8], anchors| {
+        let v = verify_detached(&mut Cursor::new(content), sig, &context(anchors)).unwrap();
+        assert_eq!(v.level, None);
+        v.outcome.failure.unwrap().0
+    };
+    assert_eq!(sub(b"changed", &p7s, &anchors), SubIndication::HashFailure);
+    assert_eq!(
+        sub(CONTENT, b"not a signature", &anchors),
+        SubIndication::FormatFailure
+    );
+    assert_eq!(
+        sub(CONTENT, &p7s, &[]),
+        SubIndication::NoCertificateChainFound
+    );
+    assert_eq!(
+        SubIndication::NoCertificateChainFound.indication(),
+        Indication::Indeterminate
+    );
+}
+
+#[test]
+fn pades_baseline_notes_a_signing_time_attribute_and_cms_does_not() {
+    let pki = TestPki::new(Algorithm::P256).unwrap();
+    let p7s = sign(&pki, Some(SystemTime::now()));
+    let anchors = [pki.root.clone()];
+    let ctx = context(&anchors);
+    let digest = pki.algorithm.digest().hash(CONTENT);
+    let warnings = |profile| {
+        let mut digest_of = |_| Ok(digest.clone());
+        let out = check_cades(&p7s, &mut digest_of, profile, None, &ctx, None);
+        assert_eq!(out.failure, None);
+        out.warnings
+            .iter()
+            .any(|w| w.contains("signing-time attribute"))
+    };
+    assert!(warnings(Profile::PadesBaseline));
+    assert!(!warnings(Profile::Cms));
+}
