@@ -23,6 +23,7 @@ pub mod merkle;
 pub mod metrics;
 pub mod pki;
 pub mod routes;
+pub mod store;
 pub mod tsa;
 pub mod vault;
 

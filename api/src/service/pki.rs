@@ -15,6 +15,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::db::{new_id, now, opt_text};
 use super::error::{ApiError, ApiResult};
+use super::store::seals::{self, KeyStore};
 use super::vault::Vault;
 
 pub fn cert_der(c: &Certificate) -> ApiResult<Vec<u8>> {
@@ -376,21 +377,12 @@ pub async fn load_seal_material(
     token: Option<&Arc<Pkcs11Token>>,
     seal_id: &str,
 ) -> ApiResult<Arc<SealMaterial>> {
-    let row = sqlx::query(
-        "SELECT s.key_pem, s.key_store, s.key_label, s.image, c.der, c.ca_id FROM seals s JOIN certificates c ON c.id = s.certificate_id WHERE s.id = $1",
-    )
-    .bind(seal_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let key_pem: String = row.try_get("key_pem")?;
-    let key_store: String = row.try_get("key_store")?;
-    let image: Option<Vec<u8>> = row.try_get("image")?;
-    let der: Vec<u8> = row.try_get("der")?;
-    let ca_id: String = row.try_get("ca_id")?;
-    let key: Box<dyn SigningKey> = match key_store.as_str() {
-        KEY_STORE_SOFTWARE => Box::new(vault.open_key(&key_pem)?),
-        KEY_STORE_PKCS11 => {
-            let label = opt_text(&row, "key_label")
+    let row = seals::key(&mut *conn, seal_id).await?;
+    let key: Box<dyn SigningKey> = match row.key_store {
+        KeyStore::Software => Box::new(vault.open_key(&row.key_pem)?),
+        KeyStore::Pkcs11 => {
+            let label = row
+                .key_label
                 .ok_or_else(|| ApiError::internal("a token seal without a key label"))?;
             let token = token.ok_or_else(|| {
                 ApiError::Conflict(
@@ -400,24 +392,19 @@ pub async fn load_seal_material(
             })?;
             Box::new(token.key(&label)?)
         }
-        other => return Err(ApiError::internal(format!("unknown key store '{other}'"))),
     };
-    let chain = ca_chain(conn, &ca_id).await?;
-    let certificate = cert_from_der(&der)?;
+    let chain = ca_chain(conn, &row.ca_id).await?;
+    let certificate = cert_from_der(&row.certificate_der)?;
     let reserve = eseal_pdf::seal::reserve_for(key.as_ref(), &certificate, &chain)
         .map_err(ApiError::internal)?;
     Ok(Arc::new(SealMaterial {
         key,
         certificate,
         chain,
-        appearance: seal_appearance(image.as_deref().unwrap_or(DEFAULT_SEAL_PNG))?,
+        appearance: seal_appearance(row.image.as_deref().unwrap_or(DEFAULT_SEAL_PNG))?,
         reserve,
     }))
 }
-
-/// Where a seal's key lives: encrypted in the store, or in the configured PKCS#11 token.
-pub const KEY_STORE_SOFTWARE: &str = "software";
-pub const KEY_STORE_PKCS11: &str = "pkcs11";
 
 /// All root certificates in the store: the trust anchors of `POST /v1/verify`.
 pub async fn trust_anchors(conn: &mut AnyConnection) -> ApiResult<Vec<Certificate>> {

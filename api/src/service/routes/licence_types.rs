@@ -7,7 +7,6 @@ use axum::Json;
 use eseal_certs::national_codes::LicenceIdentifier;
 use eseal_pdf::licence::Template;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::service::audit::{self, NewEntry};
@@ -15,6 +14,7 @@ use crate::service::auth::{Caller, Role};
 use crate::service::db::now;
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::licence::check_text;
+use crate::service::store::licence_types;
 use crate::service::Shared;
 
 /// A licence type of the catalogue.
@@ -52,25 +52,19 @@ pub async fn list(
     State(state): State<Shared>,
     _caller: Caller,
 ) -> ApiResult<Json<Vec<LicenceTypeView>>> {
-    let rows = sqlx::query(
-        "SELECT code, name, type_code, authority_name, authority_code, metadata_fields \
-         FROM licence_types ORDER BY code",
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let fields: String = r.try_get(5)?;
-        out.push(LicenceTypeView {
-            code: r.try_get(0)?,
-            name: r.try_get(1)?,
-            type_code: r.try_get(2)?,
-            authority_name: r.try_get(3)?,
-            authority_code: r.try_get(4)?,
-            metadata_fields: serde_json::from_str(&fields).map_err(ApiError::internal)?,
-        });
-    }
-    Ok(Json(out))
+    let rows = licence_types::all(&state.db).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| LicenceTypeView {
+                code: r.code,
+                name: r.name,
+                type_code: r.type_code,
+                authority_name: r.authority_name,
+                authority_code: r.authority_code,
+                metadata_fields: r.metadata_fields,
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/v1/licence-types", tag = "eseal", security(("bearer" = [])),
@@ -119,29 +113,25 @@ pub async fn create(
     };
     let fields: Vec<String> = template.texts.iter().map(|s| s.key.clone()).collect();
     let mut tx = state.db.begin().await?;
-    let taken = sqlx::query("SELECT 1 FROM licence_types WHERE code = $1")
-        .bind(code)
-        .fetch_optional(&mut *tx)
-        .await?
-        .is_some();
-    if taken {
+    if licence_types::exists(&mut tx, code).await? {
         return Err(ApiError::Conflict(format!(
             "a licence type '{code}' already exists"
         )));
     }
-    sqlx::query(
-        "INSERT INTO licence_types (code, name, type_code, authority_name, authority_code, template, metadata_fields, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    let template = serde_json::to_string(&template).map_err(ApiError::internal)?;
+    licence_types::insert(
+        &mut *tx,
+        licence_types::NewType {
+            code,
+            name: &name,
+            type_code: &type_code,
+            authority_name: &authority_name,
+            authority_code: &authority_code,
+            template: &template,
+            metadata_fields: &fields,
+            created_at: now(),
+        },
     )
-    .bind(code)
-    .bind(&name)
-    .bind(&type_code)
-    .bind(&authority_name)
-    .bind(&authority_code)
-    .bind(serde_json::to_string(&template).map_err(ApiError::internal)?)
-    .bind(serde_json::to_string(&fields).map_err(ApiError::internal)?)
-    .bind(now())
-    .execute(&mut *tx)
     .await?;
     audit::append(
         &mut tx,
