@@ -50,6 +50,9 @@ impl Role {
     }
 }
 
+/// The roles that read an organisation's seals, certificates and documents.
+pub const READERS: &[Role] = &[Role::Admin, Role::Sealer, Role::Auditor];
+
 /// The authenticated caller.
 #[derive(Clone, Debug)]
 pub struct Caller {

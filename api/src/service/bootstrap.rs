@@ -187,35 +187,29 @@ async fn demo_cas(
     tree: &DemoTree,
     crl_base: &str,
 ) -> ApiResult<(pki::CaRecord, pki::CaRecord)> {
-    let root_name = "Fujian Province Root CA";
-    let root_id = pki::create_ca(
-        conn,
-        vault,
-        &tree.province,
-        root_name,
+    let root = (
+        tree.province.as_str(),
+        "Fujian Province Root CA",
         "province",
-        None,
-        crl_base,
-    )
-    .await?;
-    let root = pki::load_ca(conn, &root_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("root CA vanished"))?;
-    let city_name = "Fuzhou City CA";
-    let city_id = pki::create_ca(
-        conn,
-        vault,
-        &tree.city,
-        city_name,
-        "city",
-        Some(&root),
-        crl_base,
-    )
-    .await?;
-    let city = pki::load_ca(conn, &city_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("city CA vanished"))?;
+    );
+    let root = new_ca(conn, vault, root, None, crl_base).await?;
+    let city = (tree.city.as_str(), "Fuzhou City CA", "city");
+    let city = new_ca(conn, vault, city, Some(&root), crl_base).await?;
     Ok((root, city))
+}
+
+/// A new CA of `org`, named `name` at `level`, as stored.
+async fn new_ca(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    (org, name, level): (&str, &str, &str),
+    parent: Option<&pki::CaRecord>,
+    crl_base: &str,
+) -> ApiResult<pki::CaRecord> {
+    let id = pki::create_ca(conn, vault, org, name, level, parent, crl_base).await?;
+    pki::load_ca(conn, &id)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("{name} vanished")))
 }
 
 /// A new signing key for the audit log, stored vault-encrypted; returns the SHA-256 of its
@@ -227,6 +221,30 @@ async fn new_log_key(conn: &mut AnyConnection, vault: &Vault) -> ApiResult<Strin
     Ok(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
         &log_pub,
     )))
+}
+
+/// The platform organisation and its seal for annotated copies (certificate from the default
+/// CA), recorded as the `platform_seal` setting; returns both ids.
+async fn platform_seal(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    crl_base: &str,
+) -> ApiResult<(String, String)> {
+    let ca_id = settings::require(&mut *conn, settings::DEFAULT_CA).await?;
+    let ca = pki::load_ca(conn, &ca_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("default CA vanished"))?;
+    let platform = insert_org(conn, PLATFORM_ORG, None, Level::Province, None).await?;
+    let seal_name = format!("{PLATFORM_ORG} Annotation Seal");
+    let subject = SealSubject {
+        seal_name: &seal_name,
+        organization: PLATFORM_ORG,
+        unit: None,
+        uscc: None,
+    };
+    let seal_id = official_seal(conn, vault, &ca, &platform, &subject, crl_base).await?;
+    settings::insert(&mut *conn, settings::PLATFORM_SEAL, &seal_id).await?;
+    Ok((platform, seal_id))
 }
 
 /// The audit log's signing key; also (re)writes `DATA/log-key.pem` elsewhere via the API.
@@ -289,27 +307,7 @@ pub async fn ensure_licence_demo(
         created_at: now(),
     };
     licence_types::insert(&mut *tx, demo_type).await?;
-    let ca_id = settings::require(&mut *tx, settings::DEFAULT_CA).await?;
-    let ca = pki::load_ca(&mut tx, &ca_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("default CA vanished"))?;
-    let platform = insert_org(&mut tx, PLATFORM_ORG, None, Level::Province, None).await?;
-    let seal_name = format!("{PLATFORM_ORG} Annotation Seal");
-    let seal_id = official_seal(
-        &mut tx,
-        vault,
-        &ca,
-        &platform,
-        &SealSubject {
-            seal_name: &seal_name,
-            organization: PLATFORM_ORG,
-            unit: None,
-            uscc: None,
-        },
-        crl_base,
-    )
-    .await?;
-    settings::insert(&mut *tx, settings::PLATFORM_SEAL, &seal_id).await?;
+    let (platform, seal_id) = platform_seal(&mut tx, vault, crl_base).await?;
     let agency = insert_org(&mut tx, DEMO_AGENCY, None, Level::City, None).await?;
     let (key_id, agency_key) = insert_api_key(
         &mut tx,

@@ -123,8 +123,7 @@ pub async fn create_ca(
                 Some(n) => n - 1,
                 None => 1,
             };
-            let parent_key = vault.open_key(&p.key_pem)?;
-            let mut req = CertRequest::new(
+            let req = CertRequest::new(
                 subject,
                 key.public_key().clone(),
                 CertKind::SubCa {
@@ -132,16 +131,8 @@ pub async fn create_ca(
                 },
                 3650,
             );
-            req.crl_url = Some(crl_url(crl_base, &p.id));
-            req.ocsp_url = Some(ocsp_url(crl_base, &p.id));
-            let cert = issue::issue(
-                &Issuer {
-                    certificate: &p.certificate,
-                    key: &parent_key,
-                },
-                &req,
-            )?;
-            record_certificate(conn, &p.id, &p.organization_id, &cert, "ca").await?;
+            let (_, cert) =
+                issue_by(conn, vault, p, &p.organization_id, req, "ca", crl_base).await?;
             cert
         }
     };
@@ -244,8 +235,22 @@ pub async fn certify_seal_key(
     }
     .to_name()
     .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let req = CertRequest::new(subject, public.clone(), CertKind::Seal, 730);
+    issue_by(conn, vault, ca, owner_org, req, "seal", crl_base).await
+}
+
+/// Signs `req` with the key of `ca`, naming its CRL and OCSP responder, and stores the
+/// certificate for `owner_org`; returns (certificate id, certificate).
+async fn issue_by(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    ca: &CaRecord,
+    owner_org: &str,
+    mut req: CertRequest,
+    kind: &str,
+    crl_base: &str,
+) -> ApiResult<(String, Certificate)> {
     let ca_key = vault.open_key(&ca.key_pem)?;
-    let mut req = CertRequest::new(subject, public.clone(), CertKind::Seal, 730);
     req.crl_url = Some(crl_url(crl_base, &ca.id));
     req.ocsp_url = Some(ocsp_url(crl_base, &ca.id));
     let cert = issue::issue(
@@ -255,7 +260,7 @@ pub async fn certify_seal_key(
         },
         &req,
     )?;
-    let id = record_certificate(conn, &ca.id, owner_org, &cert, "seal").await?;
+    let id = record_certificate(conn, &ca.id, owner_org, &cert, kind).await?;
     Ok((id, cert))
 }
 

@@ -180,10 +180,22 @@ fn status_banner(f: &PageFacts) -> String {
         FileStatus::Corrected => ("warn", "Corrected 已更正"),
         FileStatus::Replaced => ("warn", "Replaced 已换证"),
     };
+    banner(
+        class,
+        ("status", "status"),
+        f.status.as_str(),
+        head,
+        &f.message,
+    )
+}
+
+/// A coloured banner: its element id, a data attribute holding `value`, a heading and a
+/// message.
+fn banner(class: &str, (id, attr): (&str, &str), value: &str, head: &str, message: &str) -> String {
     format!(
-        "<div class=\"status {class}\" id=\"status\" data-status=\"{}\">{head}<p>{}</p></div>",
-        esc(f.status.as_str()),
-        esc(&f.message)
+        "<div class=\"status {class}\" id=\"{id}\" data-{attr}=\"{}\">{head}<p>{}</p></div>",
+        esc(value),
+        esc(message)
     )
 }
 
@@ -194,10 +206,12 @@ fn comparison_banner(c: &Comparison) -> String {
         Outcome::Different => ("warn", "Different file 文件不一致"),
         Outcome::NotOurs => ("bad", "Not sealed by us 非本平台签发"),
     };
-    format!(
-        "<div class=\"status {cls}\" id=\"comparison\" data-result=\"{}\">{head}<p>{}</p></div>",
-        esc(c.result.as_str()),
-        esc(&c.message)
+    banner(
+        cls,
+        ("comparison", "result"),
+        c.result.as_str(),
+        head,
+        &c.message,
     )
 }
 

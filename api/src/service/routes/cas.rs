@@ -10,7 +10,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::service::audit::{self, NewEntry};
-use crate::service::auth::{Caller, Role};
+use crate::service::auth::{Caller, Role, READERS};
 use crate::service::db::{now, rfc3339};
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::pki::{self, SealSubject};
@@ -297,13 +297,7 @@ pub async fn get_certificate(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CertificateView>> {
-    caller
-        .require(
-            &state,
-            "read certificates",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "read certificates", READERS).await?;
     Ok(Json(find_certificate(&state, &caller, &id).await?))
 }
 

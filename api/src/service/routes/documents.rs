@@ -21,7 +21,7 @@ use super::body::{pdf_response, Spooled};
 use super::page::{self, PageQuery};
 use super::seals::{sealing_record, SealView};
 use crate::service::audit::{self, NewEntry};
-use crate::service::auth::{record_denial, Caller, Role};
+use crate::service::auth::{record_denial, Caller, Role, READERS};
 use crate::service::commit;
 use crate::service::db::{new_id, now, rfc3339};
 use crate::service::engine::{self, Placement};
@@ -278,13 +278,7 @@ pub async fn list_documents(
     caller: Caller,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<DocumentPage>> {
-    caller
-        .require(
-            &state,
-            "list documents",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "list documents", READERS).await?;
     let limit = q.limit()?;
     let rows = documents::page(
         &state.db,
@@ -319,13 +313,7 @@ pub async fn get_document(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DocumentView>> {
-    caller
-        .require(
-            &state,
-            "read documents",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "read documents", READERS).await?;
     Ok(Json(load(&state, &caller, &id, "read document").await?))
 }
 
@@ -461,13 +449,7 @@ pub async fn document_file(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    caller
-        .require(
-            &state,
-            "read documents",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "read documents", READERS).await?;
     load(&state, &caller, &id, "read document file").await?;
     let (content, _) = documents::content(&state.db, &id).await?;
     let len = content.len() as u64;

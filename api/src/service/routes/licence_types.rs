@@ -67,6 +67,48 @@ pub async fn list(
     ))
 }
 
+/// A type's code: 1 to 64 lower-case letters, digits or '-'.
+fn check_code(code: &str) -> ApiResult<&str> {
+    let code = code.trim();
+    if code.is_empty()
+        || code.len() > 64
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(ApiError::Unprocessable(
+            "code: 1 to 64 lower-case letters, digits or '-'".into(),
+        ));
+    }
+    Ok(code)
+}
+
+/// The GB/T 36904 type code and the defining authority's USCC it starts with.
+fn check_type_code(raw: &str) -> ApiResult<(String, String)> {
+    // The type code's first 18 characters are the defining authority's USCC: checking a
+    // sample identifier checks both (and names the bad segment).
+    let type_code = raw.trim().to_ascii_uppercase();
+    let authority_code = type_code.get(..18).unwrap_or("").to_string();
+    LicenceIdentifier::new(&type_code, &authority_code, "1", 1)
+        .map_err(|e| ApiError::Unprocessable(format!("type_code: {e}")))?;
+    Ok((type_code, authority_code))
+}
+
+/// The template of the request (without background pages), or the demo layout.
+fn template_of(v: Option<&serde_json::Value>) -> ApiResult<Template> {
+    let Some(v) = v else {
+        return Ok(Template::demo_business_licence());
+    };
+    let t = Template::from_json(&v.to_string())
+        .map_err(|e| ApiError::Unprocessable(format!("template: {e}")))?;
+    if t.background.is_some() {
+        return Err(ApiError::Unprocessable(
+            "template: background pages are set up by the operator, not through the API".into(),
+        ));
+    }
+    Ok(t)
+}
+
 #[utoipa::path(post, path = "/v1/licence-types", tag = "eseal", security(("bearer" = [])),
     request_body = NewLicenceType,
     responses((status = 201, body = LicenceTypeView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -78,39 +120,11 @@ pub async fn create(
     caller
         .require(&state, "add licence types", &[Role::Admin])
         .await?;
-    let code = req.code.trim();
-    if code.is_empty()
-        || code.len() > 64
-        || !code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(ApiError::Unprocessable(
-            "code: 1 to 64 lower-case letters, digits or '-'".into(),
-        ));
-    }
+    let code = check_code(&req.code)?;
     let name = check_text("name", &req.name, 200)?;
     let authority_name = check_text("authority_name", &req.authority_name, 200)?;
-    // The type code's first 18 characters are the defining authority's USCC: checking a
-    // sample identifier checks both (and names the bad segment).
-    let type_code = req.type_code.trim().to_ascii_uppercase();
-    let authority_code = type_code.get(..18).unwrap_or("").to_string();
-    LicenceIdentifier::new(&type_code, &authority_code, "1", 1)
-        .map_err(|e| ApiError::Unprocessable(format!("type_code: {e}")))?;
-    let template = match &req.template {
-        None => Template::demo_business_licence(),
-        Some(v) => {
-            let t = Template::from_json(&v.to_string())
-                .map_err(|e| ApiError::Unprocessable(format!("template: {e}")))?;
-            if t.background.is_some() {
-                return Err(ApiError::Unprocessable(
-                    "template: background pages are set up by the operator, not through the API"
-                        .into(),
-                ));
-            }
-            t
-        }
-    };
+    let (type_code, authority_code) = check_type_code(&req.type_code)?;
+    let template = template_of(req.template.as_ref())?;
     let fields: Vec<String> = template.texts.iter().map(|s| s.key.clone()).collect();
     let mut tx = state.db.begin().await?;
     if licence_types::exists(&mut tx, code).await? {

@@ -103,6 +103,16 @@ fn not_found(h: &HeaderMap, status: StatusCode, title: &str, text: &str) -> Resp
     }
 }
 
+/// The answer for an identifier nobody issued here.
+fn unknown_licence(h: &HeaderMap) -> Response {
+    not_found(
+        h,
+        StatusCode::NOT_FOUND,
+        "Unknown licence 查无此证",
+        "No licence with this identifier was issued here.",
+    )
+}
+
 fn action_of(identifier: &str, d: Option<&str>) -> String {
     match d {
         Some(d) => format!("/v/{identifier}?d={d}"),
@@ -118,12 +128,7 @@ pub async fn verify_page(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let Some(s) = licence::version_status(&state, &identifier).await? else {
-        return Ok(not_found(
-            &headers,
-            StatusCode::NOT_FOUND,
-            "Unknown licence 查无此证",
-            "No licence with this identifier was issued here.",
-        ));
+        return Ok(unknown_licence(&headers));
     };
     let f = facts(&state, &s, q.d.as_deref()).await?;
     Ok(respond(
@@ -192,12 +197,7 @@ pub async fn compare_upload(
 ) -> ApiResult<Response> {
     let headers = req.headers().clone();
     let Some(s) = licence::version_status(&state, &identifier).await? else {
-        return Ok(not_found(
-            &headers,
-            StatusCode::NOT_FOUND,
-            "Unknown licence 查无此证",
-            "No licence with this identifier was issued here.",
-        ));
+        return Ok(unknown_licence(&headers));
     };
     let upload = pdf_upload(req, &state).await?;
     let bytes = match upload.data {

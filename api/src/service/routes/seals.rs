@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::body::{pdf_response, pdf_upload};
 use super::orgs::check_name;
 use crate::service::audit::{self, NewEntry, OwnedEntry};
-use crate::service::auth::{Caller, Role};
+use crate::service::auth::{Caller, Role, READERS};
 use crate::service::commit::SealingRecord;
 use crate::service::db::{new_id, now, rfc3339};
 use crate::service::engine::{self, Placement};
@@ -118,13 +118,7 @@ pub async fn list_seals(
     State(state): State<Shared>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<SealView>>> {
-    caller
-        .require(
-            &state,
-            "list seals",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "list seals", READERS).await?;
     let rows = seals::of_organization(&state.db, &caller.organization_id).await?;
     Ok(Json(
         rows.into_iter()
@@ -362,13 +356,7 @@ pub async fn get_seal(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SealView>> {
-    caller
-        .require(
-            &state,
-            "read seals",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "read seals", READERS).await?;
     Ok(Json(find_seal(&state, &caller, &id, "read seal").await?))
 }
 
@@ -628,13 +616,7 @@ pub async fn get_sealing(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SealingView>> {
-    caller
-        .require(
-            &state,
-            "read sealings",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "read sealings", READERS).await?;
     let row = seals::find_sealing(&state.db, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no such sealing '{id}'")))?;
