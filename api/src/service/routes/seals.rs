@@ -158,9 +158,11 @@ impl NewSeal {
     /// Checks the request's own values (nothing in the store yet).
     fn plan(&self, state: &Shared) -> ApiResult<SealPlan<'_>> {
         let name = check_name(&self.name)?;
-        let kind = self.kind.as_deref().unwrap_or("official");
-        let kind = seals::kind::parse(kind)
-            .ok_or_else(|| ApiError::BadRequest(format!("kind '{kind}' is not a seal kind")))?;
+        let kind = match self.kind.as_deref() {
+            None => SealType::LegalName,
+            Some(k) => seals::kind::parse(k)
+                .ok_or_else(|| ApiError::BadRequest(format!("kind '{k}' is not a seal kind")))?,
+        };
         let image = self.image_base64.as_deref().map(seal_picture).transpose()?;
         let key_store = match self.key_store.as_deref() {
             None => KeyStore::Software,

@@ -1,8 +1,9 @@
-//! Certificates as the API and the OCSP responder read them. Issuing, recording and revoking
-//! them (with the CRL that follows) is the PKI's: [`crate::service::pki`].
+//! Certificates as issued: their rows, revocations and what OCSP and CRLs say of them.
+//! Issuing them (and signing the CRL a revocation needs) is the PKI's:
+//! [`crate::service::pki`].
 
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::{state, text_enum, Db};
 use crate::service::db::opt_text;
@@ -91,4 +92,92 @@ pub async fn der<'e>(db: impl Db<'e>, id: &str) -> ApiResult<Vec<u8>> {
         .fetch_one(db)
         .await?
         .try_get(0)?)
+}
+
+/// A certificate just issued.
+pub struct NewCertificate<'a> {
+    pub id: &'a str,
+    pub ca_id: &'a str,
+    pub organization_id: &'a str,
+    pub serial_hex: &'a str,
+    pub subject: &'a str,
+    pub kind: &'a str,
+    pub der: Vec<u8>,
+    pub not_after: i64,
+    pub created_at: i64,
+}
+
+/// Stores a valid certificate.
+pub async fn insert<'e>(db: impl Db<'e>, c: NewCertificate<'_>) -> ApiResult<()> {
+    sqlx::query(
+        "INSERT INTO certificates (id, ca_id, organization_id, serial_hex, subject, kind, der, not_after, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(c.id)
+    .bind(c.ca_id)
+    .bind(c.organization_id)
+    .bind(c.serial_hex)
+    .bind(c.subject)
+    .bind(c.kind)
+    .bind(c.der)
+    .bind(c.not_after)
+    .bind(CertificateStatus::Valid.as_str())
+    .bind(c.created_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Marks a valid certificate revoked; returns its CA's id (the CRL to sign again).
+pub async fn revoke(
+    conn: &mut AnyConnection,
+    id: &str,
+    reason: &str,
+    at: i64,
+) -> ApiResult<String> {
+    let ca_id: String = sqlx::query("SELECT ca_id FROM certificates WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    sqlx::query(
+        "UPDATE certificates SET status = $4, revoked_at = $1, revocation_reason = $2 \
+         WHERE id = $3 AND status = $5",
+    )
+    .bind(at)
+    .bind(reason)
+    .bind(id)
+    .bind(CertificateStatus::Revoked.as_str())
+    .bind(CertificateStatus::Valid.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(ca_id)
+}
+
+/// A revoked certificate as its CA's CRL lists it.
+pub struct Revoked {
+    pub serial_hex: String,
+    pub revoked_at: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// The revoked certificates of a CA, in the order of their revocation.
+pub async fn revoked_by<'e>(db: impl Db<'e>, ca_id: &str) -> ApiResult<Vec<Revoked>> {
+    let rows = sqlx::query(
+        "SELECT serial_hex, revoked_at, revocation_reason FROM certificates \
+         WHERE ca_id = $1 AND status = $2 ORDER BY revoked_at",
+    )
+    .bind(ca_id)
+    .bind(CertificateStatus::Revoked.as_str())
+    .fetch_all(db)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Revoked {
+                serial_hex: r.try_get(0)?,
+                revoked_at: r.try_get(1)?,
+                reason: opt_text(r, "revocation_reason"),
+            })
+        })
+        .collect()
 }

@@ -10,9 +10,10 @@
 //!
 //! Transactions stay with the caller: a function that must run inside one takes
 //! `&mut AnyConnection` (pass `&mut tx`); a single statement takes any [`Db`].
-//! Left outside on purpose: the audit log's own writer ([`super::audit`]), the group commit
-//! of seal uses ([`super::commit`]), the PKI ([`super::pki`]) and the TSA ([`super::tsa`]),
-//! which are store modules of their own, and the pool set-up in [`super::db`].
+//! Left outside on purpose, as store modules of their own: the audit log's writer with its
+//! lock ([`super::audit`]), the group commit of seal uses, which checks seals and keys again
+//! under that lock ([`super::commit`]), the TSA's serial counter ([`super::tsa`]) and the
+//! pool's set-up ([`super::db`]).
 
 pub mod batches;
 pub mod cas;
