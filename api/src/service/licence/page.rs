@@ -323,6 +323,14 @@ mod tests {
     }
 
     #[test]
+    fn outcomes_are_their_texts() {
+        for o in Outcome::ALL {
+            assert_eq!(o.as_str().parse::<Outcome>().unwrap(), *o);
+        }
+        assert_eq!(Outcome::NotOurs.as_str(), "not-ours");
+    }
+
+    #[test]
     fn cancelled_and_mismatch_are_plain() {
         let f = PageFacts::new(&status(FileStatus::Cancelled), Some("other"), vec![]);
         assert!(!f.valid && f.digest_matches == Some(false));

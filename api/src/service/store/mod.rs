@@ -60,6 +60,10 @@ macro_rules! text_enum {
         $vis enum $name { $($(#[$vm])* $variant),+ }
 
         impl $name {
+            /// Every variant, for the round-trip tests.
+            #[cfg(test)]
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
             /// The text the database holds.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
@@ -107,4 +111,101 @@ where
 /// Whether the database answers.
 pub async fn ping<'e>(db: impl Db<'e>) -> bool {
     sqlx::query("SELECT 1").fetch_one(db).await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each variant reads back from the text it writes, and serialises as that text.
+    fn round_trip<T>(all: &[T], as_str: fn(T) -> &'static str)
+    where
+        T: Copy + PartialEq + std::fmt::Debug + serde::Serialize,
+        T: std::str::FromStr<Err = UnknownValue>,
+    {
+        for v in all {
+            let text = as_str(*v);
+            assert_eq!(text.parse::<T>().unwrap(), *v);
+            assert_eq!(serde_json::to_value(v).unwrap(), serde_json::json!(text));
+        }
+        assert!("no such state".parse::<T>().is_err());
+    }
+
+    #[test]
+    fn states_are_the_stored_texts() {
+        round_trip(seals::SealStatus::ALL, seals::SealStatus::as_str);
+        round_trip(seals::KeyStore::ALL, seals::KeyStore::as_str);
+        round_trip(
+            certificates::CertificateStatus::ALL,
+            certificates::CertificateStatus::as_str,
+        );
+        round_trip(documents::StepStatus::ALL, documents::StepStatus::as_str);
+        round_trip(
+            documents::DocumentState::ALL,
+            documents::DocumentState::as_str,
+        );
+        round_trip(
+            licences::LicenceStatus::ALL,
+            licences::LicenceStatus::as_str,
+        );
+        round_trip(licences::FileStatus::ALL, licences::FileStatus::as_str);
+        round_trip(licences::VersionKind::ALL, licences::VersionKind::as_str);
+        round_trip(grants::GrantStatus::ALL, grants::GrantStatus::as_str);
+        round_trip(batches::BatchStatus::ALL, batches::BatchStatus::as_str);
+        round_trip(orgs::Level::ALL, orgs::Level::as_str);
+        assert_eq!(seals::SealStatus::Active.as_str(), "active");
+        assert_eq!(licences::FileStatus::Current.as_str(), "current");
+        assert_eq!(documents::StepStatus::Sealed.as_str(), "sealed");
+    }
+
+    #[test]
+    fn seal_kinds_keep_the_service_texts() {
+        use eseal_signer::ses::SealType;
+        let texts: Vec<&str> = SealType::ALL.into_iter().map(seals::kind::as_str).collect();
+        assert_eq!(
+            texts,
+            [
+                "official",
+                "finance",
+                "invoice",
+                "contract",
+                "legal_representative",
+                "department"
+            ]
+        );
+        for t in SealType::ALL {
+            assert_eq!(seals::kind::parse(seals::kind::as_str(t)), Some(t));
+        }
+        assert_eq!(seals::kind::parse("Official"), None);
+    }
+
+    #[test]
+    fn document_state_follows_the_sealed_steps() {
+        use documents::DocumentState::*;
+        assert_eq!(documents::DocumentState::of(0, 3), Prepared);
+        assert_eq!(documents::DocumentState::of(2, 3), Sealed);
+        assert_eq!(documents::DocumentState::of(3, 3), Complete);
+    }
+
+    #[test]
+    fn an_active_grant_expires_at_its_date() {
+        let g = grants::GrantRow {
+            id: "g".into(),
+            licence_id: "l".into(),
+            agency_id: "a".into(),
+            agency_name: "A".into(),
+            matter: "m".into(),
+            until_at: 100,
+            status: grants::GrantStatus::Active,
+            created_at: 0,
+            withdrawn_at: None,
+        };
+        assert_eq!(g.status_at(99), grants::GrantStatus::Active);
+        assert_eq!(g.status_at(100), grants::GrantStatus::Expired);
+        let withdrawn = grants::GrantRow {
+            status: grants::GrantStatus::Withdrawn,
+            ..g
+        };
+        assert_eq!(withdrawn.status_at(200), grants::GrantStatus::Withdrawn);
+    }
 }
