@@ -83,18 +83,7 @@ pub async fn create(
         .await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8 JSON lines".into()))?;
-    let mut items = Vec::new();
-    let mut errors = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<NewLicence>(line) {
-            Ok(l) => items.push((i + 1, l)),
-            Err(e) => errors
-                .push(json!({ "line": i + 1, "error": format!("not a licence request: {e}") })),
-        }
-    }
+    let (items, errors) = parse_lines(text);
     let total = items.len() + errors.len();
     if total == 0 {
         return Err(ApiError::BadRequest("the body has no lines".into()));
@@ -142,6 +131,24 @@ pub async fn create(
         StatusCode::ACCEPTED,
         Json(load(&state, &caller, &id).await?),
     ))
+}
+
+/// The licence requests of the non-empty lines (with their line numbers, from 1), and a
+/// `{line, error}` for each line that is not one.
+fn parse_lines(text: &str) -> (Vec<(usize, NewLicence)>, Vec<Value>) {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<NewLicence>(line) {
+            Ok(l) => items.push((i + 1, l)),
+            Err(e) => errors
+                .push(json!({ "line": i + 1, "error": format!("not a licence request: {e}") })),
+        }
+    }
+    (items, errors)
 }
 
 /// Issues the lines one by one, saving the counts after each.

@@ -200,14 +200,11 @@ pub async fn create_document(
         return Err(ApiError::Unprocessable("pdf_base64: not a PDF".into()));
     }
     for s in &req.steps {
-        match seals::organization_of(&state.db, &s.seal_id).await? {
-            Some(o) if related(&state, &o, &caller.organization_id).await? => {}
-            _ => {
-                return Err(ApiError::BadRequest(format!(
-                    "steps: no such seal '{}'",
-                    s.seal_id
-                )))
-            }
+        if !seal_in_line(&state, &s.seal_id, &caller.organization_id).await? {
+            return Err(ApiError::BadRequest(format!(
+                "steps: no such seal '{}'",
+                s.seal_id
+            )));
         }
     }
     let id = new_id("doc");
@@ -245,6 +242,14 @@ pub async fn create_document(
         StatusCode::CREATED,
         Json(load(&state, &caller, &id, "read document").await?),
     ))
+}
+
+/// Whether the seal exists and belongs to `org` or an organisation above or below it.
+async fn seal_in_line(state: &Shared, seal_id: &str, org: &str) -> ApiResult<bool> {
+    match seals::organization_of(&state.db, seal_id).await? {
+        Some(o) => related(state, &o, org).await,
+        None => Ok(false),
+    }
 }
 
 /// A document in a list: its state without the steps.
