@@ -7,10 +7,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 use super::audit::{self, NewEntry};
 use super::error::{ApiError, ApiResult};
+use super::store::keys;
 use super::Shared;
 
 /// What a key may do.
@@ -50,6 +50,9 @@ impl Role {
     }
 }
 
+/// The roles that read an organisation's seals, certificates and documents.
+pub const READERS: &[Role] = &[Role::Admin, Role::Sealer, Role::Auditor];
+
 /// The authenticated caller.
 #[derive(Clone, Debug)]
 pub struct Caller {
@@ -77,23 +80,23 @@ pub async fn insert_api_key(
     conn: &mut sqlx::AnyConnection,
     organization: &str,
     department: Option<&str>,
-    role: &str,
+    role: Role,
     name: &str,
 ) -> ApiResult<(String, String)> {
     let id = crate::service::db::new_id("key");
     let key = new_key()?;
-    sqlx::query(
-        "INSERT INTO api_keys (id, key_hash, organization_id, department_id, role, name, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    keys::insert(
+        conn,
+        keys::NewKey {
+            id: &id,
+            key_hash: &key_hash(&key),
+            organization_id: organization,
+            department_id: department,
+            role,
+            name,
+            created_at: crate::service::db::now(),
+        },
     )
-    .bind(&id)
-    .bind(key_hash(&key))
-    .bind(organization)
-    .bind(department)
-    .bind(role)
-    .bind(name)
-    .bind(crate::service::db::now())
-    .execute(&mut *conn)
     .await?;
     Ok((id, key))
 }
@@ -182,23 +185,15 @@ impl FromRequestParts<Shared> for Caller {
         if let Some(caller) = state.callers.get(&hash) {
             return Ok(caller);
         }
-        let row = sqlx::query(
-            "SELECT id, organization_id, department_id, role FROM api_keys \
-             WHERE key_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(&hash)
-        .fetch_optional(&state.db)
-        .await?;
-        let Some(row) = row else {
+        let Some(row) = keys::live_by_hash(&state.db, &hash).await? else {
             record_denial(state, None, &action, 401, "unknown or revoked API key").await;
             return Err(ApiError::Unauthorized);
         };
-        let role: String = row.try_get("role")?;
         let caller = Caller {
-            key_id: row.try_get("id")?,
-            organization_id: row.try_get("organization_id")?,
-            department_id: super::db::opt_text(&row, "department_id"),
-            role: Role::parse(&role).ok_or_else(|| ApiError::internal("unknown role in store"))?,
+            key_id: row.id,
+            organization_id: row.organization_id,
+            department_id: row.department_id,
+            role: row.role,
         };
         state.callers.insert(hash, caller.clone());
         Ok(caller)

@@ -9,14 +9,18 @@
 use std::path::Path;
 
 use eseal_certs::{Algorithm, SigningKey, SoftwareKey};
+use eseal_signer::ses::SealType;
 use serde_json::json;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool};
 
 use super::audit::{self, NewEntry};
-use super::auth::insert_api_key;
+use super::auth::{insert_api_key, Role};
 use super::db::{new_id, now};
 use super::error::{ApiError, ApiResult};
 use super::pki::{self, SealSubject};
+use super::store::orgs::{self, Level};
+use super::store::seals::{self, KeyStore};
+use super::store::{licence_types, settings};
 use super::vault::Vault;
 
 pub const DEMO_USCC: &str = "91350100M000100Y43";
@@ -29,32 +33,28 @@ pub struct Demo {
 }
 
 pub async fn is_initialised(pool: &AnyPool) -> ApiResult<bool> {
-    Ok(
-        sqlx::query("SELECT value FROM settings WHERE name = 'bootstrap'")
-            .fetch_optional(pool)
-            .await?
-            .is_some(),
-    )
+    Ok(settings::get(pool, settings::BOOTSTRAP).await?.is_some())
 }
 
 async fn insert_org(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut AnyConnection,
     name: &str,
     uscc: Option<&str>,
-    level: &str,
+    level: Level,
     parent: Option<&str>,
 ) -> ApiResult<String> {
     let id = new_id("org");
-    sqlx::query(
-        "INSERT INTO organizations (id, name, uscc, level, parent_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    orgs::insert(
+        conn,
+        orgs::NewOrg {
+            id: &id,
+            name,
+            uscc,
+            level,
+            parent_id: parent,
+            created_at: now(),
+        },
     )
-    .bind(&id)
-    .bind(name)
-    .bind(uscc)
-    .bind(level)
-    .bind(parent)
-    .bind(now())
-    .execute(&mut *conn)
     .await?;
     Ok(id)
 }
@@ -62,7 +62,7 @@ async fn insert_org(
 /// An active organisation-wide official seal for `org`: certificate from `ca`, key encrypted by
 /// the vault. Returns the seal's id.
 async fn official_seal(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut AnyConnection,
     vault: &Vault,
     ca: &pki::CaRecord,
     org: &str,
@@ -72,17 +72,22 @@ async fn official_seal(
     let (key, cert_id, _) =
         pki::issue_seal_certificate(&mut *conn, vault, ca, org, subject, crl_base).await?;
     let seal_id = new_id("seal");
-    sqlx::query(
-        "INSERT INTO seals (id, organization_id, department_id, name, kind, status, certificate_id, key_pem, image, created_at, updated_at) \
-         VALUES ($1, $2, NULL, $3, 'official', 'active', $4, $5, NULL, $6, $6)",
+    seals::insert(
+        conn,
+        seals::NewSeal {
+            id: &seal_id,
+            organization_id: org,
+            department_id: None,
+            name: subject.seal_name,
+            kind: SealType::LegalName,
+            certificate_id: &cert_id,
+            key_pem: vault.seal_key(&key)?,
+            image: None,
+            key_store: KeyStore::Software,
+            key_label: None,
+            created_at: now(),
+        },
     )
-    .bind(&seal_id)
-    .bind(org)
-    .bind(subject.seal_name)
-    .bind(&cert_id)
-    .bind(vault.seal_key(&key)?)
-    .bind(now())
-    .execute(&mut *conn)
     .await?;
     Ok(seal_id)
 }
@@ -98,97 +103,26 @@ pub async fn ensure(
         return Ok(None);
     }
     let mut tx = pool.begin().await?;
-    let claimed = sqlx::query("INSERT INTO settings (name, value) VALUES ('bootstrap', $1)")
-        .bind(now().to_string())
-        .execute(&mut *tx)
-        .await;
-    if claimed.is_err() {
+    if !settings::claim(&mut *tx, settings::BOOTSTRAP, &now().to_string()).await {
         // Another process bootstrapped concurrently.
         let _ = tx.rollback().await;
         return Ok(None);
     }
-    let province = insert_org(
-        &mut tx,
-        "Fujian Province Data Administration",
-        None,
-        "province",
-        None,
-    )
-    .await?;
-    let city = insert_org(
-        &mut tx,
-        "Fuzhou City Data Administration",
-        None,
-        "city",
-        Some(&province),
-    )
-    .await?;
-    let org = insert_org(&mut tx, DEMO_ORG, Some(DEMO_USCC), "city", Some(&city)).await?;
-    for (name, level) in [
-        ("Licensing Division", "city"),
-        ("Legal Affairs Division", "city"),
-    ] {
-        sqlx::query("INSERT INTO departments (id, organization_id, name, level, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(new_id("dept"))
-            .bind(&org)
-            .bind(name)
-            .bind(level)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-    }
-    let root_id = pki::create_ca(
-        &mut tx,
-        vault,
-        &province,
-        "Fujian Province Root CA",
-        "province",
-        None,
-        crl_base,
-    )
-    .await?;
-    let root = pki::load_ca(&mut tx, &root_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("root CA vanished"))?;
-    let city_ca_id = pki::create_ca(
-        &mut tx,
-        vault,
-        &city,
-        "Fuzhou City CA",
-        "city",
-        Some(&root),
-        crl_base,
-    )
-    .await?;
-    let city_ca = pki::load_ca(&mut tx, &city_ca_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("city CA vanished"))?;
-    sqlx::query("INSERT INTO settings (name, value) VALUES ('default_ca', $1)")
-        .bind(&city_ca_id)
-        .execute(&mut *tx)
-        .await?;
+    let tree = demo_organisations(&mut tx).await?;
+    let (root, city_ca) = demo_cas(&mut tx, vault, &tree, crl_base).await?;
+    settings::insert(&mut *tx, settings::DEFAULT_CA, &city_ca.id).await?;
     let seal_name = format!("{DEMO_ORG} Official Seal");
-    let seal_id = official_seal(
-        &mut tx,
-        vault,
-        &city_ca,
-        &org,
-        &SealSubject {
-            seal_name: &seal_name,
-            organization: DEMO_ORG,
-            unit: None,
-            uscc: Some(DEMO_USCC),
-        },
-        crl_base,
-    )
-    .await?;
-    let (key_id, admin_key) = insert_api_key(&mut tx, &org, None, "admin", "demo admin").await?;
-    let log_key = SoftwareKey::generate(Algorithm::P256)?;
-    let log_pub = log_key.public_key().to_spki_der()?;
-    sqlx::query("INSERT INTO settings (name, value) VALUES ('log_key', $1)")
-        .bind(vault.seal_key(&log_key)?)
-        .execute(&mut *tx)
-        .await?;
+    let subject = SealSubject {
+        seal_name: &seal_name,
+        organization: DEMO_ORG,
+        unit: None,
+        uscc: Some(DEMO_USCC),
+    };
+    let org = tree.demo;
+    let seal_id = official_seal(&mut tx, vault, &city_ca, &org, &subject, crl_base).await?;
+    let (key_id, admin_key) =
+        insert_api_key(&mut tx, &org, None, Role::Admin, "demo admin").await?;
+    let log_pub_sha256 = new_log_key(&mut tx, vault).await?;
     audit::append(
         &mut tx,
         NewEntry {
@@ -197,8 +131,8 @@ pub async fn ensure(
             actor: "system",
             subject: Some(&seal_id),
             details: json!({
-                "root_ca": root_id, "city_ca": city_ca_id, "seal": seal_id,
-                "admin_key": key_id, "log_key_spki_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&log_pub)),
+                "root_ca": root.id, "city_ca": city_ca.id, "seal": seal_id,
+                "admin_key": key_id, "log_key_spki_sha256": log_pub_sha256,
             }),
         },
     )
@@ -215,12 +149,107 @@ pub async fn ensure(
     }))
 }
 
+/// The demo organisations: a province, a city below it and the demo organisation below
+/// that, with two departments.
+struct DemoTree {
+    province: String,
+    city: String,
+    demo: String,
+}
+
+async fn demo_organisations(conn: &mut AnyConnection) -> ApiResult<DemoTree> {
+    let province = "Fujian Province Data Administration";
+    let province = insert_org(conn, province, None, Level::Province, None).await?;
+    let city = "Fuzhou City Data Administration";
+    let city = insert_org(conn, city, None, Level::City, Some(&province)).await?;
+    let demo = insert_org(conn, DEMO_ORG, Some(DEMO_USCC), Level::City, Some(&city)).await?;
+    for name in ["Licensing Division", "Legal Affairs Division"] {
+        let department = orgs::NewDepartment {
+            id: &new_id("dept"),
+            organization_id: &demo,
+            name,
+            level: Level::City,
+            created_at: now(),
+        };
+        orgs::insert_department(&mut *conn, department).await?;
+    }
+    Ok(DemoTree {
+        province,
+        city,
+        demo,
+    })
+}
+
+/// The demo CA hierarchy: the province's root CA and the city's CA below it.
+async fn demo_cas(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    tree: &DemoTree,
+    crl_base: &str,
+) -> ApiResult<(pki::CaRecord, pki::CaRecord)> {
+    let root = (
+        tree.province.as_str(),
+        "Fujian Province Root CA",
+        "province",
+    );
+    let root = new_ca(conn, vault, root, None, crl_base).await?;
+    let city = (tree.city.as_str(), "Fuzhou City CA", "city");
+    let city = new_ca(conn, vault, city, Some(&root), crl_base).await?;
+    Ok((root, city))
+}
+
+/// A new CA of `org`, named `name` at `level`, as stored.
+async fn new_ca(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    (org, name, level): (&str, &str, &str),
+    parent: Option<&pki::CaRecord>,
+    crl_base: &str,
+) -> ApiResult<pki::CaRecord> {
+    let id = pki::create_ca(conn, vault, org, name, level, parent, crl_base).await?;
+    pki::load_ca(conn, &id)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("{name} vanished")))
+}
+
+/// A new signing key for the audit log, stored vault-encrypted; returns the SHA-256 of its
+/// public key (hex) for the record.
+async fn new_log_key(conn: &mut AnyConnection, vault: &Vault) -> ApiResult<String> {
+    let log_key = SoftwareKey::generate(Algorithm::P256)?;
+    let log_pub = log_key.public_key().to_spki_der()?;
+    settings::insert(&mut *conn, settings::LOG_KEY, &vault.seal_key(&log_key)?).await?;
+    Ok(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        &log_pub,
+    )))
+}
+
+/// The platform organisation and its seal for annotated copies (certificate from the default
+/// CA), recorded as the `platform_seal` setting; returns both ids.
+async fn platform_seal(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    crl_base: &str,
+) -> ApiResult<(String, String)> {
+    let ca_id = settings::require(&mut *conn, settings::DEFAULT_CA).await?;
+    let ca = pki::load_ca(conn, &ca_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("default CA vanished"))?;
+    let platform = insert_org(conn, PLATFORM_ORG, None, Level::Province, None).await?;
+    let seal_name = format!("{PLATFORM_ORG} Annotation Seal");
+    let subject = SealSubject {
+        seal_name: &seal_name,
+        organization: PLATFORM_ORG,
+        unit: None,
+        uscc: None,
+    };
+    let seal_id = official_seal(conn, vault, &ca, &platform, &subject, crl_base).await?;
+    settings::insert(&mut *conn, settings::PLATFORM_SEAL, &seal_id).await?;
+    Ok((platform, seal_id))
+}
+
 /// The audit log's signing key; also (re)writes `DATA/log-key.pem` elsewhere via the API.
 pub async fn log_key(pool: &AnyPool, vault: &Vault) -> ApiResult<SoftwareKey> {
-    let row = sqlx::query("SELECT value FROM settings WHERE name = 'log_key'")
-        .fetch_one(pool)
-        .await?;
-    let pem: String = row.try_get(0)?;
+    let pem = settings::require(pool, settings::LOG_KEY).await?;
     Ok(vault.open_key(&pem)?)
 }
 
@@ -258,67 +287,36 @@ pub async fn ensure_licence_demo(
     data: &Path,
     crl_base: &str,
 ) -> ApiResult<()> {
-    let done = sqlx::query("SELECT value FROM settings WHERE name = 'licence_demo'")
-        .fetch_optional(pool)
-        .await?
-        .is_some();
-    if done {
+    if settings::get(pool, settings::LICENCE_DEMO).await?.is_some() {
         return Ok(());
     }
     let ty = super::licence::pdf::demo_type()?;
     let mut tx = pool.begin().await?;
-    let claimed = sqlx::query("INSERT INTO settings (name, value) VALUES ('licence_demo', $1)")
-        .bind(now().to_string())
-        .execute(&mut *tx)
-        .await;
-    if claimed.is_err() {
+    if !settings::claim(&mut *tx, settings::LICENCE_DEMO, &now().to_string()).await {
         let _ = tx.rollback().await;
         return Ok(());
     }
-    sqlx::query(
-        "INSERT INTO licence_types (code, name, type_code, authority_name, authority_code, template, metadata_fields, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(DEMO_LICENCE_TYPE)
-    .bind(&ty.name)
-    .bind(&ty.type_code)
-    .bind(&ty.authority_name)
-    .bind(&ty.authority_code)
-    .bind(&ty.template)
-    .bind(serde_json::to_string(&ty.fields).map_err(ApiError::internal)?)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
-    let ca_id: String = sqlx::query("SELECT value FROM settings WHERE name = 'default_ca'")
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-    let ca = pki::load_ca(&mut tx, &ca_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("default CA vanished"))?;
-    let platform = insert_org(&mut tx, PLATFORM_ORG, None, "province", None).await?;
-    let seal_name = format!("{PLATFORM_ORG} Annotation Seal");
-    let seal_id = official_seal(
+    let demo_type = licence_types::NewType {
+        code: DEMO_LICENCE_TYPE,
+        name: &ty.name,
+        type_code: &ty.type_code,
+        authority_name: &ty.authority_name,
+        authority_code: &ty.authority_code,
+        template: &ty.template,
+        metadata_fields: &ty.fields,
+        created_at: now(),
+    };
+    licence_types::insert(&mut *tx, demo_type).await?;
+    let (platform, seal_id) = platform_seal(&mut tx, vault, crl_base).await?;
+    let agency = insert_org(&mut tx, DEMO_AGENCY, None, Level::City, None).await?;
+    let (key_id, agency_key) = insert_api_key(
         &mut tx,
-        vault,
-        &ca,
-        &platform,
-        &SealSubject {
-            seal_name: &seal_name,
-            organization: PLATFORM_ORG,
-            unit: None,
-            uscc: None,
-        },
-        crl_base,
+        &agency,
+        None,
+        Role::Verifier,
+        "demo relying agency",
     )
     .await?;
-    sqlx::query("INSERT INTO settings (name, value) VALUES ('platform_seal', $1)")
-        .bind(&seal_id)
-        .execute(&mut *tx)
-        .await?;
-    let agency = insert_org(&mut tx, DEMO_AGENCY, None, "city", None).await?;
-    let (key_id, agency_key) =
-        insert_api_key(&mut tx, &agency, None, "verifier", "demo relying agency").await?;
     audit::append(
         &mut tx,
         NewEntry {

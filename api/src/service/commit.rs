@@ -20,6 +20,8 @@ use super::audit::{self, OwnedEntry};
 use super::auth;
 use super::db::{now, placeholders};
 use super::error::{ApiError, ApiResult};
+use super::store::certificates::CertificateStatus;
+use super::store::seals::SealStatus;
 
 /// At most this many sealings per transaction (bounds the statement's parameters: 640).
 pub const MAX_BATCH: usize = 64;
@@ -132,10 +134,12 @@ async fn still_usable(
     };
     let sql = format!(
         "SELECT 's' AS what, s.id FROM seals s JOIN certificates c ON c.id = s.certificate_id \
-         WHERE s.status = 'active' AND c.status = 'valid' AND c.not_after > $1 AND s.id IN ({}) \
+         WHERE s.status = '{active}' AND c.status = '{valid}' AND c.not_after > $1 AND s.id IN ({}) \
          UNION ALL SELECT 'k' AS what, id FROM api_keys WHERE revoked_at IS NULL AND id IN ({})",
         list(2, seals.len()),
-        list(2 + seals.len(), keys.len())
+        list(2 + seals.len(), keys.len()),
+        active = SealStatus::Active,
+        valid = CertificateStatus::Valid,
     );
     let mut q = sqlx::query(&sql).bind(now());
     for id in seals.iter().chain(keys.iter()) {

@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::pki::SealMaterial;
+use super::store::seals::KeyStore;
 
 /// Default seal size: Ø40 mm.
 pub const SEAL_PT: f64 = 40.0 / 25.4 * 72.0;
@@ -135,12 +136,12 @@ pub const INLINE_LIMIT: u64 = 512 * 1024;
 /// Seals a document of `len` bytes: here when it is small and the key is in memory, else on
 /// the blocking pool, so that a large document or a token's round trip does not hold up the
 /// other requests of this worker.
-pub async fn run_sealing<T, F>(len: u64, key_store: &str, work: F) -> Result<T, ApiError>
+pub async fn run_sealing<T, F>(len: u64, key_store: KeyStore, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
 {
-    if len <= INLINE_LIMIT && key_store == super::pki::KEY_STORE_SOFTWARE {
+    if len <= INLINE_LIMIT && key_store == KeyStore::Software {
         work()
     } else {
         tokio::task::spawn_blocking(work)

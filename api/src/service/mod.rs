@@ -23,6 +23,7 @@ pub mod merkle;
 pub mod metrics;
 pub mod pki;
 pub mod routes;
+pub mod store;
 pub mod tsa;
 pub mod vault;
 
@@ -138,18 +139,7 @@ async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let (vault, source) = Vault::open(&config.data, !ready)?;
-    match source {
-        vault::Source::Environment => tracing::info!("key passphrase from ESEAL_KEY_PASSPHRASE"),
-        vault::Source::ExistingFile => {
-            tracing::info!(file = %config.data.join(vault::MASTER_FILE).display(), "key passphrase from the master key file")
-        }
-        vault::Source::GeneratedFile => tracing::warn!(
-            file = %config.data.join(vault::MASTER_FILE).display(),
-            "ESEAL_KEY_PASSPHRASE is unset: generated a random master passphrase into this file (mode 0600). \
-             Keys in the database are encrypted with it; whoever reads the data folder can decrypt them. \
-             Set ESEAL_KEY_PASSPHRASE and move the file off the machine for production."
-        ),
-    }
+    log_passphrase_source(&config, source);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -169,18 +159,7 @@ async fn serve(config: Config) -> Result<(), String> {
     if let Some(demo) = demo {
         bootstrap::print_usage(&config.data, &addr.to_string(), &demo);
     }
-    let token = match &config.pkcs11 {
-        None => None,
-        Some((module, label)) => {
-            let pin = zeroize::Zeroizing::new(std::env::var(PKCS11_PIN_VAR).map_err(|_| {
-                format!("{PKCS11_PIN_VAR} must hold the user PIN of PKCS#11 token '{label}'")
-            })?);
-            let t = Pkcs11Token::open(module, label, &pin)
-                .map_err(|e| format!("PKCS#11 token '{label}' in {}: {e}", module.display()))?;
-            tracing::info!(module = %module.display(), token = %label, "PKCS#11 token open");
-            Some(t)
-        }
-    };
+    let token = open_token(&config)?;
     let state = Arc::new(AppState {
         db: pool.clone(),
         vault,
@@ -209,6 +188,39 @@ async fn serve(config: Config) -> Result<(), String> {
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Says where the key passphrase came from, and warns when it was generated into a file.
+fn log_passphrase_source(config: &Config, source: vault::Source) {
+    match source {
+        vault::Source::Environment => tracing::info!("key passphrase from ESEAL_KEY_PASSPHRASE"),
+        vault::Source::ExistingFile => {
+            tracing::info!(file = %config.data.join(vault::MASTER_FILE).display(), "key passphrase from the master key file")
+        }
+        vault::Source::GeneratedFile => tracing::warn!(
+            file = %config.data.join(vault::MASTER_FILE).display(),
+            "ESEAL_KEY_PASSPHRASE is unset: generated a random master passphrase into this file (mode 0600). \
+             Keys in the database are encrypted with it; whoever reads the data folder can decrypt them. \
+             Set ESEAL_KEY_PASSPHRASE and move the file off the machine for production."
+        ),
+    }
+}
+
+/// The configured PKCS#11 token, opened with the PIN from [`PKCS11_PIN_VAR`].
+fn open_token(config: &Config) -> Result<Option<Arc<Pkcs11Token>>, String> {
+    let token = match &config.pkcs11 {
+        None => None,
+        Some((module, label)) => {
+            let pin = zeroize::Zeroizing::new(std::env::var(PKCS11_PIN_VAR).map_err(|_| {
+                format!("{PKCS11_PIN_VAR} must hold the user PIN of PKCS#11 token '{label}'")
+            })?);
+            let t = Pkcs11Token::open(module, label, &pin)
+                .map_err(|e| format!("PKCS#11 token '{label}' in {}: {e}", module.display()))?;
+            tracing::info!(module = %module.display(), token = %label, "PKCS#11 token open");
+            Some(t)
+        }
+    };
+    Ok(token)
 }
 
 async fn shutdown_signal() {

@@ -11,10 +11,12 @@ use eseal_certs::name::SubjectName;
 use eseal_certs::{inspect, Algorithm, Certificate, Pkcs11Token, SigningKey, SoftwareKey};
 use eseal_pdf::sign::{image_xobject, Appearance, AppearanceContent, SealImage};
 use eseal_pdf::{Dict, Object};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use super::db::{new_id, now, opt_text};
+use super::db::{new_id, now};
 use super::error::{ApiError, ApiResult};
+use super::store::seals::{self, KeyStore};
+use super::store::{cas, certificates};
 use super::vault::Vault;
 
 pub fn cert_der(c: &Certificate) -> ApiResult<Vec<u8>> {
@@ -40,21 +42,16 @@ pub struct CaRecord {
 }
 
 pub async fn load_ca(conn: &mut AnyConnection, id: &str) -> ApiResult<Option<CaRecord>> {
-    let row = sqlx::query(
-        "SELECT id, organization_id, parent_id, name, certificate, key_pem FROM cas WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let der: Vec<u8> = row.try_get("certificate")?;
+    let Some(row) = cas::find_with_key(conn, id).await? else {
+        return Ok(None);
+    };
     Ok(Some(CaRecord {
-        id: row.try_get("id")?,
-        organization_id: row.try_get("organization_id")?,
-        parent_id: opt_text(&row, "parent_id"),
-        name: row.try_get("name")?,
-        certificate: cert_from_der(&der)?,
-        key_pem: row.try_get("key_pem")?,
+        certificate: cert_from_der(&row.certificate)?,
+        id: row.id,
+        organization_id: row.organization_id,
+        parent_id: row.parent_id,
+        name: row.name,
+        key_pem: row.key_pem,
     }))
 }
 
@@ -122,8 +119,7 @@ pub async fn create_ca(
                 Some(n) => n - 1,
                 None => 1,
             };
-            let parent_key = vault.open_key(&p.key_pem)?;
-            let mut req = CertRequest::new(
+            let req = CertRequest::new(
                 subject,
                 key.public_key().clone(),
                 CertKind::SubCa {
@@ -131,39 +127,24 @@ pub async fn create_ca(
                 },
                 3650,
             );
-            req.crl_url = Some(crl_url(crl_base, &p.id));
-            req.ocsp_url = Some(ocsp_url(crl_base, &p.id));
-            let cert = issue::issue(
-                &Issuer {
-                    certificate: &p.certificate,
-                    key: &parent_key,
-                },
-                &req,
-            )?;
-            record_certificate(conn, &p.id, &p.organization_id, &cert, "ca").await?;
+            let (_, cert) =
+                issue_by(conn, vault, p, &p.organization_id, req, "ca", crl_base).await?;
             cert
         }
     };
     let id = new_id("ca");
-    sqlx::query(
-        "INSERT INTO cas (id, organization_id, parent_id, name, level, algorithm, certificate, key_pem, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&id)
-    .bind(organization_id)
-    .bind(parent.map(|p| p.id.clone()))
-    .bind(name)
-    .bind(level)
-    .bind("P-256")
-    .bind(cert_der(&cert)?)
-    .bind(vault.seal_key(&key)?)
-    .bind(now())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("INSERT INTO crl_state (ca_id, next_number) VALUES ($1, 1)")
-        .bind(&id)
-        .execute(&mut *conn)
-        .await?;
+    let ca = cas::NewCa {
+        id: &id,
+        organization_id,
+        parent_id: parent.map(|p| p.id.as_str()),
+        name,
+        level,
+        algorithm: "P-256",
+        certificate: cert_der(&cert)?,
+        key_pem: vault.seal_key(&key)?,
+        created_at: now(),
+    };
+    cas::insert(conn, ca).await?;
     Ok(id)
 }
 
@@ -180,21 +161,18 @@ pub async fn record_certificate(
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
-    sqlx::query(
-        "INSERT INTO certificates (id, ca_id, organization_id, serial_hex, subject, kind, der, not_after, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'valid', $9)",
-    )
-    .bind(&id)
-    .bind(ca_id)
-    .bind(organization_id)
-    .bind(inspect::serial_hex(cert))
-    .bind(inspect::subject(cert))
-    .bind(kind)
-    .bind(cert_der(cert)?)
-    .bind(not_after)
-    .bind(now())
-    .execute(&mut *conn)
-    .await?;
+    let row = certificates::NewCertificate {
+        id: &id,
+        ca_id,
+        organization_id,
+        serial_hex: &inspect::serial_hex(cert),
+        subject: &inspect::subject(cert),
+        kind,
+        der: cert_der(cert)?,
+        not_after,
+        created_at: now(),
+    };
+    certificates::insert(conn, row).await?;
     Ok(id)
 }
 
@@ -243,8 +221,22 @@ pub async fn certify_seal_key(
     }
     .to_name()
     .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let req = CertRequest::new(subject, public.clone(), CertKind::Seal, 730);
+    issue_by(conn, vault, ca, owner_org, req, "seal", crl_base).await
+}
+
+/// Signs `req` with the key of `ca`, naming its CRL and OCSP responder, and stores the
+/// certificate for `owner_org`; returns (certificate id, certificate).
+async fn issue_by(
+    conn: &mut AnyConnection,
+    vault: &Vault,
+    ca: &CaRecord,
+    owner_org: &str,
+    mut req: CertRequest,
+    kind: &str,
+    crl_base: &str,
+) -> ApiResult<(String, Certificate)> {
     let ca_key = vault.open_key(&ca.key_pem)?;
-    let mut req = CertRequest::new(subject, public.clone(), CertKind::Seal, 730);
     req.crl_url = Some(crl_url(crl_base, &ca.id));
     req.ocsp_url = Some(ocsp_url(crl_base, &ca.id));
     let cert = issue::issue(
@@ -254,7 +246,7 @@ pub async fn certify_seal_key(
         },
         &req,
     )?;
-    let id = record_certificate(conn, &ca.id, owner_org, &cert, "seal").await?;
+    let id = record_certificate(conn, &ca.id, owner_org, &cert, kind).await?;
     Ok((id, cert))
 }
 
@@ -266,20 +258,7 @@ pub async fn revoke_certificate(
     reason: &str,
 ) -> ApiResult<()> {
     crl::parse_reason(reason).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let row = sqlx::query("SELECT ca_id FROM certificates WHERE id = $1")
-        .bind(cert_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let ca_id: String = row.try_get(0)?;
-    sqlx::query(
-        "UPDATE certificates SET status = 'revoked', revoked_at = $1, revocation_reason = $2 \
-         WHERE id = $3 AND status = 'valid'",
-    )
-    .bind(now())
-    .bind(reason)
-    .bind(cert_id)
-    .execute(&mut *conn)
-    .await?;
+    let ca_id = certificates::revoke(conn, cert_id, reason, now()).await?;
     issue_crl(conn, vault, &ca_id).await?;
     Ok(())
 }
@@ -287,31 +266,16 @@ pub async fn revoke_certificate(
 /// Signs a new CRL for the CA (valid 7 days) and stores it; returns its DER.
 pub async fn issue_crl(conn: &mut AnyConnection, vault: &Vault, ca_id: &str) -> ApiResult<Vec<u8>> {
     // Take the CRL number first (a write: serialises concurrent CRL issuers).
-    sqlx::query("UPDATE crl_state SET next_number = next_number + 1 WHERE ca_id = $1")
-        .bind(ca_id)
-        .execute(&mut *conn)
-        .await?;
-    let number: i64 = sqlx::query("SELECT next_number - 1 FROM crl_state WHERE ca_id = $1")
-        .bind(ca_id)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get(0)?;
+    let number = cas::take_crl_number(conn, ca_id).await?;
     let ca = load_ca(conn, ca_id)
         .await?
         .ok_or_else(|| ApiError::NotFound("no such CA".into()))?;
-    let rows = sqlx::query(
-        "SELECT serial_hex, revoked_at, revocation_reason FROM certificates \
-         WHERE ca_id = $1 AND status = 'revoked' ORDER BY revoked_at",
-    )
-    .bind(ca_id)
-    .fetch_all(&mut *conn)
-    .await?;
     let mut revoked = Vec::new();
-    for r in rows {
-        let at: i64 = r.try_get::<Option<i64>, _>(1)?.unwrap_or(0);
-        let reason = opt_text(&r, "revocation_reason").unwrap_or_else(|| "unspecified".into());
+    for r in certificates::revoked_by(&mut *conn, ca_id).await? {
+        let at = r.revoked_at.unwrap_or(0);
+        let reason = r.reason.unwrap_or_else(|| "unspecified".into());
         revoked.push(Revocation {
-            serial_hex: r.try_get(0)?,
+            serial_hex: r.serial_hex,
             revoked_at: SystemTime::UNIX_EPOCH + Duration::from_secs(at.max(0) as u64),
             reason: crl::parse_reason(&reason)?,
         });
@@ -329,12 +293,7 @@ pub async fn issue_crl(conn: &mut AnyConnection, vault: &Vault, ca_id: &str) -> 
         &revoked,
     )?;
     let der = crl::crl_to_der(&list)?;
-    sqlx::query("UPDATE crl_state SET last_crl = $1, issued_at = $2 WHERE ca_id = $3")
-        .bind(der.clone())
-        .bind(now())
-        .bind(ca_id)
-        .execute(&mut *conn)
-        .await?;
+    cas::save_crl(&mut *conn, ca_id, &der, now()).await?;
     Ok(der)
 }
 
@@ -376,21 +335,12 @@ pub async fn load_seal_material(
     token: Option<&Arc<Pkcs11Token>>,
     seal_id: &str,
 ) -> ApiResult<Arc<SealMaterial>> {
-    let row = sqlx::query(
-        "SELECT s.key_pem, s.key_store, s.key_label, s.image, c.der, c.ca_id FROM seals s JOIN certificates c ON c.id = s.certificate_id WHERE s.id = $1",
-    )
-    .bind(seal_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let key_pem: String = row.try_get("key_pem")?;
-    let key_store: String = row.try_get("key_store")?;
-    let image: Option<Vec<u8>> = row.try_get("image")?;
-    let der: Vec<u8> = row.try_get("der")?;
-    let ca_id: String = row.try_get("ca_id")?;
-    let key: Box<dyn SigningKey> = match key_store.as_str() {
-        KEY_STORE_SOFTWARE => Box::new(vault.open_key(&key_pem)?),
-        KEY_STORE_PKCS11 => {
-            let label = opt_text(&row, "key_label")
+    let row = seals::key(&mut *conn, seal_id).await?;
+    let key: Box<dyn SigningKey> = match row.key_store {
+        KeyStore::Software => Box::new(vault.open_key(&row.key_pem)?),
+        KeyStore::Pkcs11 => {
+            let label = row
+                .key_label
                 .ok_or_else(|| ApiError::internal("a token seal without a key label"))?;
             let token = token.ok_or_else(|| {
                 ApiError::Conflict(
@@ -400,43 +350,33 @@ pub async fn load_seal_material(
             })?;
             Box::new(token.key(&label)?)
         }
-        other => return Err(ApiError::internal(format!("unknown key store '{other}'"))),
     };
-    let chain = ca_chain(conn, &ca_id).await?;
-    let certificate = cert_from_der(&der)?;
+    let chain = ca_chain(conn, &row.ca_id).await?;
+    let certificate = cert_from_der(&row.certificate_der)?;
     let reserve = eseal_pdf::seal::reserve_for(key.as_ref(), &certificate, &chain)
         .map_err(ApiError::internal)?;
     Ok(Arc::new(SealMaterial {
         key,
         certificate,
         chain,
-        appearance: seal_appearance(image.as_deref().unwrap_or(DEFAULT_SEAL_PNG))?,
+        appearance: seal_appearance(row.image.as_deref().unwrap_or(DEFAULT_SEAL_PNG))?,
         reserve,
     }))
 }
 
-/// Where a seal's key lives: encrypted in the store, or in the configured PKCS#11 token.
-pub const KEY_STORE_SOFTWARE: &str = "software";
-pub const KEY_STORE_PKCS11: &str = "pkcs11";
-
 /// All root certificates in the store: the trust anchors of `POST /v1/verify`.
 pub async fn trust_anchors(conn: &mut AnyConnection) -> ApiResult<Vec<Certificate>> {
-    let rows = sqlx::query("SELECT certificate FROM cas WHERE parent_id IS NULL")
-        .fetch_all(&mut *conn)
-        .await?;
-    rows.iter()
-        .map(|r| cert_from_der(&r.try_get::<Vec<u8>, _>(0)?))
+    cas::root_certificates(&mut *conn)
+        .await?
+        .iter()
+        .map(|der| cert_from_der(der))
         .collect()
 }
 
 /// The latest CRL of every CA that has issued one.
 pub async fn current_crls(conn: &mut AnyConnection) -> ApiResult<Vec<crl::Crl>> {
-    let rows = sqlx::query("SELECT last_crl FROM crl_state WHERE last_crl IS NOT NULL")
-        .fetch_all(&mut *conn)
-        .await?;
     let mut out = Vec::new();
-    for r in rows {
-        let der: Vec<u8> = r.try_get(0)?;
+    for der in cas::last_crls(&mut *conn).await? {
         out.extend(crl::crls_from_bytes(&der)?);
     }
     Ok(out)

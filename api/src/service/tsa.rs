@@ -25,6 +25,7 @@ use sqlx::{AnyPool, Row};
 use super::audit::{self, NewEntry};
 use super::error::{ApiError, ApiResult};
 use super::pki;
+use super::store::{certificates, settings};
 use super::vault::Vault;
 
 /// The TSA's policy (TSTInfo.policy). 1.3.6.1.4.1.32473 is the enterprise number RFC 5612
@@ -51,10 +52,7 @@ pub async fn ensure(pool: &AnyPool, vault: &Vault, crl_base: &str) -> ApiResult<
         return Ok(m);
     }
     let mut tx = pool.begin().await?;
-    let ca_id: String = sqlx::query("SELECT value FROM settings WHERE name = 'default_ca'")
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+    let ca_id = settings::require(&mut *tx, settings::DEFAULT_CA).await?;
     let ca = pki::load_ca(&mut tx, &ca_id)
         .await?
         .ok_or_else(|| ApiError::internal("the default CA is missing"))?;
@@ -85,11 +83,7 @@ pub async fn ensure(pool: &AnyPool, vault: &Vault, crl_base: &str) -> ApiResult<
         pki::record_certificate(&mut tx, &ca.id, &ca.organization_id, &cert, "tsa").await?;
     let value =
         json!({ "certificate_id": cert_id, "ca_id": ca.id, "key_pem": vault.seal_key(&key)? });
-    let claimed = sqlx::query("INSERT INTO settings (name, value) VALUES ('tsa', $1)")
-        .bind(value.to_string())
-        .execute(&mut *tx)
-        .await;
-    if claimed.is_err() {
+    if !settings::claim(&mut *tx, settings::TSA, &value.to_string()).await {
         // Another process made the TSA first: use its.
         let _ = tx.rollback().await;
         return load(pool, vault)
@@ -116,13 +110,9 @@ pub async fn ensure(pool: &AnyPool, vault: &Vault, crl_base: &str) -> ApiResult<
 }
 
 async fn load(pool: &AnyPool, vault: &Vault) -> ApiResult<Option<Arc<TsaMaterial>>> {
-    let Some(row) = sqlx::query("SELECT value FROM settings WHERE name = 'tsa'")
-        .fetch_optional(pool)
-        .await?
-    else {
+    let Some(text) = settings::get(pool, settings::TSA).await? else {
         return Ok(None);
     };
-    let text: String = row.try_get(0)?;
     let v: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| ApiError::internal(format!("tsa setting: {e}")))?;
     let field = |k: &str| {
@@ -132,11 +122,7 @@ async fn load(pool: &AnyPool, vault: &Vault) -> ApiResult<Option<Arc<TsaMaterial
             .ok_or_else(|| ApiError::internal(format!("tsa setting: no {k}")))
     };
     let (cert_id, ca_id, key_pem) = (field("certificate_id")?, field("ca_id")?, field("key_pem")?);
-    let der: Vec<u8> = sqlx::query("SELECT der FROM certificates WHERE id = $1")
-        .bind(&cert_id)
-        .fetch_one(pool)
-        .await?
-        .try_get(0)?;
+    let der = certificates::der(pool, &cert_id).await?;
     let mut conn = pool.acquire().await?;
     let chain = pki::ca_chain(&mut conn, &ca_id).await?;
     Ok(Some(Arc::new(TsaMaterial {

@@ -12,7 +12,6 @@ use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -23,6 +22,9 @@ use crate::service::auth::{record_denial, Caller};
 use crate::service::db::{new_id, now, rfc3339};
 use crate::service::engine;
 use crate::service::error::{ApiError, ApiResult};
+use crate::service::store::grants::{self, GrantRow, GrantStatus};
+use crate::service::store::licences::{self, LicenceStatus};
+use crate::service::store::{orgs, settings};
 use crate::service::Shared;
 
 #[derive(Deserialize, ToSchema)]
@@ -44,7 +46,8 @@ pub struct GrantView {
     pub matter: String,
     pub until: String,
     /// active, expired or withdrawn.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: GrantStatus,
     pub created_at: String,
     pub withdrawn_at: Option<String>,
     /// Where the agency fetches the annotated copy (with its own API key).
@@ -72,55 +75,45 @@ pub fn parse_until(s: &str) -> ApiResult<i64> {
         })
 }
 
-fn grant_view(state: &Shared, r: &sqlx::any::AnyRow) -> ApiResult<GrantView> {
-    let id: String = r.try_get("id")?;
-    let until: i64 = r.try_get("until_at")?;
-    let status: String = r.try_get("status")?;
-    let status = if status == "active" && until <= now() {
-        "expired".to_string()
-    } else {
-        status
-    };
-    Ok(GrantView {
-        copy_url: format!("{}/v1/grants/{id}/copy", state.config.public_base()),
-        id,
-        licence_id: r.try_get("licence_id")?,
-        agency_id: r.try_get("agency_id")?,
-        agency_name: r.try_get("agency_name")?,
-        matter: r.try_get("matter")?,
-        until: rfc3339(until),
-        status,
-        created_at: rfc3339(r.try_get("created_at")?),
-        withdrawn_at: r.try_get::<Option<i64>, _>("withdrawn_at")?.map(rfc3339),
-    })
+fn grant_view(state: &Shared, g: GrantRow) -> GrantView {
+    GrantView {
+        copy_url: format!("{}/v1/grants/{}/copy", state.config.public_base(), g.id),
+        status: g.status_at(now()),
+        until: rfc3339(g.until_at),
+        id: g.id,
+        licence_id: g.licence_id,
+        agency_id: g.agency_id,
+        agency_name: g.agency_name,
+        matter: g.matter,
+        created_at: rfc3339(g.created_at),
+        withdrawn_at: g.withdrawn_at.map(rfc3339),
+    }
 }
 
-const GRANT_SELECT: &str = "SELECT g.id, g.licence_id, g.agency_id, o.name AS agency_name, g.matter, g.until_at, g.status, g.created_at, g.withdrawn_at \
-     FROM licence_grants g JOIN organizations o ON o.id = g.agency_id";
+async fn find_grant(state: &Shared, id: &str) -> ApiResult<GrantRow> {
+    grants::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such grant '{id}'")))
+}
 
 pub async fn load_grant(state: &Shared, id: &str) -> ApiResult<GrantView> {
-    let r = sqlx::query(&format!("{GRANT_SELECT} WHERE g.id = $1"))
-        .bind(id)
-        .fetch_optional(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no such grant '{id}'")))?;
-    grant_view(state, &r)
+    Ok(grant_view(state, find_grant(state, id).await?))
 }
 
-/// The holder grants an agency (the caller checked the holder token).
-pub async fn create_grant(
-    state: &Shared,
-    licence_id: &str,
-    req: &NewGrant,
-) -> ApiResult<GrantView> {
-    let matter = req.matter.trim();
+/// The matter of a grant: 1 to 200 characters, no control characters.
+fn check_matter(matter: &str) -> ApiResult<&str> {
+    let matter = matter.trim();
     if matter.is_empty() || matter.chars().count() > 200 || matter.chars().any(char::is_control) {
         return Err(ApiError::BadRequest(
             "matter: 1 to 200 characters, no control characters".into(),
         ));
     }
-    let until = parse_until(&req.until)?;
-    let t = now();
+    Ok(matter)
+}
+
+/// The end of a grant: in the future, at most `licence_copy_max_days` ahead.
+fn check_until(state: &Shared, until: &str, t: i64) -> ApiResult<i64> {
+    let until = parse_until(until)?;
     if until <= t {
         return Err(ApiError::Unprocessable(format!(
             "until: {} is in the past; a grant must end in the future",
@@ -134,43 +127,48 @@ pub async fn create_grant(
             rfc3339(t + max * 86_400)
         )));
     }
+    Ok(until)
+}
+
+/// The holder grants an agency (the caller checked the holder token).
+pub async fn create_grant(
+    state: &Shared,
+    licence_id: &str,
+    req: &NewGrant,
+) -> ApiResult<GrantView> {
+    let matter = check_matter(&req.matter)?;
+    let t = now();
+    let until = check_until(state, &req.until, t)?;
     let agency = req.agency.trim();
-    let org: Option<String> =
-        sqlx::query("SELECT id FROM organizations WHERE id = $1 OR name = $1 ORDER BY id LIMIT 1")
-            .bind(agency)
-            .fetch_optional(&state.db)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?;
-    let org =
-        org.ok_or_else(|| ApiError::Unprocessable(format!("agency: no organisation '{agency}'")))?;
-    let r = sqlx::query("SELECT status, organization_id FROM licences WHERE id = $1")
-        .bind(licence_id)
-        .fetch_one(&state.db)
-        .await?;
-    let status: String = r.try_get(0)?;
-    if status != "active" {
-        return Err(ApiError::Conflict(format!("the licence is {status}")));
+    let org = orgs::by_id_or_name(&state.db, agency)
+        .await?
+        .ok_or_else(|| ApiError::Unprocessable(format!("agency: no organisation '{agency}'")))?;
+    let licence = licences::get(&state.db, licence_id).await?;
+    if licence.status != LicenceStatus::Active {
+        return Err(ApiError::Conflict(format!(
+            "the licence is {}",
+            licence.status
+        )));
     }
-    let issuer: String = r.try_get(1)?;
     let id = new_id("grant");
     let mut tx = state.db.begin().await?;
-    sqlx::query(
-        "INSERT INTO licence_grants (id, licence_id, agency_id, matter, until_at, status, created_at) VALUES ($1, $2, $3, $4, $5, 'active', $6)",
+    grants::insert(
+        &mut *tx,
+        grants::NewGrant {
+            id: &id,
+            licence_id,
+            agency_id: &org,
+            matter,
+            until_at: until,
+            created_at: t,
+        },
     )
-    .bind(&id)
-    .bind(licence_id)
-    .bind(&org)
-    .bind(matter)
-    .bind(until)
-    .bind(t)
-    .execute(&mut *tx)
     .await?;
     audit::append(
         &mut tx,
         NewEntry {
             kind: "licence.grant.created",
-            organization_id: Some(&issuer),
+            organization_id: Some(&licence.organization_id),
             actor: "holder",
             subject: Some(&id),
             details: json!({ "licence_id": licence_id, "agency_id": org, "matter": matter, "until": rfc3339(until) }),
@@ -182,27 +180,14 @@ pub async fn create_grant(
 }
 
 pub async fn list_grants(state: &Shared, licence_id: &str) -> ApiResult<Vec<GrantView>> {
-    let rows = sqlx::query(&format!(
-        "{GRANT_SELECT} WHERE g.licence_id = $1 ORDER BY g.created_at, g.id"
-    ))
-    .bind(licence_id)
-    .fetch_all(&state.db)
-    .await?;
-    rows.iter().map(|r| grant_view(state, r)).collect()
+    let rows = grants::of_licence(&state.db, licence_id).await?;
+    Ok(rows.into_iter().map(|g| grant_view(state, g)).collect())
 }
 
 /// The holder withdraws a grant; later fetches are refused.
 pub async fn withdraw(state: &Shared, grant: &GrantView) -> ApiResult<GrantView> {
-    let t = now();
     let mut tx = state.db.begin().await?;
-    let done = sqlx::query(
-        "UPDATE licence_grants SET status = 'withdrawn', withdrawn_at = $1 WHERE id = $2 AND status = 'active'",
-    )
-    .bind(t)
-    .bind(&grant.id)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() != 1 {
+    if !grants::withdraw(&mut *tx, &grant.id, now()).await? {
         tx.rollback().await?;
         return Err(ApiError::Conflict("the grant is withdrawn already".into()));
     }
@@ -240,91 +225,90 @@ pub async fn annotated_copy(
     grant_id: &str,
     matter: Option<&str>,
 ) -> ApiResult<(Vec<u8>, i64)> {
-    let grant = match load_grant(state, grant_id).await {
+    let grant = match copyable_grant(state, caller, grant_id, matter).await? {
         Ok(g) => g,
-        Err(ApiError::NotFound(m)) => return Err(refuse(state, caller, grant_id, m).await),
-        Err(e) => return Err(e),
+        Err(reason) => return Err(refuse(state, caller, grant_id, reason).await),
     };
-    if grant.agency_id != caller.organization_id {
-        return Err(refuse(
-            state,
-            caller,
-            grant_id,
-            "this grant is for another agency".into(),
-        )
-        .await);
-    }
-    match grant.status.as_str() {
-        "active" => {}
-        "withdrawn" => {
-            return Err(refuse(
-                state,
-                caller,
-                grant_id,
-                "the holder withdrew this grant".into(),
-            )
-            .await)
-        }
-        _ => {
-            return Err(refuse(
-                state,
-                caller,
-                grant_id,
-                format!("this grant expired on {}", grant.until),
-            )
-            .await)
-        }
-    }
-    if let Some(m) = matter {
-        if m.trim() != grant.matter {
-            return Err(refuse(
-                state,
-                caller,
-                grant_id,
-                "this grant is for another matter (一事一查)".into(),
-            )
-            .await);
-        }
-    }
-    let status: String = sqlx::query("SELECT status FROM licences WHERE id = $1")
-        .bind(&grant.licence_id)
-        .fetch_one(&state.db)
-        .await?
-        .try_get(0)?;
-    if status != "active" {
-        return Err(refuse(state, caller, grant_id, format!("the licence is {status}")).await);
-    }
     let (version, content) = super::current_file(state, &grant.licence_id).await?;
-    let until = parse_until(&grant.until)?;
     // The copy number is reserved first, so two concurrent copies never share one.
     let copy_id = new_id("copy");
     let mut tx = state.db.begin().await?;
-    let number: i64 = sqlx::query(
-        "SELECT COALESCE(MAX(copy_number), 0) + 1 FROM licence_copies WHERE licence_id = $1",
+    let number = grants::reserve_copy(
+        &mut tx,
+        grants::NewCopy {
+            id: &copy_id,
+            grant_id: &grant.id,
+            licence_id: &grant.licence_id,
+            version,
+            expires_at: grant.until_at,
+            created_at: now(),
+        },
     )
-    .bind(&grant.licence_id)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get(0)?;
-    sqlx::query(
-        "INSERT INTO licence_copies (id, grant_id, licence_id, version, copy_number, expires_at, file_sha256, created_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7)",
-    )
-    .bind(&copy_id)
-    .bind(&grant.id)
-    .bind(&grant.licence_id)
-    .bind(version)
-    .bind(number)
-    .bind(until)
-    .bind(now())
-    .execute(&mut *tx)
-    .await
-    .map_err(|_| ApiError::Conflict("another copy was made at the same moment; try again".into()))?;
+    .await?;
     tx.commit().await?;
-    let seal_id: String = sqlx::query("SELECT value FROM settings WHERE name = 'platform_seal'")
-        .fetch_optional(&state.db)
+    let (out, seal_id) = annotate(state, &grant, content, number).await?;
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&out));
+    let mut tx = state.db.begin().await?;
+    grants::set_copy_sha256(&mut *tx, &copy_id, &sha).await?;
+    audit::append(
+        &mut tx,
+        NewEntry {
+            kind: "licence.copy.made",
+            organization_id: Some(&caller.organization_id),
+            actor: &caller.key_id,
+            subject: Some(&grant.licence_id),
+            details: json!({ "grant_id": grant.id, "copy_number": number, "version": version,
+                "matter": grant.matter, "until": rfc3339(grant.until_at), "platform_seal": seal_id, "file_sha256": sha }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((out, number))
+}
+
+/// The grant if the caller may have a copy under it now, else why not (to refuse and log):
+/// the grant exists, is for the caller's agency, is active, for this matter (when named),
+/// and its licence is active.
+async fn copyable_grant(
+    state: &Shared,
+    caller: &Caller,
+    grant_id: &str,
+    matter: Option<&str>,
+) -> ApiResult<Result<GrantRow, String>> {
+    let Some(grant) = grants::find(&state.db, grant_id).await? else {
+        return Ok(Err(format!("no such grant '{grant_id}'")));
+    };
+    if grant.agency_id != caller.organization_id {
+        return Ok(Err("this grant is for another agency".into()));
+    }
+    match grant.status_at(now()) {
+        GrantStatus::Active => {}
+        GrantStatus::Withdrawn => return Ok(Err("the holder withdrew this grant".into())),
+        GrantStatus::Expired => {
+            let until = rfc3339(grant.until_at);
+            return Ok(Err(format!("this grant expired on {until}")));
+        }
+    }
+    if matter.is_some_and(|m| m.trim() != grant.matter) {
+        return Ok(Err("this grant is for another matter (一事一查)".into()));
+    }
+    let status = licences::get(&state.db, &grant.licence_id).await?.status;
+    if status != LicenceStatus::Active {
+        return Ok(Err(format!("the licence is {status}")));
+    }
+    Ok(Ok(grant))
+}
+
+/// The copy: the platform seal fills the prepared annotation field, its appearance stating
+/// purpose, agency, expiry and copy number. Returns it with the platform seal's id.
+async fn annotate(
+    state: &Shared,
+    grant: &GrantRow,
+    content: Vec<u8>,
+    number: i64,
+) -> ApiResult<(Vec<u8>, String)> {
+    let seal_id = settings::get(&state.db, settings::PLATFORM_SEAL)
         .await?
-        .map(|r| r.try_get(0))
-        .transpose()?
         .ok_or_else(|| ApiError::internal("no platform seal in the store"))?;
     let material = state.seal_material(&seal_id).await?;
     let max_days = state.config.licence_copy_max_days as u32;
@@ -332,7 +316,7 @@ pub async fn annotated_copy(
         &pdf::Stamp {
             purpose: &grant.matter,
             agency: &grant.agency_name,
-            until,
+            until: grant.until_at,
             copy_number: u32::try_from(number).map_err(ApiError::internal)?,
         },
         max_days,
@@ -344,27 +328,7 @@ pub async fn annotated_copy(
     })
     .await
     .map_err(ApiError::internal)??;
-    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&out));
-    let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE licence_copies SET file_sha256 = $1 WHERE id = $2")
-        .bind(&sha)
-        .bind(&copy_id)
-        .execute(&mut *tx)
-        .await?;
-    audit::append(
-        &mut tx,
-        NewEntry {
-            kind: "licence.copy.made",
-            organization_id: Some(&caller.organization_id),
-            actor: &caller.key_id,
-            subject: Some(&grant.licence_id),
-            details: json!({ "grant_id": grant.id, "copy_number": number, "version": version,
-                "matter": grant.matter, "until": grant.until, "platform_seal": seal_id, "file_sha256": sha }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((out, number))
+    Ok((out, seal_id))
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use sqlx::Row;
 
 use crate::service::auth::{key_hash, record_denial, Caller};
 use crate::service::error::{ApiError, ApiResult};
+use crate::service::store::licences;
 use crate::service::Shared;
 
 pub const TOKEN_PREFIX: &str = "lht_";
@@ -59,14 +59,9 @@ impl Credential {
                 "only the licence's holder may {action} (Authorization: Bearer HOLDER_TOKEN)"
             )));
         };
-        let row = sqlx::query("SELECT holder_token_hash FROM licences WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&state.db)
-            .await?;
-        let Some(row) = row else {
+        let Some(stored) = licences::holder_token_hash(&state.db, id).await? else {
             return Err(ApiError::NotFound(format!("no such licence '{id}'")));
         };
-        let stored: String = row.try_get(0)?;
         // Both sides are hashes of secrets; comparing them leaks nothing useful.
         if &stored != hash {
             record_denial(state, None, action, 403, "holder token of another licence").await;

@@ -20,14 +20,19 @@ use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use super::audit::{self, NewEntry};
 use super::auth::Caller;
-use super::db::{new_id, now, opt_text, rfc3339};
+use super::db::{new_id, now, rfc3339};
 use super::engine;
 use super::error::{ApiError, ApiResult};
+use super::routes::seals::SealView;
+use super::store::licence_types::{self, TypeRow};
+use super::store::licences::{
+    self, FileStatus, LicenceRow, LicenceStatus, VersionData, VersionFacts, VersionKind,
+};
+use super::store::{orgs, seals};
 use super::Shared;
 
 /// The request to issue a licence.
@@ -67,20 +72,30 @@ pub enum Step {
 }
 
 impl Step {
-    pub fn kind(self) -> &'static str {
+    /// The kind of the version the step makes.
+    pub fn kind(self) -> VersionKind {
         match self {
-            Step::Change => "changed",
-            Step::Correct => "corrected",
-            Step::Replace => "replaced",
+            Step::Change => VersionKind::Changed,
+            Step::Correct => VersionKind::Corrected,
+            Step::Replace => VersionKind::Replaced,
         }
     }
 
     /// The old version's status after the step.
-    pub fn old_status(self) -> &'static str {
+    pub fn old_status(self) -> FileStatus {
         match self {
-            Step::Change => "superseded",
-            Step::Correct => "corrected",
-            Step::Replace => "replaced",
+            Step::Change => FileStatus::Superseded,
+            Step::Correct => FileStatus::Corrected,
+            Step::Replace => FileStatus::Replaced,
+        }
+    }
+
+    /// The audit entry recording the step.
+    fn audit_kind(self) -> &'static str {
+        match self {
+            Step::Change => "licence.changed",
+            Step::Correct => "licence.corrected",
+            Step::Replace => "licence.replaced",
         }
     }
 }
@@ -99,7 +114,8 @@ pub struct LicenceView {
     #[schema(value_type = Object)]
     pub fields: Value,
     /// active or cancelled.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: LicenceStatus,
     pub version: i64,
     pub verify_url: String,
     pub cancelled_at: Option<String>,
@@ -113,9 +129,11 @@ pub struct VersionView {
     pub version: i64,
     pub identifier: String,
     /// issued, changed, corrected or replaced.
-    pub kind: String,
+    #[schema(value_type = String)]
+    pub kind: VersionKind,
     /// current, superseded, corrected, replaced or cancelled.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: FileStatus,
     pub sealed_digest: String,
     pub file_sha256: String,
     pub created_at: String,
@@ -127,7 +145,8 @@ pub struct Issued {
     pub id: String,
     pub identifier: String,
     pub holder_token: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: LicenceStatus,
     pub version: i64,
     pub verify_url: String,
 }
@@ -166,27 +185,10 @@ fn check_fields(fields: &Map<String, Value>) -> ApiResult<()> {
     Ok(())
 }
 
-/// A licence type of the catalogue.
-pub struct LicenceType {
-    pub code: String,
-    pub name: String,
-    pub type_code: String,
-    pub template: String,
-}
-
-async fn load_type(state: &Shared, code: &str) -> ApiResult<LicenceType> {
-    let r =
-        sqlx::query("SELECT code, name, type_code, template FROM licence_types WHERE code = $1")
-            .bind(code)
-            .fetch_optional(&state.db)
-            .await?
-            .ok_or_else(|| ApiError::Unprocessable(format!("type: no licence type '{code}'")))?;
-    Ok(LicenceType {
-        code: r.try_get(0)?,
-        name: r.try_get(1)?,
-        type_code: r.try_get(2)?,
-        template: r.try_get(3)?,
-    })
+async fn load_type(state: &Shared, code: &str) -> ApiResult<TypeRow> {
+    licence_types::find(&state.db, code)
+        .await?
+        .ok_or_else(|| ApiError::Unprocessable(format!("type: no licence type '{code}'")))
 }
 
 /// The issuer: its name, USCC and the seal it certifies licences with (its first active
@@ -194,31 +196,20 @@ async fn load_type(state: &Shared, code: &str) -> ApiResult<LicenceType> {
 struct Issuer {
     name: String,
     uscc: String,
-    seal: super::routes::seals::SealView,
+    seal: SealView,
 }
 
 async fn issuer(state: &Shared, caller: &Caller) -> ApiResult<Issuer> {
-    let org = sqlx::query("SELECT name, uscc FROM organizations WHERE id = $1")
-        .bind(&caller.organization_id)
-        .fetch_one(&state.db)
-        .await?;
-    let uscc = opt_text(&org, "uscc").ok_or_else(|| {
+    let org = orgs::get(&state.db, &caller.organization_id).await?;
+    let uscc = org.uscc.ok_or_else(|| {
         ApiError::Conflict("the issuing organisation has no unified social credit code".into())
     })?;
-    let seal_id: Option<String> = sqlx::query(
-        "SELECT id FROM seals WHERE organization_id = $1 AND department_id IS NULL AND status = 'active' \
-         ORDER BY CASE WHEN kind = 'official' THEN 0 ELSE 1 END, created_at, id",
-    )
-    .bind(&caller.organization_id)
-    .fetch_optional(&state.db)
-    .await?
-    .map(|r| r.try_get(0))
-    .transpose()?;
-    let seal_id = seal_id
+    let seal_id = seals::first_active_official(&state.db, &caller.organization_id)
+        .await?
         .ok_or_else(|| ApiError::Conflict("the issuing organisation has no active seal".into()))?;
     let seal = super::routes::seals::usable_seal(state, caller, &seal_id).await?;
     Ok(Issuer {
-        name: org.try_get(0)?,
+        name: org.name,
         uscc,
         seal,
     })
@@ -227,22 +218,7 @@ async fn issuer(state: &Shared, caller: &Caller) -> ApiResult<Issuer> {
 /// The next serial of an issuer for a type (gaps are fine: a failed issuance skips one).
 async fn next_serial(state: &Shared, org: &str, type_code: &str) -> ApiResult<String> {
     let mut tx = state.db.begin().await?;
-    sqlx::query(
-        "INSERT INTO licence_serials (organization_id, type_code, last_serial) VALUES ($1, $2, 1) \
-         ON CONFLICT (organization_id, type_code) DO UPDATE SET last_serial = licence_serials.last_serial + 1",
-    )
-    .bind(org)
-    .bind(type_code)
-    .execute(&mut *tx)
-    .await?;
-    let n: i64 = sqlx::query(
-        "SELECT last_serial FROM licence_serials WHERE organization_id = $1 AND type_code = $2",
-    )
-    .bind(org)
-    .bind(type_code)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get(0)?;
+    let n = licences::next_serial(&mut tx, org, type_code).await?;
     tx.commit().await?;
     Ok(format!("{n:07}"))
 }
@@ -255,18 +231,21 @@ struct Made {
     sha256: String,
 }
 
-/// Renders, certifies with the issuer's seal, fills the QR code.
-#[allow(clippy::too_many_arguments)]
+/// What a version shows: who holds the licence, and its data.
+struct Holding<'a> {
+    holder_name: &'a str,
+    holder_code: &'a str,
+    fields: &'a Map<String, Value>,
+}
+
+/// Renders, certifies with the issuer's seal, fills the QR code; the seal use is recorded.
 async fn make_file(
     state: &Shared,
     caller: &Caller,
-    ty: &LicenceType,
-    iss: &Issuer,
+    (ty, iss): (&TypeRow, &Issuer),
     serial: &str,
     version: u32,
-    holder_name: &str,
-    holder_code: &str,
-    fields: &Map<String, Value>,
+    h: &Holding<'_>,
 ) -> ApiResult<Made> {
     let identifier = pdf::identifier(&ty.type_code, &iss.uscc, serial, version)?;
     let material = state.seal_material(&iss.seal.id).await?;
@@ -280,9 +259,9 @@ async fn make_file(
         iss.uscc.clone(),
     );
     let (holder_name, holder_code, fields) = (
-        holder_name.to_string(),
-        holder_code.to_string(),
-        fields.clone(),
+        h.holder_name.to_string(),
+        h.holder_code.to_string(),
+        h.fields.clone(),
     );
     let (content, digest, in_hash) = tokio::task::spawn_blocking(move || -> ApiResult<_> {
         let rendered = pdf::render(
@@ -328,6 +307,30 @@ async fn make_file(
     })
 }
 
+impl Made {
+    /// Its `licence_files` row.
+    fn file<'a>(
+        &'a self,
+        licence_id: &'a str,
+        (version, kind, supersedes): (i64, VersionKind, Option<i64>),
+        data: &'a VersionData<'a>,
+        reason: Option<&'a str>,
+    ) -> licences::NewFile<'a> {
+        licences::NewFile {
+            licence_id,
+            version,
+            kind,
+            supersedes,
+            data,
+            sealed_digest: &self.digest,
+            file_sha256: &self.sha256,
+            content: &self.content,
+            reason,
+            created_at: now(),
+        }
+    }
+}
+
 /// Issues a licence: identifier, rendering, the issuer's certification seal, the QR code,
 /// storage and the audit record.
 pub async fn issue(state: &Shared, caller: &Caller, req: &NewLicence) -> ApiResult<Issued> {
@@ -337,52 +340,37 @@ pub async fn issue(state: &Shared, caller: &Caller, req: &NewLicence) -> ApiResu
     let ty = load_type(state, req.kind.trim()).await?;
     let iss = issuer(state, caller).await?;
     let serial = next_serial(state, &caller.organization_id, &ty.type_code).await?;
-    let made = make_file(
-        state,
-        caller,
-        &ty,
-        &iss,
-        &serial,
-        1,
-        &holder_name,
-        &holder_code,
-        &req.fields,
-    )
-    .await?;
+    let holding = Holding {
+        holder_name: &holder_name,
+        holder_code: &holder_code,
+        fields: &req.fields,
+    };
+    let made = make_file(state, caller, (&ty, &iss), &serial, 1, &holding).await?;
     let id = new_id("lic");
     let token = holder::new_token()?;
     let fields = Value::Object(req.fields.clone()).to_string();
-    let t = now();
+    let data = VersionData {
+        identifier: &made.identifier,
+        holder_name: &holder_name,
+        holder_code: &holder_code,
+        fields: &fields,
+    };
     let mut tx = state.db.begin().await?;
-    sqlx::query(
-        "INSERT INTO licences (id, type, organization_id, serial, identifier, holder_name, holder_code, fields, status, version, holder_token_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', 1, $9, $10, $10)",
-    )
-    .bind(&id)
-    .bind(&ty.code)
-    .bind(&caller.organization_id)
-    .bind(&serial)
-    .bind(&made.identifier)
-    .bind(&holder_name)
-    .bind(&holder_code)
-    .bind(&fields)
-    .bind(holder::token_hash(&token))
-    .bind(t)
-    .execute(&mut *tx)
-    .await?;
-    insert_file(
-        &mut tx,
-        &id,
-        1,
-        "issued",
-        None,
-        &fields,
-        &holder_name,
-        &holder_code,
-        &made,
-        None,
+    licences::insert(
+        &mut *tx,
+        licences::NewLicence {
+            id: &id,
+            kind: &ty.code,
+            organization_id: &caller.organization_id,
+            serial: &serial,
+            data: &data,
+            holder_token_hash: &holder::token_hash(&token),
+            created_at: now(),
+        },
     )
     .await?;
+    let file = made.file(&id, (1, VersionKind::Issued, None), &data, None);
+    licences::insert_file(&mut *tx, file).await?;
     audit::append(
         &mut tx,
         NewEntry {
@@ -401,55 +389,14 @@ pub async fn issue(state: &Shared, caller: &Caller, req: &NewLicence) -> ApiResu
         verify_url: verify_url(&state.config.public_base(), &made.identifier, &made.digest),
         identifier: made.identifier,
         holder_token: token,
-        status: "active".into(),
+        status: LicenceStatus::Active,
         version: 1,
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert_file(
-    conn: &mut sqlx::AnyConnection,
-    id: &str,
-    version: i64,
-    kind: &str,
-    supersedes: Option<i64>,
-    fields: &str,
-    holder_name: &str,
-    holder_code: &str,
-    made: &Made,
-    reason: Option<&str>,
-) -> ApiResult<()> {
-    sqlx::query(
-        "INSERT INTO licence_files (licence_id, version, identifier, kind, status, supersedes, fields, holder_name, holder_code, sealed_digest, file_sha256, content, reason, created_at) \
-         VALUES ($1, $2, $3, $4, 'current', $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(id)
-    .bind(version)
-    .bind(&made.identifier)
-    .bind(kind)
-    .bind(supersedes)
-    .bind(fields)
-    .bind(holder_name)
-    .bind(holder_code)
-    .bind(&made.digest)
-    .bind(&made.sha256)
-    .bind(made.content.clone())
-    .bind(reason)
-    .bind(now())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// The licence row, if the caller's organisation issued it (others: a logged 404).
 pub async fn owned(state: &Shared, caller: &Caller, id: &str, action: &str) -> ApiResult<()> {
-    let org: Option<String> = sqlx::query("SELECT organization_id FROM licences WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&state.db)
-        .await?
-        .map(|r| r.try_get(0))
-        .transpose()?;
-    match org {
+    match licences::issuer_of(&state.db, id).await? {
         None => Err(ApiError::NotFound(format!("no such licence '{id}'"))),
         Some(o) if o != caller.organization_id => {
             Err(caller.hidden(state, action, "licence").await)
@@ -458,39 +405,33 @@ pub async fn owned(state: &Shared, caller: &Caller, id: &str, action: &str) -> A
     }
 }
 
-/// A new sealed version (change, correction, replacement); the old one gets its status.
-pub async fn new_version(
-    state: &Shared,
-    caller: &Caller,
-    id: &str,
-    step: Step,
-    req: &NewVersion,
-) -> ApiResult<LicenceView> {
-    owned(state, caller, id, step.kind()).await?;
-    let r = sqlx::query(
-        "SELECT type, serial, holder_name, holder_code, fields, status, version FROM licences WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_one(&state.db)
-    .await?;
-    let status: String = r.try_get("status")?;
-    if status != "active" {
-        return Err(ApiError::Conflict(format!("the licence is {status}")));
+/// What the new version holds: the request's values over the current ones.
+struct NextVersion {
+    holder_name: String,
+    holder_code: String,
+    fields: Map<String, Value>,
+    reason: Option<String>,
+}
+
+/// Checks a lifecycle request against the licence: it must be active with fewer than 999
+/// versions; a replacement keeps the fields, a change or correction must alter something.
+fn next_version(r: &LicenceRow, step: Step, req: &NewVersion) -> ApiResult<NextVersion> {
+    if r.status != LicenceStatus::Active {
+        return Err(ApiError::Conflict(format!("the licence is {}", r.status)));
     }
-    let old: i64 = r.try_get("version")?;
-    if old >= 999 {
+    if r.version >= 999 {
         return Err(ApiError::Conflict("the licence has 999 versions".into()));
     }
     let holder_name = match &req.holder_name {
         Some(n) => check_text("holder_name", n, 200)?,
-        None => r.try_get("holder_name")?,
+        None => r.holder_name.clone(),
     };
     let holder_code = match &req.holder_code {
         Some(c) => check_text("holder_code", c, 64)?,
-        None => r.try_get("holder_code")?,
+        None => r.holder_code.clone(),
     };
     let mut fields: Map<String, Value> =
-        serde_json::from_str(&r.try_get::<String, _>("fields")?).map_err(ApiError::internal)?;
+        serde_json::from_str(&r.fields).map_err(ApiError::internal)?;
     if let Some(f) = &req.fields {
         check_fields(f)?;
         if step == Step::Replace {
@@ -510,83 +451,93 @@ pub async fn new_version(
         Some(x) => Some(check_text("reason", x, 500)?),
         None => None,
     };
-    let ty = load_type(state, &r.try_get::<String, _>("type")?).await?;
+    Ok(NextVersion {
+        holder_name,
+        holder_code,
+        fields,
+        reason,
+    })
+}
+
+/// A new sealed version (change, correction, replacement); the old one gets its status.
+pub async fn new_version(
+    state: &Shared,
+    caller: &Caller,
+    id: &str,
+    step: Step,
+    req: &NewVersion,
+) -> ApiResult<LicenceView> {
+    owned(state, caller, id, step.kind().as_str()).await?;
+    let r = licences::get(&state.db, id).await?;
+    let next = next_version(&r, step, req)?;
+    let ty = load_type(state, &r.kind).await?;
     let iss = issuer(state, caller).await?;
-    let serial: String = r.try_get("serial")?;
-    let version = old + 1;
+    let holding = Holding {
+        holder_name: &next.holder_name,
+        holder_code: &next.holder_code,
+        fields: &next.fields,
+    };
+    let version = r.version + 1;
     let made = make_file(
         state,
         caller,
-        &ty,
-        &iss,
-        &serial,
+        (&ty, &iss),
+        &r.serial,
         version as u32,
-        &holder_name,
-        &holder_code,
-        &fields,
+        &holding,
     )
     .await?;
-    let fields_text = Value::Object(fields).to_string();
-    let t = now();
+    store_version(state, caller, (id, r.version), step, &next, &made).await?;
+    view(state, id).await
+}
+
+/// One transaction: the licence moves to the new version (unless someone changed it since
+/// `old`), the old file gets its status, the new file is stored and the step logged.
+async fn store_version(
+    state: &Shared,
+    caller: &Caller,
+    (id, old): (&str, i64),
+    step: Step,
+    next: &NextVersion,
+    made: &Made,
+) -> ApiResult<()> {
+    let fields = Value::Object(next.fields.clone()).to_string();
+    let data = VersionData {
+        identifier: &made.identifier,
+        holder_name: &next.holder_name,
+        holder_code: &next.holder_code,
+        fields: &fields,
+    };
+    let (version, t) = (old + 1, now());
     let mut tx = state.db.begin().await?;
-    let done = sqlx::query(
-        "UPDATE licences SET identifier = $1, holder_name = $2, holder_code = $3, fields = $4, version = $5, updated_at = $6 \
-         WHERE id = $7 AND version = $8 AND status = 'active'",
-    )
-    .bind(&made.identifier)
-    .bind(&holder_name)
-    .bind(&holder_code)
-    .bind(&fields_text)
-    .bind(version)
-    .bind(t)
-    .bind(id)
-    .bind(old)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() != 1 {
+    if !licences::advance(&mut *tx, id, old, &data, t).await? {
         tx.rollback().await?;
         return Err(ApiError::Conflict(
             "the licence changed meanwhile; try again".into(),
         ));
     }
-    sqlx::query("UPDATE licence_files SET status = $1, status_changed_at = $2 WHERE licence_id = $3 AND version = $4")
-        .bind(step.old_status())
-        .bind(t)
-        .bind(id)
-        .bind(old)
-        .execute(&mut *tx)
-        .await?;
-    insert_file(
-        &mut tx,
+    licences::set_file_status(&mut *tx, id, old, step.old_status(), t).await?;
+    let file = made.file(
         id,
-        version,
-        step.kind(),
-        Some(old),
-        &fields_text,
-        &holder_name,
-        &holder_code,
-        &made,
-        reason.as_deref(),
-    )
-    .await?;
+        (version, step.kind(), Some(old)),
+        &data,
+        next.reason.as_deref(),
+    );
+    licences::insert_file(&mut *tx, file).await?;
     audit::append(
         &mut tx,
         NewEntry {
-            kind: match step {
-                Step::Change => "licence.changed",
-                Step::Correct => "licence.corrected",
-                Step::Replace => "licence.replaced",
-            },
+            kind: step.audit_kind(),
             organization_id: Some(&caller.organization_id),
             actor: &caller.key_id,
             subject: Some(id),
             details: json!({ "identifier": made.identifier, "version": version, "supersedes": old,
-                "reason": reason, "sealed_digest": made.digest, "file_sha256": made.sha256 }),
+                "reason": next.reason, "sealed_digest": made.digest, "file_sha256": made.sha256 }),
         },
     )
     .await?;
     tx.commit().await?;
-    view(state, id).await
+    Ok(())
 }
 
 /// Cancels a licence (注销): every version then verifies as cancelled.
@@ -601,27 +552,13 @@ pub async fn cancel(
         Some(x) => Some(check_text("reason", &x, 500)?),
         None => None,
     };
-    let t = now();
     let mut tx = state.db.begin().await?;
-    let done = sqlx::query(
-        "UPDATE licences SET status = 'cancelled', cancelled_at = $1, cancel_reason = $2, updated_at = $1 WHERE id = $3 AND status = 'active'",
-    )
-    .bind(t)
-    .bind(&reason)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() != 1 {
+    if !licences::cancel(&mut tx, id, reason.as_deref(), now()).await? {
         tx.rollback().await?;
         return Err(ApiError::Conflict(
             "the licence is cancelled already".into(),
         ));
     }
-    sqlx::query("UPDATE licence_files SET status = 'cancelled', status_changed_at = $1 WHERE licence_id = $2 AND status = 'current'")
-        .bind(t)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
     audit::append(
         &mut tx,
         NewEntry {
@@ -639,65 +576,50 @@ pub async fn cancel(
 
 /// The licence and its versions (no access check: callers check first).
 pub async fn view(state: &Shared, id: &str) -> ApiResult<LicenceView> {
-    let r = sqlx::query(
-        "SELECT id, identifier, type, organization_id, holder_name, holder_code, fields, status, version, cancelled_at, created_at, updated_at FROM licences WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or_else(|| ApiError::NotFound(format!("no such licence '{id}'")))?;
-    let rows = sqlx::query(
-        "SELECT version, identifier, kind, status, sealed_digest, file_sha256, created_at FROM licence_files WHERE licence_id = $1 ORDER BY version",
-    )
-    .bind(id)
-    .fetch_all(&state.db)
-    .await?;
-    let mut versions = Vec::new();
-    for v in &rows {
-        versions.push(VersionView {
-            version: v.try_get(0)?,
-            identifier: v.try_get(1)?,
-            kind: v.try_get(2)?,
-            status: v.try_get(3)?,
-            sealed_digest: v.try_get(4)?,
-            file_sha256: v.try_get(5)?,
-            created_at: rfc3339(v.try_get(6)?),
-        });
-    }
-    let identifier: String = r.try_get("identifier")?;
+    let r = licences::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such licence '{id}'")))?;
+    let versions: Vec<VersionView> = licences::versions(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|v| VersionView {
+            version: v.version,
+            identifier: v.identifier,
+            kind: v.kind,
+            status: v.status,
+            sealed_digest: v.sealed_digest,
+            file_sha256: v.file_sha256,
+            created_at: rfc3339(v.created_at),
+        })
+        .collect();
     let digest = versions
         .iter()
-        .find(|v| v.identifier == identifier)
+        .find(|v| v.identifier == r.identifier)
         .map(|v| v.sealed_digest.clone())
         .unwrap_or_default();
     Ok(LicenceView {
-        id: r.try_get("id")?,
-        verify_url: verify_url(&state.config.public_base(), &identifier, &digest),
-        identifier,
-        kind: r.try_get("type")?,
-        organization_id: r.try_get("organization_id")?,
-        holder_name: r.try_get("holder_name")?,
-        holder_code: r.try_get("holder_code")?,
-        fields: serde_json::from_str(&r.try_get::<String, _>("fields")?).unwrap_or(Value::Null),
-        status: r.try_get("status")?,
-        version: r.try_get("version")?,
-        cancelled_at: r.try_get::<Option<i64>, _>("cancelled_at")?.map(rfc3339),
+        verify_url: verify_url(&state.config.public_base(), &r.identifier, &digest),
+        id: r.id,
+        identifier: r.identifier,
+        kind: r.kind,
+        organization_id: r.organization_id,
+        holder_name: r.holder_name,
+        holder_code: r.holder_code,
+        fields: serde_json::from_str(&r.fields).unwrap_or(Value::Null),
+        status: r.status,
+        version: r.version,
+        cancelled_at: r.cancelled_at.map(rfc3339),
         versions,
-        created_at: rfc3339(r.try_get("created_at")?),
-        updated_at: rfc3339(r.try_get("updated_at")?),
+        created_at: rfc3339(r.created_at),
+        updated_at: rfc3339(r.updated_at),
     })
 }
 
 /// The current file of a licence and its version.
 pub async fn current_file(state: &Shared, id: &str) -> ApiResult<(i64, Vec<u8>)> {
-    let r = sqlx::query(
-        "SELECT f.version, f.content FROM licence_files f JOIN licences l ON l.id = f.licence_id AND l.version = f.version WHERE l.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or_else(|| ApiError::NotFound(format!("no such licence '{id}'")))?;
-    Ok((r.try_get(0)?, r.try_get(1)?))
+    licences::current_file(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such licence '{id}'")))
 }
 
 /// What a version's status means, for the verify report and the public page.
@@ -708,7 +630,8 @@ pub struct VersionStatus {
     pub version: i64,
     pub current_version: i64,
     /// current, superseded, corrected, replaced or cancelled.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: FileStatus,
     /// The status in plain words.
     pub message: String,
     #[serde(skip)]
@@ -733,69 +656,61 @@ fn day(t: i64) -> String {
 
 /// The status of the version with this identifier, or `None` when there is none.
 pub async fn version_status(state: &Shared, identifier: &str) -> ApiResult<Option<VersionStatus>> {
-    let r = sqlx::query(
-        "SELECT f.licence_id, f.identifier, f.version, f.status, f.status_changed_at, f.holder_name, f.holder_code, f.sealed_digest, f.created_at, \
-         l.version AS current_version, l.status AS licence_status, l.cancelled_at, t.name AS type_name, o.name AS org_name, o.uscc \
-         FROM licence_files f JOIN licences l ON l.id = f.licence_id JOIN licence_types t ON t.code = l.type \
-         JOIN organizations o ON o.id = l.organization_id WHERE f.identifier = $1",
-    )
-    .bind(identifier)
-    .fetch_optional(&state.db)
-    .await?;
-    let Some(r) = r else { return Ok(None) };
-    let version: i64 = r.try_get("version")?;
-    let current: i64 = r.try_get("current_version")?;
-    let mut status: String = r.try_get("status")?;
-    let changed = r
-        .try_get::<Option<i64>, _>("status_changed_at")?
-        .unwrap_or(0);
-    let message = if r.try_get::<String, _>("licence_status")? == "cancelled" {
-        let at = r
-            .try_get::<Option<i64>, _>("cancelled_at")?
-            .unwrap_or(changed);
+    let Some(f) = licences::version_facts(&state.db, identifier).await? else {
+        return Ok(None);
+    };
+    let (status, message) = status_in_words(&f);
+    Ok(Some(VersionStatus {
+        licence_id: f.licence_id,
+        identifier: f.identifier,
+        version: f.version,
+        current_version: f.current_version,
+        status,
+        message,
+        type_name: f.type_name,
+        issuer_name: f.issuer_name,
+        issuer_code: f.issuer_code,
+        holder_name: f.holder_name,
+        holder_code: f.holder_code,
+        sealed_digest: f.sealed_digest,
+        issued_at: f.created_at,
+    }))
+}
+
+/// What a version's status means: a cancelled licence cancels every version.
+fn status_in_words(f: &VersionFacts) -> (FileStatus, String) {
+    let (version, current) = (f.version, f.current_version);
+    let changed = f.status_changed_at.unwrap_or(0);
+    if f.licence_status == LicenceStatus::Cancelled {
+        let at = f.cancelled_at.unwrap_or(changed);
         let tail = if version == current {
             String::new()
         } else {
             format!(" This file is version {version:03}; the last version was {current:03}.")
         };
-        status = "cancelled".into();
-        format!(
+        let message = format!(
             "This licence was cancelled on {}; it is no longer valid.{tail}",
             day(at)
-        )
-    } else {
-        match status.as_str() {
-            "current" => format!("This licence is valid: version {version:03} is its current version."),
-            "superseded" => format!(
-                "This version ({version:03}) was superseded by a change on {}; the current version is {current:03}.",
-                day(changed)
-            ),
-            "corrected" => format!(
-                "This version ({version:03}) was corrected on {}; the current version is {current:03}.",
-                day(changed)
-            ),
-            "replaced" => format!(
-                "This version ({version:03}) was replaced by a new licence file on {}; the current version is {current:03}.",
-                day(changed)
-            ),
-            other => format!("This version's status is {other}."),
-        }
+        );
+        return (FileStatus::Cancelled, message);
+    }
+    let message = match f.status {
+        FileStatus::Current => format!("This licence is valid: version {version:03} is its current version."),
+        FileStatus::Superseded => format!(
+            "This version ({version:03}) was superseded by a change on {}; the current version is {current:03}.",
+            day(changed)
+        ),
+        FileStatus::Corrected => format!(
+            "This version ({version:03}) was corrected on {}; the current version is {current:03}.",
+            day(changed)
+        ),
+        FileStatus::Replaced => format!(
+            "This version ({version:03}) was replaced by a new licence file on {}; the current version is {current:03}.",
+            day(changed)
+        ),
+        other => format!("This version's status is {other}."),
     };
-    Ok(Some(VersionStatus {
-        licence_id: r.try_get("licence_id")?,
-        identifier: r.try_get("identifier")?,
-        version,
-        current_version: current,
-        status,
-        message,
-        type_name: r.try_get("type_name")?,
-        issuer_name: r.try_get("org_name")?,
-        issuer_code: opt_text(&r, "uscc"),
-        holder_name: r.try_get("holder_name")?,
-        holder_code: r.try_get("holder_code")?,
-        sealed_digest: r.try_get("sealed_digest")?,
-        issued_at: r.try_get("created_at")?,
-    }))
+    (f.status, message)
 }
 
 /// The licence version a file is, by its sealed digest.
@@ -808,14 +723,7 @@ pub async fn status_of_file(state: &Shared, file: &[u8]) -> ApiResult<Option<Ver
 
 /// The licence version whose issuer-sealed revision has this digest.
 pub async fn status_of_digest(state: &Shared, digest: &str) -> ApiResult<Option<VersionStatus>> {
-    let id: Option<String> =
-        sqlx::query("SELECT identifier FROM licence_files WHERE sealed_digest = $1")
-            .bind(digest)
-            .fetch_optional(&state.db)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?;
-    match id {
+    match licences::identifier_by_digest(&state.db, digest).await? {
         Some(id) => version_status(state, &id).await,
         None => Ok(None),
     }

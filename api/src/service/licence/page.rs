@@ -10,6 +10,20 @@ use utoipa::ToSchema;
 use super::holder::{mask_code, mask_name};
 use super::VersionStatus;
 use crate::service::db::rfc3339;
+use crate::service::store::licences::FileStatus;
+use crate::service::store::text_enum;
+
+text_enum! {
+    /// What an uploaded file is, next to the version of the page.
+    pub enum Outcome {
+        /// This version as the issuer sealed it (perhaps with allowed additions).
+        Same = "same",
+        /// Another version or licence, or this one altered.
+        Different = "different",
+        /// Not a licence sealed by this service.
+        NotOurs = "not-ours",
+    }
+}
 
 /// One seal of the stored file and its verdict.
 #[derive(Serialize, ToSchema, Clone)]
@@ -26,7 +40,8 @@ pub struct SealLine {
 #[derive(Serialize, ToSchema, Clone)]
 pub struct Comparison {
     /// same, different or not-ours.
-    pub result: String,
+    #[schema(value_type = String)]
+    pub result: Outcome,
     pub message: String,
 }
 
@@ -37,7 +52,8 @@ pub struct PageFacts {
     pub licence_type: String,
     pub version: i64,
     /// current, superseded, corrected, replaced or cancelled.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: FileStatus,
     pub valid: bool,
     pub message: String,
     pub issuer: String,
@@ -61,8 +77,8 @@ impl PageFacts {
             identifier: s.identifier.clone(),
             licence_type: s.type_name.clone(),
             version: s.version,
-            valid: s.status == "current",
-            status: s.status.clone(),
+            valid: s.status == FileStatus::Current,
+            status: s.status,
             message: s.message.clone(),
             issuer: s.issuer_name.clone(),
             issuer_code: s.issuer_code.clone(),
@@ -123,14 +139,6 @@ fn verdict_words(ind: &str) -> &'static str {
 
 /// The page. `form_action` is where the upload form posts (the page's own path and query).
 pub fn render(f: &PageFacts, form_action: &str) -> String {
-    let (class, head) = match f.status.as_str() {
-        "current" => ("ok", "Valid licence 证照有效".to_string()),
-        "cancelled" => ("bad", "Cancelled 已注销".to_string()),
-        "superseded" => ("warn", "Superseded 已变更".to_string()),
-        "corrected" => ("warn", "Corrected 已更正".to_string()),
-        "replaced" => ("warn", "Replaced 已换证".to_string()),
-        other => ("warn", esc(other)),
-    };
     let mut h = String::with_capacity(8192);
     h.push_str("<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
@@ -138,43 +146,12 @@ pub fn render(f: &PageFacts, form_action: &str) -> String {
     h.push_str(STYLE);
     h.push_str("</style></head><body><main>");
     h.push_str("<h1>证照核验 Licence verification</h1>");
-    h.push_str(&format!(
-        "<div class=\"status {class}\" id=\"status\" data-status=\"{}\">{head}<p>{}</p></div>",
-        esc(&f.status),
-        esc(&f.message)
-    ));
+    h.push_str(&status_banner(f));
     if let Some(c) = &f.comparison {
-        let cls = match c.result.as_str() {
-            "same" => "ok",
-            "different" => "warn",
-            _ => "bad",
-        };
-        h.push_str(&format!(
-            "<div class=\"status {cls}\" id=\"comparison\" data-result=\"{}\">{}<p>{}</p></div>",
-            esc(&c.result),
-            match c.result.as_str() {
-                "same" => "Same file 文件一致",
-                "different" => "Different file 文件不一致",
-                _ => "Not sealed by us 非本平台签发",
-            },
-            esc(&c.message)
-        ));
+        h.push_str(&comparison_banner(c));
     }
     if let Some(m) = f.digest_matches {
-        let (cls, text) = if m {
-            (
-                "pass",
-                "The QR code matches this version's sealed file. 二维码与本版本文件一致。",
-            )
-        } else {
-            (
-                "fail",
-                "The QR code does not match this version's sealed file. 二维码与本版本文件不一致。",
-            )
-        };
-        h.push_str(&format!(
-            "<section id=\"digest\"><span class=\"{cls}\">{text}</span></section>"
-        ));
+        h.push_str(&digest_section(m));
     }
     if let Some(e) = &f.presentation_expires_at {
         h.push_str(&format!(
@@ -182,7 +159,81 @@ pub fn render(f: &PageFacts, form_action: &str) -> String {
             esc(e)
         ));
     }
-    h.push_str("<section><h2>Licence 证照</h2><dl>");
+    h.push_str(&licence_section(f));
+    h.push_str(&seals_section(&f.seals));
+    h.push_str(&format!(
+        "<section><h2>Compare a file 比对文件</h2><p>Upload the PDF you were shown to check it is this licence.</p>\
+         <form method=\"post\" enctype=\"multipart/form-data\" action=\"{}\">\
+         <input type=\"file\" name=\"file\" accept=\"application/pdf\"><button type=\"submit\">Compare 比对</button></form></section>",
+        esc(form_action)
+    ));
+    h.push_str("<footer>eseal · electronic licence verification</footer></main></body></html>");
+    h
+}
+
+/// The coloured banner of the version's status and its message.
+fn status_banner(f: &PageFacts) -> String {
+    let (class, head) = match f.status {
+        FileStatus::Current => ("ok", "Valid licence 证照有效"),
+        FileStatus::Cancelled => ("bad", "Cancelled 已注销"),
+        FileStatus::Superseded => ("warn", "Superseded 已变更"),
+        FileStatus::Corrected => ("warn", "Corrected 已更正"),
+        FileStatus::Replaced => ("warn", "Replaced 已换证"),
+    };
+    banner(
+        class,
+        ("status", "status"),
+        f.status.as_str(),
+        head,
+        &f.message,
+    )
+}
+
+/// A coloured banner: its element id, a data attribute holding `value`, a heading and a
+/// message.
+fn banner(class: &str, (id, attr): (&str, &str), value: &str, head: &str, message: &str) -> String {
+    format!(
+        "<div class=\"status {class}\" id=\"{id}\" data-{attr}=\"{}\">{head}<p>{}</p></div>",
+        esc(value),
+        esc(message)
+    )
+}
+
+/// The banner of an uploaded file's comparison.
+fn comparison_banner(c: &Comparison) -> String {
+    let (cls, head) = match c.result {
+        Outcome::Same => ("ok", "Same file 文件一致"),
+        Outcome::Different => ("warn", "Different file 文件不一致"),
+        Outcome::NotOurs => ("bad", "Not sealed by us 非本平台签发"),
+    };
+    banner(
+        cls,
+        ("comparison", "result"),
+        c.result.as_str(),
+        head,
+        &c.message,
+    )
+}
+
+/// Whether the QR code's digest is this version's.
+fn digest_section(matches: bool) -> String {
+    let (cls, text) = if matches {
+        (
+            "pass",
+            "The QR code matches this version's sealed file. 二维码与本版本文件一致。",
+        )
+    } else {
+        (
+            "fail",
+            "The QR code does not match this version's sealed file. 二维码与本版本文件不一致。",
+        )
+    };
+    format!("<section id=\"digest\"><span class=\"{cls}\">{text}</span></section>")
+}
+
+/// The licence's facts, the holder masked.
+fn licence_section(f: &PageFacts) -> String {
+    let mut h = String::from("<section><h2>Licence 证照</h2><dl>");
     let mut row = |k: &str, v: &str| {
         h.push_str(&format!("<dt>{k}</dt><dd>{}</dd>", esc(v)));
     };
@@ -200,11 +251,16 @@ pub fn render(f: &PageFacts, form_action: &str) -> String {
     row("Holder code 主体代码", &f.holder_code);
     row("Issued 签发时间", &f.issued_at);
     h.push_str("</dl></section>");
-    h.push_str("<section id=\"seals\"><h2>Seals 电子印章</h2>");
-    if f.seals.is_empty() {
+    h
+}
+
+/// The seals of the stored file and their verdicts.
+fn seals_section(seals: &[SealLine]) -> String {
+    let mut h = String::from("<section id=\"seals\"><h2>Seals 电子印章</h2>");
+    if seals.is_empty() {
         h.push_str("<p class=\"fail\">The stored file carries no seal.</p>");
     }
-    for s in &f.seals {
+    for s in seals {
         h.push_str(&format!(
             "<div class=\"seal\"><div>{}</div><div class=\"{}\">{} ({})</div>",
             esc(&s.seal_name),
@@ -212,25 +268,12 @@ pub fn render(f: &PageFacts, form_action: &str) -> String {
             verdict_words(&s.indication),
             esc(&s.indication)
         ));
-        if let Some(who) = &s.signer {
-            h.push_str(&format!("<div>{}</div>", esc(who)));
-        }
-        if let Some(t) = &s.signing_time {
-            h.push_str(&format!("<div>{}</div>", esc(t)));
-        }
-        for r in &s.reasons {
-            h.push_str(&format!("<div>{}</div>", esc(r)));
+        for line in s.signer.iter().chain(&s.signing_time).chain(&s.reasons) {
+            h.push_str(&format!("<div>{}</div>", esc(line)));
         }
         h.push_str("</div>");
     }
     h.push_str("</section>");
-    h.push_str(&format!(
-        "<section><h2>Compare a file 比对文件</h2><p>Upload the PDF you were shown to check it is this licence.</p>\
-         <form method=\"post\" enctype=\"multipart/form-data\" action=\"{}\">\
-         <input type=\"file\" name=\"file\" accept=\"application/pdf\"><button type=\"submit\">Compare 比对</button></form></section>",
-        esc(form_action)
-    ));
-    h.push_str("<footer>eseal · electronic licence verification</footer></main></body></html>");
     h
 }
 
@@ -249,13 +292,13 @@ pub fn message_page(title: &str, text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn status(s: &str) -> VersionStatus {
+    fn status(s: FileStatus) -> VersionStatus {
         VersionStatus {
             licence_id: "lic_1".into(),
             identifier: "1.2.156.3005.2.X".into(),
             version: 1,
             current_version: 1,
-            status: s.into(),
+            status: s,
             message: "This licence is valid <b>".into(),
             type_name: "营业执照".into(),
             issuer_name: "Fuzhou Market Regulation Bureau".into(),
@@ -269,7 +312,7 @@ mod tests {
 
     #[test]
     fn page_masks_the_holder_and_escapes_text() {
-        let f = PageFacts::new(&status("current"), Some("abc"), vec![]);
+        let f = PageFacts::new(&status(FileStatus::Current), Some("abc"), vec![]);
         let h = render(&f, "/v/x?d=abc");
         assert!(h.contains("张*明") && !h.contains("张三明"));
         assert!(h.contains("9135************43"));
@@ -280,8 +323,16 @@ mod tests {
     }
 
     #[test]
+    fn outcomes_are_their_texts() {
+        for o in Outcome::ALL {
+            assert_eq!(o.as_str().parse::<Outcome>().unwrap(), *o);
+        }
+        assert_eq!(Outcome::NotOurs.as_str(), "not-ours");
+    }
+
+    #[test]
     fn cancelled_and_mismatch_are_plain() {
-        let f = PageFacts::new(&status("cancelled"), Some("other"), vec![]);
+        let f = PageFacts::new(&status(FileStatus::Cancelled), Some("other"), vec![]);
         assert!(!f.valid && f.digest_matches == Some(false));
         let h = render(&f, "/v/x");
         assert!(h.contains("Cancelled") && h.contains("does not match"));

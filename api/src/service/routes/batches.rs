@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use serde_json::{json, Value};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::service::audit::{self, NewEntry};
@@ -17,6 +16,7 @@ use crate::service::auth::{Caller, Role};
 use crate::service::db::{new_id, now, rfc3339};
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::licence::{self, NewLicence};
+use crate::service::store::batches::{self, BatchStatus};
 use crate::service::Shared;
 
 /// Most lines in one batch.
@@ -26,7 +26,8 @@ const MAX_LINES: usize = 10_000;
 pub struct BatchView {
     pub id: String,
     /// running or done.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: BatchStatus,
     pub total: i64,
     pub done: i64,
     pub failed: i64,
@@ -41,27 +42,32 @@ pub struct BatchView {
 }
 
 async fn load(state: &Shared, caller: &Caller, id: &str) -> ApiResult<BatchView> {
-    let r = sqlx::query(
-        "SELECT id, organization_id, status, total, done, failed, errors, results, created_at, updated_at FROM licence_batches WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or_else(|| ApiError::NotFound(format!("no such batch '{id}'")))?;
-    if r.try_get::<String, _>("organization_id")? != caller.organization_id {
+    let r = batches::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such batch '{id}'")))?;
+    if r.organization_id != caller.organization_id {
         return Err(caller.hidden(state, "read batch", "batch").await);
     }
     Ok(BatchView {
-        id: r.try_get("id")?,
-        status: r.try_get("status")?,
-        total: r.try_get("total")?,
-        done: r.try_get("done")?,
-        failed: r.try_get("failed")?,
-        errors: serde_json::from_str(&r.try_get::<String, _>("errors")?).unwrap_or(json!([])),
-        results: serde_json::from_str(&r.try_get::<String, _>("results")?).unwrap_or(json!([])),
-        created_at: rfc3339(r.try_get("created_at")?),
-        updated_at: rfc3339(r.try_get("updated_at")?),
+        id: r.id,
+        status: r.status,
+        total: r.total,
+        done: r.done,
+        failed: r.failed,
+        errors: serde_json::from_str(&r.errors).unwrap_or(json!([])),
+        results: serde_json::from_str(&r.results).unwrap_or(json!([])),
+        created_at: rfc3339(r.created_at),
+        updated_at: rfc3339(r.updated_at),
     })
+}
+
+/// Running while lines are left to issue.
+fn status(left: bool) -> BatchStatus {
+    if left {
+        BatchStatus::Running
+    } else {
+        BatchStatus::Done
+    }
 }
 
 #[utoipa::path(post, path = "/v1/licence-batches", tag = "eseal", security(("bearer" = [])),
@@ -77,18 +83,7 @@ pub async fn create(
         .await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8 JSON lines".into()))?;
-    let mut items = Vec::new();
-    let mut errors = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<NewLicence>(line) {
-            Ok(l) => items.push((i + 1, l)),
-            Err(e) => errors
-                .push(json!({ "line": i + 1, "error": format!("not a licence request: {e}") })),
-        }
-    }
+    let (items, errors) = parse_lines(text);
     let total = items.len() + errors.len();
     if total == 0 {
         return Err(ApiError::BadRequest("the body has no lines".into()));
@@ -101,18 +96,18 @@ pub async fn create(
     let id = new_id("batch");
     let t = now();
     let mut tx = state.db.begin().await?;
-    sqlx::query(
-        "INSERT INTO licence_batches (id, organization_id, status, total, done, failed, errors, results, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 0, $5, $6, '[]', $7, $7)",
+    batches::insert(
+        &mut *tx,
+        batches::NewBatch {
+            id: &id,
+            organization_id: &caller.organization_id,
+            status: status(!items.is_empty()),
+            total: total as i64,
+            failed: errors.len() as i64,
+            errors: &Value::Array(errors.clone()).to_string(),
+            created_at: t,
+        },
     )
-    .bind(&id)
-    .bind(&caller.organization_id)
-    .bind(if items.is_empty() { "done" } else { "running" })
-    .bind(total as i64)
-    .bind(errors.len() as i64)
-    .bind(Value::Array(errors.clone()).to_string())
-    .bind(t)
-    .execute(&mut *tx)
     .await?;
     audit::append(
         &mut tx,
@@ -138,6 +133,24 @@ pub async fn create(
     ))
 }
 
+/// The licence requests of the non-empty lines (with their line numbers, from 1), and a
+/// `{line, error}` for each line that is not one.
+fn parse_lines(text: &str) -> (Vec<(usize, NewLicence)>, Vec<Value>) {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<NewLicence>(line) {
+            Ok(l) => items.push((i + 1, l)),
+            Err(e) => errors
+                .push(json!({ "line": i + 1, "error": format!("not a licence request: {e}") })),
+        }
+    }
+    (items, errors)
+}
+
 /// Issues the lines one by one, saving the counts after each.
 async fn run(
     state: &Shared,
@@ -153,18 +166,15 @@ async fn run(
             Ok(i) => results.push(json!({ "line": line, "id": i.id, "identifier": i.identifier })),
             Err(e) => errors.push(json!({ "line": line, "error": e.to_string() })),
         }
-        sqlx::query(
-            "UPDATE licence_batches SET status = $1, done = $2, failed = $3, errors = $4, results = $5, updated_at = $6 WHERE id = $7",
-        )
-        .bind(if k + 1 == n { "done" } else { "running" })
-        .bind(results.len() as i64)
-        .bind(errors.len() as i64)
-        .bind(Value::Array(errors.clone()).to_string())
-        .bind(Value::Array(results.clone()).to_string())
-        .bind(now())
-        .bind(id)
-        .execute(&state.db)
-        .await?;
+        let progress = batches::Progress {
+            status: status(k + 1 != n),
+            done: results.len() as i64,
+            failed: errors.len() as i64,
+            errors: &Value::Array(errors.clone()).to_string(),
+            results: &Value::Array(results.clone()).to_string(),
+            updated_at: now(),
+        };
+        batches::save_progress(&state.db, id, progress).await?;
     }
     Ok(())
 }

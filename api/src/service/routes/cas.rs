@@ -7,15 +7,18 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::service::audit::{self, NewEntry};
-use crate::service::auth::{Caller, Role};
-use crate::service::db::{now, opt_text, rfc3339};
+use crate::service::auth::{Caller, Role, READERS};
+use crate::service::db::{now, rfc3339};
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::pki::{self, SealSubject};
+use crate::service::store::cas;
+use crate::service::store::certificates::{self, CertificateStatus};
 use crate::service::Shared;
+
+use super::orgs::{check_name, parse_level};
 
 #[derive(Serialize, ToSchema)]
 pub struct CaView {
@@ -29,25 +32,18 @@ pub struct CaView {
 }
 
 async fn ca_views(state: &Shared, org: &str, id: Option<&str>) -> ApiResult<Vec<CaView>> {
-    let rows = sqlx::query(
-        "SELECT id, name, level, parent_id, algorithm, certificate, created_at FROM cas \
-         WHERE organization_id = $1 AND ($2 = '' OR id = $2) ORDER BY created_at, id",
-    )
-    .bind(org)
-    .bind(id.unwrap_or(""))
-    .fetch_all(&state.db)
-    .await?;
-    rows.iter()
+    let rows = cas::of_organization(&state.db, org, id).await?;
+    rows.into_iter()
         .map(|r| {
-            let cert = pki::cert_from_der(&r.try_get::<Vec<u8>, _>("certificate")?)?;
+            let cert = pki::cert_from_der(&r.certificate)?;
             Ok(CaView {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                level: r.try_get("level")?,
-                parent_id: opt_text(r, "parent_id"),
-                algorithm: r.try_get("algorithm")?,
+                id: r.id,
+                name: r.name,
+                level: r.level,
+                parent_id: r.parent_id,
+                algorithm: r.algorithm,
                 subject: eseal_certs::inspect::subject(&cert),
-                created_at: rfc3339(r.try_get("created_at")?),
+                created_at: rfc3339(r.created_at),
             })
         })
         .collect()
@@ -79,16 +75,8 @@ pub async fn create_ca(
     Json(req): Json<NewCa>,
 ) -> ApiResult<(StatusCode, Json<CaView>)> {
     caller.require(&state, "create CAs", &[Role::Admin]).await?;
-    let name = req.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(ApiError::BadRequest("name: 1 to 200 characters".into()));
-    }
-    let level = req.level.clone().unwrap_or_else(|| "city".into());
-    if !["province", "city", "county", "department"].contains(&level.as_str()) {
-        return Err(ApiError::BadRequest(format!(
-            "level '{level}': province, city, county or department"
-        )));
-    }
+    let name = check_name(&req.name)?;
+    let level = parse_level(req.level.as_deref().unwrap_or("city"))?;
     let mut tx = state.db.begin().await?;
     let parent = match &req.parent_id {
         Some(p) => {
@@ -104,7 +92,7 @@ pub async fn create_ca(
         &state.vault,
         &caller.organization_id,
         name,
-        &level,
+        level.as_str(),
         parent.as_ref(),
         &state.config.public_base(),
     )
@@ -153,14 +141,10 @@ pub async fn ca_certificate(
     params(("id" = String, Path, description = "CA id")),
     responses((status = 200, description = "the current CRL, DER", content_type = "application/pkix-crl", body = Vec<u8>), (status = 404, body = Problem)))]
 pub async fn ca_crl(State(state): State<Shared>, Path(id): Path<String>) -> ApiResult<Response> {
-    let row = sqlx::query("SELECT last_crl, issued_at FROM crl_state WHERE ca_id = $1")
-        .bind(&id)
-        .fetch_optional(&state.db)
+    let crl = cas::crl_state(&state.db, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no such CA '{id}'")))?;
-    let last: Option<Vec<u8>> = row.try_get(0)?;
-    let issued: Option<i64> = row.try_get(1)?;
-    let der = match (last, issued) {
+    let der = match (crl.last_crl, crl.issued_at) {
         (Some(d), Some(t)) if now() - t < 86_400 => d,
         _ => {
             let mut tx = state.db.begin().await?;
@@ -187,7 +171,8 @@ pub struct IssuedCertificate {
     pub id: String,
     pub subject: String,
     pub serial: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: CertificateStatus,
     /// The certificate, PEM.
     pub certificate_pem: String,
     /// The new private key, encrypted PKCS#8 PEM under `key_passphrase`; shown once.
@@ -258,7 +243,7 @@ pub async fn issue_certificate(
             id: cert_id,
             subject: eseal_certs::inspect::subject(&cert),
             serial: eseal_certs::inspect::serial_hex(&cert),
-            status: "valid".into(),
+            status: CertificateStatus::Valid,
             certificate_pem: pki::cert_pem(&cert)?,
             key_pem,
             key_passphrase: passphrase,
@@ -274,35 +259,32 @@ pub struct CertificateView {
     pub serial: String,
     pub kind: String,
     /// valid or revoked.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: CertificateStatus,
     pub revocation_reason: Option<String>,
     pub not_after: String,
     pub certificate_pem: String,
 }
 
 async fn find_certificate(state: &Shared, caller: &Caller, id: &str) -> ApiResult<CertificateView> {
-    let r = sqlx::query(
-        "SELECT id, ca_id, organization_id, subject, serial_hex, kind, status, revocation_reason, not_after, der FROM certificates WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or_else(|| ApiError::NotFound(format!("no such certificate '{id}'")))?;
-    if r.try_get::<String, _>("organization_id")? != caller.organization_id {
+    let r = certificates::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such certificate '{id}'")))?;
+    if r.organization_id != caller.organization_id {
         return Err(caller
             .hidden(state, "read certificate", "certificate")
             .await);
     }
-    let cert = pki::cert_from_der(&r.try_get::<Vec<u8>, _>("der")?)?;
+    let cert = pki::cert_from_der(&r.der)?;
     Ok(CertificateView {
-        id: r.try_get("id")?,
-        ca_id: r.try_get("ca_id")?,
-        subject: r.try_get("subject")?,
-        serial: r.try_get("serial_hex")?,
-        kind: r.try_get("kind")?,
-        status: r.try_get("status")?,
-        revocation_reason: opt_text(&r, "revocation_reason"),
-        not_after: rfc3339(r.try_get("not_after")?),
+        id: r.id,
+        ca_id: r.ca_id,
+        subject: r.subject,
+        serial: r.serial_hex,
+        kind: r.kind,
+        status: r.status,
+        revocation_reason: r.revocation_reason,
+        not_after: rfc3339(r.not_after),
         certificate_pem: pki::cert_pem(&cert)?,
     })
 }
@@ -315,13 +297,7 @@ pub async fn get_certificate(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<CertificateView>> {
-    caller
-        .require(
-            &state,
-            "read certificates",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "read certificates", READERS).await?;
     Ok(Json(find_certificate(&state, &caller, &id).await?))
 }
 
@@ -344,7 +320,7 @@ pub async fn revoke_certificate(
         .require(&state, "revoke certificates", &[Role::Admin])
         .await?;
     let c = find_certificate(&state, &caller, &id).await?;
-    if c.status == "revoked" {
+    if c.status == CertificateStatus::Revoked {
         return Err(ApiError::Conflict(
             "the certificate is already revoked".into(),
         ));

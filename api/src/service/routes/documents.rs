@@ -15,18 +15,19 @@ use axum::Json;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use super::body::{pdf_response, Spooled};
 use super::page::{self, PageQuery};
 use super::seals::{sealing_record, SealView};
 use crate::service::audit::{self, NewEntry};
-use crate::service::auth::{record_denial, Caller, Role};
+use crate::service::auth::{record_denial, Caller, Role, READERS};
 use crate::service::commit;
-use crate::service::db::{new_id, now, opt_text, rfc3339};
+use crate::service::db::{new_id, now, rfc3339};
 use crate::service::engine::{self, Placement};
 use crate::service::error::{ApiError, ApiResult, Problem};
+use crate::service::store::documents::{self, DocumentState, StepRow, StepStatus};
+use crate::service::store::{orgs, seals};
 use crate::service::Shared;
 
 #[derive(Deserialize, ToSchema)]
@@ -55,7 +56,8 @@ pub struct StepView {
     pub department_id: Option<String>,
     pub field: String,
     /// pending or sealed.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: StepStatus,
     pub sealed_at: Option<String>,
     pub sealing_id: Option<String>,
 }
@@ -67,7 +69,8 @@ pub struct DocumentView {
     pub organization_id: String,
     pub ordered: bool,
     /// prepared, sealed or complete.
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: DocumentState,
     pub sealed: usize,
     pub total: usize,
     /// The steps that may seal now.
@@ -97,82 +100,79 @@ async fn related(state: &Shared, a: &str, b: &str) -> ApiResult<bool> {
             if depth > 16 {
                 break;
             }
-            cur = sqlx::query("SELECT parent_id FROM organizations WHERE id = $1")
-                .bind(&id)
-                .fetch_optional(&state.db)
-                .await?
-                .and_then(|r| opt_text(&r, "parent_id"));
+            cur = orgs::parent_of(&state.db, &id).await?;
         }
     }
     Ok(false)
 }
 
+impl From<StepRow> for StepView {
+    fn from(r: StepRow) -> StepView {
+        StepView {
+            step: r.step,
+            seal_id: r.seal_id,
+            seal_name: r.seal_name,
+            organization_id: r.organization_id,
+            department_id: r.department_id,
+            field: r.field,
+            status: r.status,
+            sealed_at: r.sealed_at.map(rfc3339),
+            sealing_id: r.sealing_id,
+        }
+    }
+}
+
+/// The steps that may seal now: step 1 first; then the lowest pending one of an ordered
+/// document, or any pending one.
+fn next_steps(steps: &[StepView], ordered: bool) -> Vec<i64> {
+    let pending: Vec<i64> = steps
+        .iter()
+        .filter(|s| s.status != StepStatus::Sealed)
+        .map(|s| s.step)
+        .collect();
+    match pending.first() {
+        None => vec![],
+        Some(1) => vec![1],
+        Some(first) if ordered => vec![*first],
+        Some(_) => pending,
+    }
+}
+
+/// The document, if the caller's organisation created it or holds the seal of one of its
+/// steps (others: a logged 404).
 async fn load(state: &Shared, caller: &Caller, id: &str, action: &str) -> ApiResult<DocumentView> {
-    let d = sqlx::query("SELECT id, title, organization_id, ordered, created_at, updated_at FROM documents WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&state.db)
+    let d = documents::find(&state.db, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no such document '{id}'")))?;
-    let rows = sqlx::query(
-        "SELECT t.step_no, t.seal_id, t.field_name, t.status, t.sealed_at, t.sealing_id, s.name, s.organization_id, s.department_id \
-         FROM document_steps t JOIN seals s ON s.id = t.seal_id WHERE t.document_id = $1 ORDER BY t.step_no",
-    )
-    .bind(id)
-    .fetch_all(&state.db)
-    .await?;
-    let mut steps = Vec::new();
-    for r in &rows {
-        steps.push(StepView {
-            step: r.try_get("step_no")?,
-            seal_id: r.try_get("seal_id")?,
-            seal_name: r.try_get("name")?,
-            organization_id: r.try_get("organization_id")?,
-            department_id: opt_text(r, "department_id"),
-            field: r.try_get("field_name")?,
-            status: r.try_get("status")?,
-            sealed_at: r.try_get::<Option<i64>, _>("sealed_at")?.map(rfc3339),
-            sealing_id: opt_text(r, "sealing_id"),
-        });
-    }
-    let owner: String = d.try_get("organization_id")?;
-    if owner != caller.organization_id
+    let steps: Vec<StepView> = documents::steps(&state.db, id)
+        .await?
+        .into_iter()
+        .map(StepView::from)
+        .collect();
+    if d.organization_id != caller.organization_id
         && !steps
             .iter()
             .any(|s| s.organization_id == caller.organization_id)
     {
         return Err(caller.hidden(state, action, "document").await);
     }
-    let ordered = d.try_get::<i64, _>("ordered")? != 0;
-    let sealed = steps.iter().filter(|s| s.status == "sealed").count();
-    let total = steps.len();
-    let pending: Vec<i64> = steps
+    let sealed = steps
         .iter()
-        .filter(|s| s.status != "sealed")
-        .map(|s| s.step)
-        .collect();
-    let next = match pending.first() {
-        None => vec![],
-        Some(1) => vec![1],
-        Some(first) if ordered => vec![*first],
-        Some(_) => pending.clone(),
-    };
+        .filter(|s| s.status == StepStatus::Sealed)
+        .count();
+    let total = steps.len();
     Ok(DocumentView {
-        id: d.try_get("id")?,
-        title: d.try_get("title")?,
-        organization_id: owner,
-        ordered,
-        state: match sealed {
-            0 => "prepared",
-            k if k == total => "complete",
-            _ => "sealed",
-        }
-        .into(),
+        id: d.id,
+        title: d.title,
+        organization_id: d.organization_id,
+        ordered: d.ordered,
+        state: DocumentState::of(sealed as i64, total as i64),
         sealed,
         total,
-        next,
+        next: next_steps(&steps, d.ordered),
         steps,
-        created_at: rfc3339(d.try_get("created_at")?),
-        updated_at: rfc3339(d.try_get("updated_at")?),
+        created_at: rfc3339(d.created_at),
+        updated_at: rfc3339(d.updated_at),
     })
 }
 
@@ -200,45 +200,32 @@ pub async fn create_document(
         return Err(ApiError::Unprocessable("pdf_base64: not a PDF".into()));
     }
     for s in &req.steps {
-        let org = sqlx::query("SELECT organization_id FROM seals WHERE id = $1")
-            .bind(&s.seal_id)
-            .fetch_optional(&state.db)
-            .await?
-            .map(|r| r.try_get::<String, _>(0))
-            .transpose()?;
-        match org {
-            Some(o) if related(&state, &o, &caller.organization_id).await? => {}
-            _ => {
-                return Err(ApiError::BadRequest(format!(
-                    "steps: no such seal '{}'",
-                    s.seal_id
-                )))
-            }
+        if !seal_in_line(&state, &s.seal_id, &caller.organization_id).await? {
+            return Err(ApiError::BadRequest(format!(
+                "steps: no such seal '{}'",
+                s.seal_id
+            )));
         }
     }
     let id = new_id("doc");
     let mut tx = state.db.begin().await?;
-    sqlx::query(
-        "INSERT INTO documents (id, organization_id, title, ordered, version, content, created_at, updated_at) VALUES ($1, $2, $3, $4, 0, $5, $6, $6)",
+    let steps: Vec<(i64, &str, String)> = (1..)
+        .zip(&req.steps)
+        .map(|(n, s)| (n, s.seal_id.as_str(), field_name(n)))
+        .collect();
+    documents::insert(
+        &mut tx,
+        documents::NewDocument {
+            id: &id,
+            organization_id: &caller.organization_id,
+            title,
+            ordered: req.ordered.unwrap_or(true),
+            content: pdf,
+            created_at: now(),
+        },
+        &steps,
     )
-    .bind(&id)
-    .bind(&caller.organization_id)
-    .bind(title)
-    .bind(i64::from(req.ordered.unwrap_or(true)))
-    .bind(pdf)
-    .bind(now())
-    .execute(&mut *tx)
     .await?;
-    for (i, s) in req.steps.iter().enumerate() {
-        let n = i as i64 + 1;
-        sqlx::query("INSERT INTO document_steps (document_id, step_no, seal_id, field_name, status) VALUES ($1, $2, $3, $4, 'pending')")
-            .bind(&id)
-            .bind(n)
-            .bind(&s.seal_id)
-            .bind(field_name(n))
-            .execute(&mut *tx)
-            .await?;
-    }
     audit::append(
         &mut tx,
         NewEntry {
@@ -257,6 +244,14 @@ pub async fn create_document(
     ))
 }
 
+/// Whether the seal exists and belongs to `org` or an organisation above or below it.
+async fn seal_in_line(state: &Shared, seal_id: &str, org: &str) -> ApiResult<bool> {
+    match seals::organization_of(&state.db, seal_id).await? {
+        Some(o) => related(state, &o, org).await,
+        None => Ok(false),
+    }
+}
+
 /// A document in a list: its state without the steps.
 #[derive(Serialize, ToSchema)]
 pub struct DocumentSummary {
@@ -265,7 +260,8 @@ pub struct DocumentSummary {
     pub organization_id: String,
     pub ordered: bool,
     /// prepared, sealed or complete.
-    pub state: String,
+    #[schema(value_type = String)]
+    pub state: DocumentState,
     pub sealed: i64,
     pub total: i64,
     pub created_at: String,
@@ -287,42 +283,29 @@ pub async fn list_documents(
     caller: Caller,
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Json<DocumentPage>> {
-    caller
-        .require(
-            &state,
-            "list documents",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "list documents", READERS).await?;
     let limit = q.limit()?;
-    let rows = sqlx::query(
-        "SELECT d.id, d.title, d.organization_id, d.ordered, d.created_at, d.updated_at,          (SELECT COUNT(*) FROM document_steps t WHERE t.document_id = d.id) AS total,          (SELECT COUNT(*) FROM document_steps t WHERE t.document_id = d.id AND t.status = 'sealed') AS sealed          FROM documents d          WHERE (d.organization_id = $1 OR EXISTS (SELECT 1 FROM document_steps t JOIN seals s ON s.id = t.seal_id                 WHERE t.document_id = d.id AND s.organization_id = $1)) AND d.id > $2          ORDER BY d.id LIMIT $3",
+    let rows = documents::page(
+        &state.db,
+        &caller.organization_id,
+        q.after(),
+        limit as i64 + 1,
     )
-    .bind(&caller.organization_id)
-    .bind(q.after())
-    .bind(limit as i64 + 1)
-    .fetch_all(&state.db)
     .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let (sealed, total): (i64, i64) = (r.try_get("sealed")?, r.try_get("total")?);
-        items.push(DocumentSummary {
-            id: r.try_get("id")?,
-            title: r.try_get("title")?,
-            organization_id: r.try_get("organization_id")?,
-            ordered: r.try_get::<i64, _>("ordered")? != 0,
-            state: match sealed {
-                0 => "prepared",
-                k if k == total => "complete",
-                _ => "sealed",
-            }
-            .into(),
-            sealed,
-            total,
-            created_at: rfc3339(r.try_get("created_at")?),
-            updated_at: rfc3339(r.try_get("updated_at")?),
-        });
-    }
+    let items = rows
+        .into_iter()
+        .map(|r| DocumentSummary {
+            state: DocumentState::of(r.sealed, r.total),
+            sealed: r.sealed,
+            total: r.total,
+            id: r.document.id,
+            title: r.document.title,
+            organization_id: r.document.organization_id,
+            ordered: r.document.ordered,
+            created_at: rfc3339(r.document.created_at),
+            updated_at: rfc3339(r.document.updated_at),
+        })
+        .collect();
     let (items, next) = page::cut(items, limit, |d| &d.id);
     Ok(Json(DocumentPage { items, next }))
 }
@@ -335,13 +318,7 @@ pub async fn get_document(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DocumentView>> {
-    caller
-        .require(
-            &state,
-            "read documents",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "read documents", READERS).await?;
     Ok(Json(load(&state, &caller, &id, "read document").await?))
 }
 
@@ -357,53 +334,12 @@ pub async fn seal_step(
         .require(&state, "seal document steps", &[Role::Admin, Role::Sealer])
         .await?;
     let doc = load(&state, &caller, &id, "seal document step").await?;
-    let step = doc
-        .steps
-        .iter()
-        .find(|s| s.step == n)
-        .ok_or_else(|| ApiError::NotFound(format!("the document has no step {n}")))?;
-    if step.organization_id != caller.organization_id {
-        crate::service::auth::record_denial(
-            &state,
-            Some(&caller),
-            "seal document step",
-            403,
-            "the step's seal belongs to another organisation",
-        )
-        .await;
-        return Err(ApiError::Forbidden(format!(
-            "step {n} is for a seal of another organisation"
-        )));
-    }
-    if step.status == "sealed" {
-        return Err(ApiError::Conflict(format!("step {n} is sealed already")));
-    }
-    if !doc.next.contains(&n) {
-        return Err(ApiError::Conflict(format!(
-            "step {n} is not next; the next steps are {:?}",
-            doc.next
-        )));
-    }
+    let step = step_to_seal(&state, &caller, &doc, n).await?;
     let seal: SealView = super::seals::usable_seal(&state, &caller, &step.seal_id).await?;
-    let row = sqlx::query("SELECT content, version FROM documents WHERE id = $1")
-        .bind(&id)
-        .fetch_one(&state.db)
-        .await?;
-    let content: Vec<u8> = row.try_get(0)?;
-    let version: i64 = row.try_get(1)?;
+    let (content, version) = documents::content(&state.db, &id).await?;
     let in_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&content));
-    let placement = if n == 1 {
-        Placement::Certify {
-            field: field_name(1),
-            prepare: doc.steps.iter().skip(1).map(|s| s.field.clone()).collect(),
-        }
-    } else {
-        Placement::Fill {
-            field: step.field.clone(),
-        }
-    };
     let material = state.seal_material(&seal.id).await?;
-    let title = doc.title.clone();
+    let (placement, title) = (placement(&doc, step), doc.title.clone());
     let sealed = tokio::task::spawn_blocking(move || {
         engine::seal_bytes(&content, None, &material, &placement, Some(title))
     })
@@ -417,29 +353,87 @@ pub async fn seal_step(
         &sealed.sha256,
         sealed.len,
     );
-    // One transaction: the new version (only if nobody sealed in between: optimistic
-    // concurrency), the seal use with its log entry, and the step's state.
+    store_step(&state, &caller, &id, n, (sealed.data, version), &record).await?;
+    state.metrics.seal_applied();
+    Ok(Json(load(&state, &caller, &id, "read document").await?))
+}
+
+/// Step `n` of `doc`, if the caller may seal it now: its seal is of the caller's
+/// organisation (else a logged 403), it is pending and it is next.
+async fn step_to_seal<'d>(
+    state: &Shared,
+    caller: &Caller,
+    doc: &'d DocumentView,
+    n: i64,
+) -> ApiResult<&'d StepView> {
+    let step = doc
+        .steps
+        .iter()
+        .find(|s| s.step == n)
+        .ok_or_else(|| ApiError::NotFound(format!("the document has no step {n}")))?;
+    if step.organization_id != caller.organization_id {
+        record_denial(
+            state,
+            Some(caller),
+            "seal document step",
+            403,
+            "the step's seal belongs to another organisation",
+        )
+        .await;
+        return Err(ApiError::Forbidden(format!(
+            "step {n} is for a seal of another organisation"
+        )));
+    }
+    if step.status == StepStatus::Sealed {
+        return Err(ApiError::Conflict(format!("step {n} is sealed already")));
+    }
+    if !doc.next.contains(&n) {
+        return Err(ApiError::Conflict(format!(
+            "step {n} is not next; the next steps are {:?}",
+            doc.next
+        )));
+    }
+    Ok(step)
+}
+
+/// Step 1 certifies and prepares the later steps' fields; a later step fills its field.
+fn placement(doc: &DocumentView, step: &StepView) -> Placement {
+    if step.step == 1 {
+        Placement::Certify {
+            field: field_name(1),
+            prepare: doc.steps.iter().skip(1).map(|s| s.field.clone()).collect(),
+        }
+    } else {
+        Placement::Fill {
+            field: step.field.clone(),
+        }
+    }
+}
+
+/// One transaction: the new version of the PDF (only if nobody sealed in between since
+/// `version`: optimistic concurrency), the seal use with its log entry, and the step's state.
+async fn store_step(
+    state: &Shared,
+    caller: &Caller,
+    id: &str,
+    n: i64,
+    (content, version): (Vec<u8>, i64),
+    record: &commit::SealingRecord,
+) -> ApiResult<()> {
     let mut tx = state.db.begin().await?;
-    let done = sqlx::query("UPDATE documents SET content = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
-        .bind(sealed.data)
-        .bind(now())
-        .bind(&id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() != 1 {
+    if !documents::replace_content(&mut *tx, id, content, version, now()).await? {
         tx.rollback().await?;
         return Err(ApiError::Conflict(
             "the document changed while sealing; try again".into(),
         ));
     }
-    let recorded = commit::write(&mut tx, &[&record]).await?.pop();
+    let recorded = commit::write(&mut tx, &[record]).await?.pop();
     if let Some(Err(refused)) = recorded {
         tx.rollback().await?;
         let status = refused.status().as_u16();
         record_denial(
-            &state,
-            Some(&caller),
+            state,
+            Some(caller),
             "apply seal",
             status,
             &refused.to_string(),
@@ -447,16 +441,9 @@ pub async fn seal_step(
         .await;
         return Err(refused);
     }
-    sqlx::query("UPDATE document_steps SET status = 'sealed', sealed_at = $1, sealing_id = $2 WHERE document_id = $3 AND step_no = $4")
-        .bind(now())
-        .bind(&record.id)
-        .bind(&id)
-        .bind(n)
-        .execute(&mut *tx)
-        .await?;
+    documents::mark_sealed(&mut *tx, id, n, &record.id, now()).await?;
     tx.commit().await?;
-    state.metrics.seal_applied();
-    Ok(Json(load(&state, &caller, &id, "read document").await?))
+    Ok(())
 }
 
 #[utoipa::path(get, path = "/v1/documents/{id}/file", tag = "eseal", security(("bearer" = [])),
@@ -467,19 +454,9 @@ pub async fn document_file(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
-    caller
-        .require(
-            &state,
-            "read documents",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "read documents", READERS).await?;
     load(&state, &caller, &id, "read document file").await?;
-    let content: Vec<u8> = sqlx::query("SELECT content FROM documents WHERE id = $1")
-        .bind(&id)
-        .fetch_one(&state.db)
-        .await?
-        .try_get(0)?;
+    let (content, _) = documents::content(&state.db, &id).await?;
     let len = content.len() as u64;
     pdf_response(Spooled::Memory(content), len, &[])
 }

@@ -7,7 +7,6 @@ use axum::Json;
 use eseal_certs::national_codes::LicenceIdentifier;
 use eseal_pdf::licence::Template;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::service::audit::{self, NewEntry};
@@ -15,6 +14,7 @@ use crate::service::auth::{Caller, Role};
 use crate::service::db::now;
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::licence::check_text;
+use crate::service::store::licence_types;
 use crate::service::Shared;
 
 /// A licence type of the catalogue.
@@ -52,25 +52,61 @@ pub async fn list(
     State(state): State<Shared>,
     _caller: Caller,
 ) -> ApiResult<Json<Vec<LicenceTypeView>>> {
-    let rows = sqlx::query(
-        "SELECT code, name, type_code, authority_name, authority_code, metadata_fields \
-         FROM licence_types ORDER BY code",
-    )
-    .fetch_all(&state.db)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let fields: String = r.try_get(5)?;
-        out.push(LicenceTypeView {
-            code: r.try_get(0)?,
-            name: r.try_get(1)?,
-            type_code: r.try_get(2)?,
-            authority_name: r.try_get(3)?,
-            authority_code: r.try_get(4)?,
-            metadata_fields: serde_json::from_str(&fields).map_err(ApiError::internal)?,
-        });
+    let rows = licence_types::all(&state.db).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| LicenceTypeView {
+                code: r.code,
+                name: r.name,
+                type_code: r.type_code,
+                authority_name: r.authority_name,
+                authority_code: r.authority_code,
+                metadata_fields: r.metadata_fields,
+            })
+            .collect(),
+    ))
+}
+
+/// A type's code: 1 to 64 lower-case letters, digits or '-'.
+fn check_code(code: &str) -> ApiResult<&str> {
+    let code = code.trim();
+    if code.is_empty()
+        || code.len() > 64
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(ApiError::Unprocessable(
+            "code: 1 to 64 lower-case letters, digits or '-'".into(),
+        ));
     }
-    Ok(Json(out))
+    Ok(code)
+}
+
+/// The GB/T 36904 type code and the defining authority's USCC it starts with.
+fn check_type_code(raw: &str) -> ApiResult<(String, String)> {
+    // The type code's first 18 characters are the defining authority's USCC: checking a
+    // sample identifier checks both (and names the bad segment).
+    let type_code = raw.trim().to_ascii_uppercase();
+    let authority_code = type_code.get(..18).unwrap_or("").to_string();
+    LicenceIdentifier::new(&type_code, &authority_code, "1", 1)
+        .map_err(|e| ApiError::Unprocessable(format!("type_code: {e}")))?;
+    Ok((type_code, authority_code))
+}
+
+/// The template of the request (without background pages), or the demo layout.
+fn template_of(v: Option<&serde_json::Value>) -> ApiResult<Template> {
+    let Some(v) = v else {
+        return Ok(Template::demo_business_licence());
+    };
+    let t = Template::from_json(&v.to_string())
+        .map_err(|e| ApiError::Unprocessable(format!("template: {e}")))?;
+    if t.background.is_some() {
+        return Err(ApiError::Unprocessable(
+            "template: background pages are set up by the operator, not through the API".into(),
+        ));
+    }
+    Ok(t)
 }
 
 #[utoipa::path(post, path = "/v1/licence-types", tag = "eseal", security(("bearer" = [])),
@@ -84,64 +120,32 @@ pub async fn create(
     caller
         .require(&state, "add licence types", &[Role::Admin])
         .await?;
-    let code = req.code.trim();
-    if code.is_empty()
-        || code.len() > 64
-        || !code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(ApiError::Unprocessable(
-            "code: 1 to 64 lower-case letters, digits or '-'".into(),
-        ));
-    }
+    let code = check_code(&req.code)?;
     let name = check_text("name", &req.name, 200)?;
     let authority_name = check_text("authority_name", &req.authority_name, 200)?;
-    // The type code's first 18 characters are the defining authority's USCC: checking a
-    // sample identifier checks both (and names the bad segment).
-    let type_code = req.type_code.trim().to_ascii_uppercase();
-    let authority_code = type_code.get(..18).unwrap_or("").to_string();
-    LicenceIdentifier::new(&type_code, &authority_code, "1", 1)
-        .map_err(|e| ApiError::Unprocessable(format!("type_code: {e}")))?;
-    let template = match &req.template {
-        None => Template::demo_business_licence(),
-        Some(v) => {
-            let t = Template::from_json(&v.to_string())
-                .map_err(|e| ApiError::Unprocessable(format!("template: {e}")))?;
-            if t.background.is_some() {
-                return Err(ApiError::Unprocessable(
-                    "template: background pages are set up by the operator, not through the API"
-                        .into(),
-                ));
-            }
-            t
-        }
-    };
+    let (type_code, authority_code) = check_type_code(&req.type_code)?;
+    let template = template_of(req.template.as_ref())?;
     let fields: Vec<String> = template.texts.iter().map(|s| s.key.clone()).collect();
     let mut tx = state.db.begin().await?;
-    let taken = sqlx::query("SELECT 1 FROM licence_types WHERE code = $1")
-        .bind(code)
-        .fetch_optional(&mut *tx)
-        .await?
-        .is_some();
-    if taken {
+    if licence_types::exists(&mut tx, code).await? {
         return Err(ApiError::Conflict(format!(
             "a licence type '{code}' already exists"
         )));
     }
-    sqlx::query(
-        "INSERT INTO licence_types (code, name, type_code, authority_name, authority_code, template, metadata_fields, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    let template = serde_json::to_string(&template).map_err(ApiError::internal)?;
+    licence_types::insert(
+        &mut *tx,
+        licence_types::NewType {
+            code,
+            name: &name,
+            type_code: &type_code,
+            authority_name: &authority_name,
+            authority_code: &authority_code,
+            template: &template,
+            metadata_fields: &fields,
+            created_at: now(),
+        },
     )
-    .bind(code)
-    .bind(&name)
-    .bind(&type_code)
-    .bind(&authority_name)
-    .bind(&authority_code)
-    .bind(serde_json::to_string(&template).map_err(ApiError::internal)?)
-    .bind(serde_json::to_string(&fields).map_err(ApiError::internal)?)
-    .bind(now())
-    .execute(&mut *tx)
     .await?;
     audit::append(
         &mut tx,

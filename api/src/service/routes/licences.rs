@@ -7,7 +7,6 @@ use axum::response::Response;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use super::body::{pdf_response, Spooled};
@@ -18,6 +17,7 @@ use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::licence::copy::{self, GrantView, NewGrant};
 use crate::service::licence::holder::{self, Credential};
 use crate::service::licence::{self, Issued, LicenceView, NewLicence, NewVersion, Step};
+use crate::service::store::licences::{self, LicenceStatus};
 use crate::service::Shared;
 
 /// An optional JSON body: an empty body (with or without a JSON content type) is `None`.
@@ -65,7 +65,8 @@ pub struct LicenceSummary {
     #[serde(rename = "type")]
     pub kind: String,
     pub holder_name: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: LicenceStatus,
     pub version: i64,
     pub created_at: String,
 }
@@ -79,25 +80,20 @@ pub async fn list(
     caller
         .require(&state, "list licences", &[Role::Admin, Role::Auditor])
         .await?;
-    let rows = sqlx::query(
-        "SELECT id, identifier, type, holder_name, status, version, created_at FROM licences WHERE organization_id = $1 ORDER BY created_at, id",
-    )
-    .bind(&caller.organization_id)
-    .fetch_all(&state.db)
-    .await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        out.push(LicenceSummary {
-            id: r.try_get(0)?,
-            identifier: r.try_get(1)?,
-            kind: r.try_get(2)?,
-            holder_name: r.try_get(3)?,
-            status: r.try_get(4)?,
-            version: r.try_get(5)?,
-            created_at: rfc3339(r.try_get(6)?),
-        });
-    }
-    Ok(Json(out))
+    let rows = licences::of_organization(&state.db, &caller.organization_id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| LicenceSummary {
+                id: r.id,
+                identifier: r.identifier,
+                kind: r.kind,
+                holder_name: r.holder_name,
+                status: r.status,
+                version: r.version,
+                created_at: rfc3339(r.created_at),
+            })
+            .collect(),
+    ))
 }
 
 /// The issuer's admin or auditor key, or the licence's holder token.
@@ -154,14 +150,9 @@ pub async fn version_file(
     Path((id, version)): Path<(String, i64)>,
 ) -> ApiResult<Response> {
     issuer_or_holder(&state, &cred, &id, "read licence file").await?;
-    let content: Vec<u8> =
-        sqlx::query("SELECT content FROM licence_files WHERE licence_id = $1 AND version = $2")
-            .bind(&id)
-            .bind(version)
-            .fetch_optional(&state.db)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("the licence has no version {version}")))?
-            .try_get(0)?;
+    let content = licences::version_file(&state.db, &id, version)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("the licence has no version {version}")))?;
     bytes_response(content, &[])
 }
 
@@ -260,12 +251,7 @@ pub async fn reset_holder_token(
     licence::owned(&state, &caller, &id, "reset holder token").await?;
     let token = holder::new_token()?;
     let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE licences SET holder_token_hash = $1, updated_at = $2 WHERE id = $3")
-        .bind(holder::token_hash(&token))
-        .bind(now())
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
+    licences::set_holder_token(&mut *tx, &id, &holder::token_hash(&token), now()).await?;
     audit::append(
         &mut tx,
         NewEntry {
@@ -398,13 +384,7 @@ pub async fn present(
     let t = now();
     let expires = t + minutes * 60;
     let mut tx = state.db.begin().await?;
-    sqlx::query("INSERT INTO licence_presentations (code_hash, licence_id, expires_at, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(holder::token_hash(&code))
-        .bind(&id)
-        .bind(expires)
-        .bind(t)
-        .execute(&mut *tx)
-        .await?;
+    licences::insert_presentation(&mut *tx, &holder::token_hash(&code), &id, expires, t).await?;
     audit::append(
         &mut tx,
         NewEntry {

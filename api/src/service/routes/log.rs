@@ -9,16 +9,14 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::service::audit::{sign_tree_head, Entry, TreeHead};
 use crate::service::auth::{Caller, Role};
-use crate::service::db::opt_text;
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::merkle;
 use crate::service::merkle::InclusionProof;
-use crate::service::Shared;
+use crate::service::{store, Shared};
 
 #[utoipa::path(get, path = "/v1/log/head", tag = "eseal",
     responses((status = 200, body = TreeHead)))]
@@ -44,10 +42,7 @@ pub async fn key(State(state): State<Shared>) -> ApiResult<Response> {
 }
 
 async fn current_size(state: &Shared) -> ApiResult<u64> {
-    let size: i64 = sqlx::query("SELECT tree_size FROM log_state WHERE id = 1")
-        .fetch_one(&state.db)
-        .await?
-        .try_get(0)?;
+    let size = store::log::tree_size(&state.db).await?;
     Ok(size.max(0) as u64)
 }
 
@@ -149,24 +144,22 @@ pub async fn entry(
     caller
         .require(&state, "read the audit log", &[Role::Admin, Role::Auditor])
         .await?;
-    let row =
-        sqlx::query("SELECT idx, organization_id, entry, leaf_hash FROM audit_log WHERE idx = $1")
-            .bind(index)
-            .fetch_optional(&state.db)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("no entry {index}")))?;
-    if opt_text(&row, "organization_id").is_some_and(|o| o != caller.organization_id) {
+    let row = store::log::entry(&state.db, index)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no entry {index}")))?;
+    if row
+        .organization_id
+        .is_some_and(|o| o != caller.organization_id)
+    {
         return Err(caller
             .hidden(&state, "read audit entry", "audit entry")
             .await);
     }
-    let text: String = row.try_get("entry")?;
-    let leaf: Vec<u8> = row.try_get("leaf_hash")?;
-    let parsed: Entry = serde_json::from_str(&text).map_err(ApiError::internal)?;
+    let parsed: Entry = serde_json::from_str(&row.entry).map_err(ApiError::internal)?;
     Ok(Json(EntryView {
-        index: row.try_get("idx")?,
-        entry: text,
-        leaf_hash: hex::encode(leaf),
+        index: row.index,
+        entry: row.entry,
+        leaf_hash: hex::encode(row.leaf_hash),
         parsed,
     }))
 }

@@ -12,11 +12,10 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use eseal_certs::ocsp::{self, Answer, CertId, OcspRequest, Responder, ResponseStatus, Status};
 use eseal_certs::SoftwareKey;
-use sqlx::Row;
 
-use crate::service::db::opt_text;
 use crate::service::error::{ApiError, ApiResult};
 use crate::service::pki;
+use crate::service::store::certificates::{self, CertificateStatus};
 use crate::service::Shared;
 
 /// Requests asking about more certificates than this are refused (malformedRequest).
@@ -131,24 +130,16 @@ fn ca_key(state: &Shared, ca: &pki::CaRecord) -> ApiResult<Arc<SoftwareKey>> {
 
 /// The status of one serial number in the certificates table.
 async fn lookup(conn: &mut sqlx::AnyConnection, ca_id: &str, id: &CertId) -> ApiResult<Status> {
-    let row = sqlx::query(
-        "SELECT status, revoked_at, revocation_reason FROM certificates \
-         WHERE ca_id = $1 AND serial_hex = $2",
-    )
-    .bind(ca_id)
-    .bind(id.serial_hex())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
+    let Some(row) = certificates::revocation(&mut *conn, ca_id, &id.serial_hex()).await? else {
         return Ok(Status::Unknown);
     };
-    let status: String = row.try_get("status")?;
-    if status != "revoked" {
+    if row.status != CertificateStatus::Revoked {
         return Ok(Status::Good);
     }
-    let at: i64 = row.try_get::<Option<i64>, _>("revoked_at")?.unwrap_or(0);
-    let reason =
-        opt_text(&row, "revocation_reason").and_then(|r| eseal_certs::crl::parse_reason(&r).ok());
+    let at: i64 = row.revoked_at.unwrap_or(0);
+    let reason = row
+        .reason
+        .and_then(|r| eseal_certs::crl::parse_reason(&r).ok());
     Ok(Status::Revoked {
         at: SystemTime::UNIX_EPOCH + Duration::from_secs(at.max(0) as u64),
         reason,

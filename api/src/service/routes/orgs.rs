@@ -6,31 +6,29 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::service::audit::{self, NewEntry};
 use crate::service::auth::{insert_api_key, Caller, Role};
-use crate::service::db::{new_id, now, opt_text, rfc3339};
+use crate::service::db::{new_id, now, rfc3339};
 use crate::service::error::{ApiError, ApiResult, Problem};
+use crate::service::store::keys::{self, KeyRow};
+use crate::service::store::orgs::{self, Level, OrgRow};
 use crate::service::Shared;
 
 use super::page::{self, PageQuery};
 
-const LEVELS: [&str; 4] = ["province", "city", "county", "department"];
-
-fn check_level(level: &str) -> ApiResult<()> {
-    if LEVELS.contains(&level) {
-        Ok(())
-    } else {
-        Err(ApiError::BadRequest(format!(
+/// The level of an organisation, department or CA, as a request names it.
+pub(super) fn parse_level(level: &str) -> ApiResult<Level> {
+    level.parse().map_err(|_| {
+        ApiError::BadRequest(format!(
             "level '{level}': province, city, county or department"
-        )))
-    }
+        ))
+    })
 }
 
-fn check_name(name: &str) -> ApiResult<&str> {
+/// A name of 1 to 200 bytes, trimmed: of an organisation, department, CA or seal.
+pub(super) fn check_name(name: &str) -> ApiResult<&str> {
     let n = name.trim();
     if n.is_empty() || n.len() > 200 {
         return Err(ApiError::BadRequest("name: 1 to 200 characters".into()));
@@ -67,7 +65,8 @@ pub struct NewOrganization {
 pub struct CreatedOrganization {
     pub organization_id: String,
     pub name: String,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
     pub parent_id: String,
     /// The new organisation's first admin API key; shown once.
     pub admin_key: String,
@@ -84,7 +83,7 @@ pub async fn create_organization(
         .require(&state, "create organisations", &[Role::Admin])
         .await?;
     let name = check_name(&req.name)?;
-    check_level(&req.level)?;
+    let level = parse_level(&req.level)?;
     if let Some(u) = &req.uscc {
         if !valid_uscc(u) {
             return Err(ApiError::BadRequest(format!(
@@ -94,16 +93,19 @@ pub async fn create_organization(
     }
     let id = new_id("org");
     let mut tx = state.db.begin().await?;
-    sqlx::query("INSERT INTO organizations (id, name, uscc, level, parent_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
-        .bind(name)
-        .bind(req.uscc.clone())
-        .bind(&req.level)
-        .bind(&caller.organization_id)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
-    let (key_id, key) = insert_api_key(&mut tx, &id, None, "admin", "first admin").await?;
+    orgs::insert(
+        &mut *tx,
+        orgs::NewOrg {
+            id: &id,
+            name,
+            uscc: req.uscc.as_deref(),
+            level,
+            parent_id: Some(&caller.organization_id),
+            created_at: now(),
+        },
+    )
+    .await?;
+    let (key_id, key) = insert_api_key(&mut tx, &id, None, Role::Admin, "first admin").await?;
     audit::append(
         &mut tx,
         NewEntry {
@@ -111,7 +113,7 @@ pub async fn create_organization(
             organization_id: Some(&caller.organization_id),
             actor: &caller.key_id,
             subject: Some(&id),
-            details: json!({ "name": name, "level": req.level, "admin_key_id": key_id }),
+            details: json!({ "name": name, "level": level, "admin_key_id": key_id }),
         },
     )
     .await?;
@@ -121,7 +123,7 @@ pub async fn create_organization(
         Json(CreatedOrganization {
             organization_id: id,
             name: name.into(),
-            level: req.level,
+            level,
             parent_id: caller.organization_id,
             admin_key: key,
         }),
@@ -139,7 +141,8 @@ pub struct Department {
     pub id: String,
     pub organization_id: String,
     pub name: String,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
 }
 
 #[utoipa::path(post, path = "/v1/departments", tag = "eseal", security(("bearer" = [])), request_body = NewDepartment,
@@ -153,25 +156,23 @@ pub async fn create_department(
         .require(&state, "create departments", &[Role::Admin])
         .await?;
     let name = check_name(&req.name)?;
-    let level = match req.level {
-        Some(l) => l,
-        None => sqlx::query("SELECT level FROM organizations WHERE id = $1")
-            .bind(&caller.organization_id)
-            .fetch_one(&state.db)
-            .await?
-            .try_get(0)?,
+    let level = match &req.level {
+        Some(l) => parse_level(l)?,
+        None => orgs::get(&state.db, &caller.organization_id).await?.level,
     };
-    check_level(&level)?;
     let id = new_id("dept");
     let mut tx = state.db.begin().await?;
-    sqlx::query("INSERT INTO departments (id, organization_id, name, level, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&id)
-        .bind(&caller.organization_id)
-        .bind(name)
-        .bind(&level)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+    orgs::insert_department(
+        &mut *tx,
+        orgs::NewDepartment {
+            id: &id,
+            organization_id: &caller.organization_id,
+            name,
+            level,
+            created_at: now(),
+        },
+    )
+    .await?;
     audit::append(
         &mut tx,
         NewEntry {
@@ -224,11 +225,7 @@ pub async fn create_api_key(
         .await?;
     let mut tx = state.db.begin().await?;
     if let Some(d) = &req.department_id {
-        let ok = sqlx::query("SELECT id FROM departments WHERE id = $1 AND organization_id = $2")
-            .bind(d)
-            .bind(&caller.organization_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let ok = orgs::department_name(&mut *tx, d, &caller.organization_id).await?;
         if ok.is_none() {
             return Err(ApiError::BadRequest(format!(
                 "department_id: no such department '{d}'"
@@ -239,7 +236,7 @@ pub async fn create_api_key(
         &mut tx,
         &caller.organization_id,
         req.department_id.as_deref(),
-        req.role.as_str(),
+        req.role,
         req.name.as_deref().unwrap_or_default(),
     )
     .await?;
@@ -270,7 +267,7 @@ pub async fn create_api_key(
 #[derive(Serialize, ToSchema)]
 pub struct ApiKeyView {
     pub id: String,
-    pub role: String,
+    pub role: Role,
     pub name: String,
     pub department_id: Option<String>,
     pub created_at: String,
@@ -296,29 +293,30 @@ pub async fn list_api_keys(
         .require(&state, "list API keys", &[Role::Admin])
         .await?;
     let limit = q.limit()?;
-    let rows = sqlx::query(
-        "SELECT id, role, name, department_id, created_at, revoked_at FROM api_keys          WHERE organization_id = $1 AND ($2 = '' OR department_id = $2) AND id > $3          ORDER BY id LIMIT $4",
+    let rows = keys::page(
+        &state.db,
+        &caller.organization_id,
+        caller.department_id.as_deref(),
+        q.after(),
+        limit as i64 + 1,
     )
-    .bind(&caller.organization_id)
-    .bind(caller.department_id.clone().unwrap_or_default())
-    .bind(q.after())
-    .bind(limit as i64 + 1)
-    .fetch_all(&state.db)
     .await?;
-    let items = rows.iter().map(key_view).collect::<ApiResult<Vec<_>>>()?;
+    let items = rows.into_iter().map(ApiKeyView::from).collect();
     let (items, next) = page::cut(items, limit, |k| &k.id);
     Ok(Json(ApiKeyPage { items, next }))
 }
 
-fn key_view(r: &AnyRow) -> ApiResult<ApiKeyView> {
-    Ok(ApiKeyView {
-        id: r.try_get("id")?,
-        role: r.try_get("role")?,
-        name: r.try_get("name")?,
-        department_id: opt_text(r, "department_id"),
-        created_at: rfc3339(r.try_get("created_at")?),
-        revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(rfc3339),
-    })
+impl From<KeyRow> for ApiKeyView {
+    fn from(r: KeyRow) -> ApiKeyView {
+        ApiKeyView {
+            id: r.id,
+            role: r.role,
+            name: r.name,
+            department_id: r.department_id,
+            created_at: rfc3339(r.created_at),
+            revoked_at: r.revoked_at.map(rfc3339),
+        }
+    }
 }
 
 #[utoipa::path(post, path = "/v1/keys/{id}/revoke", tag = "eseal", security(("bearer" = [])),
@@ -337,17 +335,11 @@ pub async fn revoke_api_key(
     caller
         .require(&state, "revoke API keys", &[Role::Admin])
         .await?;
-    const SELECT: &str = "SELECT id, key_hash, organization_id, role, name, department_id, \
-        created_at, revoked_at FROM api_keys WHERE id = $1";
-    let row = sqlx::query(SELECT)
-        .bind(&id)
-        .fetch_optional(&state.db)
+    let key = keys::find(&state.db, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no such API key '{id}'")))?;
-    let org: String = row.try_get("organization_id")?;
-    let dept = opt_text(&row, "department_id");
-    let other_dept = caller.department_id.is_some() && dept != caller.department_id;
-    if org != caller.organization_id || other_dept {
+    let other_dept = caller.department_id.is_some() && key.department_id != caller.department_id;
+    if key.organization_id != caller.organization_id || other_dept {
         return Err(caller.hidden(&state, "revoke API key", "API key").await);
     }
     if id == caller.key_id {
@@ -356,15 +348,8 @@ pub async fn revoke_api_key(
             "a key does not revoke itself: use another admin key".into(),
         ));
     }
-    let hash: String = row.try_get("key_hash")?;
     let mut tx = state.db.begin().await?;
-    let done =
-        sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(now())
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-    if done.rows_affected() != 1 {
+    if !keys::revoke(&mut *tx, &id, now()).await? {
         tx.rollback().await?;
         return Err(ApiError::Conflict(format!(
             "the API key '{id}' is already revoked"
@@ -377,14 +362,16 @@ pub async fn revoke_api_key(
             organization_id: Some(&caller.organization_id),
             actor: &caller.key_id,
             subject: Some(&id),
-            details: json!({ "role": row.try_get::<String, _>("role")?, "department_id": dept }),
+            details: json!({ "role": key.role, "department_id": key.department_id }),
         },
     )
     .await?;
     tx.commit().await?;
-    state.callers.invalidate(&hash);
-    let row = sqlx::query(SELECT).bind(&id).fetch_one(&state.db).await?;
-    Ok(Json(key_view(&row)?))
+    state.callers.invalidate(&key.key_hash);
+    let key = keys::find(&state.db, &id)
+        .await?
+        .ok_or_else(|| ApiError::internal("API key vanished"))?;
+    Ok(Json(key.into()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -392,9 +379,23 @@ pub struct OrganizationView {
     pub id: String,
     pub name: String,
     pub uscc: Option<String>,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
     pub parent_id: Option<String>,
     pub created_at: String,
+}
+
+impl From<OrgRow> for OrganizationView {
+    fn from(r: OrgRow) -> OrganizationView {
+        OrganizationView {
+            id: r.id,
+            name: r.name,
+            uscc: r.uscc,
+            level: r.level,
+            parent_id: r.parent_id,
+            created_at: rfc3339(r.created_at),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -419,24 +420,7 @@ pub async fn list_organizations(
     let limit = q.limit()?;
     let mut ids = vec![caller.organization_id.clone()];
     if caller.role == Role::Admin && caller.department_id.is_none() {
-        let mut level = vec![caller.organization_id.clone()];
-        for _ in 0..MAX_DEPTH {
-            let mut below = Vec::new();
-            for parent in &level {
-                let rows = sqlx::query("SELECT id FROM organizations WHERE parent_id = $1")
-                    .bind(parent)
-                    .fetch_all(&state.db)
-                    .await?;
-                for r in rows {
-                    below.push(r.try_get::<String, _>(0)?);
-                }
-            }
-            if below.is_empty() {
-                break;
-            }
-            ids.extend(below.iter().cloned());
-            level = below;
-        }
+        ids.extend(below(&state, &caller.organization_id).await?);
     }
     ids.sort();
     ids.dedup();
@@ -446,23 +430,28 @@ pub async fn list_organizations(
         .filter(|i| i.as_str() > q.after())
         .take(limit + 1)
     {
-        let r = sqlx::query(
-            "SELECT id, name, uscc, level, parent_id, created_at FROM organizations WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_one(&state.db)
-        .await?;
-        items.push(OrganizationView {
-            id: r.try_get("id")?,
-            name: r.try_get("name")?,
-            uscc: opt_text(&r, "uscc"),
-            level: r.try_get("level")?,
-            parent_id: opt_text(&r, "parent_id"),
-            created_at: rfc3339(r.try_get("created_at")?),
-        });
+        items.push(orgs::get(&state.db, id).await?.into());
     }
-    let (items, next) = page::cut(items, limit, |o| &o.id);
+    let (items, next) = page::cut(items, limit, |o: &OrganizationView| &o.id);
     Ok(Json(OrganizationPage { items, next }))
+}
+
+/// The organisations below `top` (children, grandchildren...), at most [`MAX_DEPTH`] down.
+async fn below(state: &Shared, top: &str) -> ApiResult<Vec<String>> {
+    let mut out = Vec::new();
+    let mut level = vec![top.to_string()];
+    for _ in 0..MAX_DEPTH {
+        let mut next = Vec::new();
+        for parent in &level {
+            next.extend(orgs::children_of(&state.db, parent).await?);
+        }
+        if next.is_empty() {
+            break;
+        }
+        out.extend(next.iter().cloned());
+        level = next;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -10,14 +10,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use eseal_pdf::verify::{self as pdfverify, VerifyOptions};
 use serde::Deserialize;
-use sqlx::Row;
 
 use super::body::{pdf_upload, Spooled};
 use crate::service::db::{now, rfc3339};
 use crate::service::error::{ApiError, ApiResult};
 use crate::service::licence::holder::token_hash;
-use crate::service::licence::page::{self, Comparison, PageFacts, SealLine};
+use crate::service::licence::page::{self, Comparison, Outcome, PageFacts, SealLine};
 use crate::service::licence::{self, pdf, VersionStatus};
+use crate::service::store::licences;
 use crate::service::{pki, Shared};
 
 #[derive(Deserialize)]
@@ -65,11 +65,7 @@ async fn seals_of(state: &Shared, file: Vec<u8>) -> ApiResult<Vec<SealLine>> {
 }
 
 async fn facts(state: &Shared, s: &VersionStatus, d: Option<&str>) -> ApiResult<PageFacts> {
-    let content: Vec<u8> = sqlx::query("SELECT content FROM licence_files WHERE identifier = $1")
-        .bind(&s.identifier)
-        .fetch_one(&state.db)
-        .await?
-        .try_get(0)?;
+    let content = licences::file_by_identifier(&state.db, &s.identifier).await?;
     let seals = seals_of(state, content).await?;
     Ok(PageFacts::new(s, d, seals))
 }
@@ -107,6 +103,16 @@ fn not_found(h: &HeaderMap, status: StatusCode, title: &str, text: &str) -> Resp
     }
 }
 
+/// The answer for an identifier nobody issued here.
+fn unknown_licence(h: &HeaderMap) -> Response {
+    not_found(
+        h,
+        StatusCode::NOT_FOUND,
+        "Unknown licence 查无此证",
+        "No licence with this identifier was issued here.",
+    )
+}
+
 fn action_of(identifier: &str, d: Option<&str>) -> String {
     match d {
         Some(d) => format!("/v/{identifier}?d={d}"),
@@ -122,12 +128,7 @@ pub async fn verify_page(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let Some(s) = licence::version_status(&state, &identifier).await? else {
-        return Ok(not_found(
-            &headers,
-            StatusCode::NOT_FOUND,
-            "Unknown licence 查无此证",
-            "No licence with this identifier was issued here.",
-        ));
+        return Ok(unknown_licence(&headers));
     };
     let f = facts(&state, &s, q.d.as_deref()).await?;
     Ok(respond(
@@ -142,12 +143,7 @@ async fn compare(state: &Shared, s: &VersionStatus, file: &[u8]) -> ApiResult<Co
     let digest = pdf::sealed_digest(file).ok();
     if digest.as_deref() == Some(s.sealed_digest.as_str()) {
         let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(file));
-        let stored: String =
-            sqlx::query("SELECT file_sha256 FROM licence_files WHERE identifier = $1")
-                .bind(&s.identifier)
-                .fetch_one(&state.db)
-                .await?
-                .try_get(0)?;
+        let stored = licences::sha256_by_identifier(&state.db, &s.identifier).await?;
         let message = if sha == stored {
             "The file is byte for byte the sealed file of this licence version.".to_string()
         } else {
@@ -157,7 +153,7 @@ async fn compare(state: &Shared, s: &VersionStatus, file: &[u8]) -> ApiResult<Co
                 .to_string()
         };
         return Ok(Comparison {
-            result: "same".into(),
+            result: Outcome::Same,
             message,
         });
     }
@@ -174,20 +170,20 @@ async fn compare(state: &Shared, s: &VersionStatus, file: &[u8]) -> ApiResult<Co
             )
         };
         return Ok(Comparison {
-            result: "different".into(),
+            result: Outcome::Different,
             message,
         });
     }
     if pdf::read_identifier(file).as_deref() == Some(s.identifier.as_str()) {
         return Ok(Comparison {
-            result: "different".into(),
+            result: Outcome::Different,
             message: "The file names this licence but its sealed content differs from what \
                       the issuer sealed: it was altered."
                 .into(),
         });
     }
     Ok(Comparison {
-        result: "not-ours".into(),
+        result: Outcome::NotOurs,
         message: "The file is not a licence sealed by this service.".into(),
     })
 }
@@ -201,12 +197,7 @@ pub async fn compare_upload(
 ) -> ApiResult<Response> {
     let headers = req.headers().clone();
     let Some(s) = licence::version_status(&state, &identifier).await? else {
-        return Ok(not_found(
-            &headers,
-            StatusCode::NOT_FOUND,
-            "Unknown licence 查无此证",
-            "No licence with this identifier was issued here.",
-        ));
+        return Ok(unknown_licence(&headers));
     };
     let upload = pdf_upload(req, &state).await?;
     let bytes = match upload.data {
@@ -232,13 +223,8 @@ pub async fn presentation_page(
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let row = sqlx::query(
-        "SELECT p.expires_at, l.identifier FROM licence_presentations p JOIN licences l ON l.id = p.licence_id WHERE p.code_hash = $1",
-    )
-    .bind(token_hash(code.trim()))
-    .fetch_optional(&state.db)
-    .await?;
-    let Some(row) = row else {
+    let row = licences::presentation(&state.db, &token_hash(code.trim())).await?;
+    let Some((expires, identifier)) = row else {
         return Ok(not_found(
             &headers,
             StatusCode::NOT_FOUND,
@@ -246,7 +232,6 @@ pub async fn presentation_page(
             "No licence was shown with this code.",
         ));
     };
-    let expires: i64 = row.try_get(0)?;
     if expires <= now() {
         return Ok(not_found(
             &headers,
@@ -255,7 +240,6 @@ pub async fn presentation_page(
             "This presentation code has expired; ask the holder to show the licence again.",
         ));
     }
-    let identifier: String = row.try_get(1)?;
     let s = licence::version_status(&state, &identifier)
         .await?
         .ok_or_else(|| ApiError::internal("presented licence has no version"))?;

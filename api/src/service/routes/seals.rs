@@ -1,23 +1,30 @@
 //! Seals: list, create (with a picture), show, suspend, revoke, and sealing a PDF.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, Request, State};
 use axum::response::Response;
 use axum::Json;
 use base64::Engine;
+use eseal_certs::Pkcs11Token;
+use eseal_signer::ses::SealType;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::AnyConnection;
 use utoipa::{IntoParams, ToSchema};
 
 use super::body::{pdf_response, pdf_upload};
+use super::orgs::check_name;
 use crate::service::audit::{self, NewEntry, OwnedEntry};
-use crate::service::auth::{Caller, Role};
+use crate::service::auth::{Caller, Role, READERS};
 use crate::service::commit::SealingRecord;
-use crate::service::db::{new_id, now, opt_text, rfc3339};
+use crate::service::db::{new_id, now, rfc3339};
 use crate::service::engine::{self, Placement};
 use crate::service::error::{ApiError, ApiResult};
-use crate::service::pki::{self, SealSubject};
+use crate::service::pki::{self, CaRecord, SealSubject};
+use crate::service::store::certificates::CertificateStatus;
+use crate::service::store::seals::{self, KeyStore, SealRow, SealStatus};
+use crate::service::store::{orgs, settings};
 use crate::service::Shared;
 
 /// A seal as the API shows it.
@@ -26,13 +33,17 @@ pub struct SealView {
     pub id: String,
     pub name: String,
     /// official, contract, finance, invoice, legal_representative, department...
-    pub kind: String,
+    #[serde(serialize_with = "seals::kind::serialize")]
+    #[schema(value_type = String)]
+    pub kind: SealType,
     /// active, suspended or revoked.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: SealStatus,
     pub organization_id: String,
     pub department_id: Option<String>,
     /// software or pkcs11.
-    pub key_store: String,
+    #[schema(value_type = String)]
+    pub key_store: KeyStore,
     pub certificate: CertificateSummary,
     pub created_at: String,
 }
@@ -42,33 +53,31 @@ pub struct CertificateSummary {
     pub id: String,
     pub subject: String,
     pub serial: String,
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: CertificateStatus,
     pub not_after: String,
 }
 
-const SEAL_SELECT: &str =
-    "SELECT s.id, s.name, s.kind, s.status, s.organization_id, s.department_id, s.key_store, s.created_at, \
-    c.id AS cert_id, c.subject, c.serial_hex, c.status AS cert_status, c.not_after \
-    FROM seals s JOIN certificates c ON c.id = s.certificate_id";
-
-fn view(r: &AnyRow) -> ApiResult<SealView> {
-    Ok(SealView {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        kind: r.try_get("kind")?,
-        status: r.try_get("status")?,
-        organization_id: r.try_get("organization_id")?,
-        department_id: opt_text(r, "department_id"),
-        key_store: r.try_get("key_store")?,
-        certificate: CertificateSummary {
-            id: r.try_get("cert_id")?,
-            subject: r.try_get("subject")?,
-            serial: r.try_get("serial_hex")?,
-            status: r.try_get("cert_status")?,
-            not_after: rfc3339(r.try_get("not_after")?),
-        },
-        created_at: rfc3339(r.try_get("created_at")?),
-    })
+impl From<SealRow> for SealView {
+    fn from(r: SealRow) -> SealView {
+        SealView {
+            id: r.id,
+            name: r.name,
+            kind: r.kind,
+            status: r.status,
+            organization_id: r.organization_id,
+            department_id: r.department_id,
+            key_store: r.key_store,
+            certificate: CertificateSummary {
+                id: r.certificate.id,
+                subject: r.certificate.subject,
+                serial: r.certificate.serial_hex,
+                status: r.certificate.status,
+                not_after: rfc3339(r.certificate.not_after),
+            },
+            created_at: rfc3339(r.created_at),
+        }
+    }
 }
 
 /// The seal, if it exists and belongs to the caller's organisation (and department, for a
@@ -79,14 +88,15 @@ pub async fn find_seal(
     id: &str,
     action: &str,
 ) -> ApiResult<SealView> {
-    let row = sqlx::query(&format!("{SEAL_SELECT} WHERE s.id = $1"))
-        .bind(id)
-        .fetch_optional(&state.db)
-        .await?;
-    let Some(row) = row else {
+    let Some(row) = seals::find(&state.db, id).await? else {
         return Err(ApiError::NotFound(format!("no such seal '{id}'")));
     };
-    owned(state, caller, view(&row)?, action).await
+    owned(state, caller, row.into(), action).await
+}
+
+/// Whether a department key sees a seal: not another department's.
+fn in_callers_department(caller: &Caller, seal: &SealView) -> bool {
+    !matches!((&caller.department_id, &seal.department_id), (Some(a), Some(b)) if a != b)
 }
 
 /// `seal` if the caller's organisation (and department) holds it, else the logged 404.
@@ -96,9 +106,7 @@ async fn owned(
     seal: SealView,
     action: &str,
 ) -> ApiResult<SealView> {
-    let other_dept =
-        matches!((&caller.department_id, &seal.department_id), (Some(a), Some(b)) if a != b);
-    if seal.organization_id != caller.organization_id || other_dept {
+    if seal.organization_id != caller.organization_id || !in_callers_department(caller, &seal) {
         return Err(caller.hidden(state, action, "seal").await);
     }
     Ok(seal)
@@ -110,28 +118,14 @@ pub async fn list_seals(
     State(state): State<Shared>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<SealView>>> {
-    caller
-        .require(
-            &state,
-            "list seals",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
-    let rows = sqlx::query(&format!(
-        "{SEAL_SELECT} WHERE s.organization_id = $1 ORDER BY s.created_at, s.id"
+    caller.require(&state, "list seals", READERS).await?;
+    let rows = seals::of_organization(&state.db, &caller.organization_id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(SealView::from)
+            .filter(|v| in_callers_department(&caller, v))
+            .collect(),
     ))
-    .bind(&caller.organization_id)
-    .fetch_all(&state.db)
-    .await?;
-    let mut out = Vec::new();
-    for r in &rows {
-        let v = view(r)?;
-        if matches!((&caller.department_id, &v.department_id), (Some(a), Some(b)) if a != b) {
-            continue;
-        }
-        out.push(v);
-    }
-    Ok(Json(out))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -151,6 +145,64 @@ pub struct NewSeal {
     pub key_store: Option<String>,
 }
 
+/// A seal request with its values checked.
+struct SealPlan<'a> {
+    name: &'a str,
+    kind: SealType,
+    image: Option<Vec<u8>>,
+    key_store: KeyStore,
+    token: Option<Arc<Pkcs11Token>>,
+}
+
+impl NewSeal {
+    /// Checks the request's own values (nothing in the store yet).
+    fn plan(&self, state: &Shared) -> ApiResult<SealPlan<'_>> {
+        let name = check_name(&self.name)?;
+        let kind = match self.kind.as_deref() {
+            None => SealType::LegalName,
+            Some(k) => seals::kind::parse(k)
+                .ok_or_else(|| ApiError::BadRequest(format!("kind '{k}' is not a seal kind")))?,
+        };
+        let image = self.image_base64.as_deref().map(seal_picture).transpose()?;
+        let key_store = match self.key_store.as_deref() {
+            None => KeyStore::Software,
+            Some(k) => k.parse().map_err(|_| {
+                ApiError::BadRequest(format!("key_store '{k}': software or pkcs11"))
+            })?,
+        };
+        let token = match key_store {
+            KeyStore::Software => None,
+            KeyStore::Pkcs11 => Some(state.token.clone().ok_or_else(|| {
+                ApiError::Conflict("no PKCS#11 token is configured on this service".into())
+            })?),
+        };
+        Ok(SealPlan {
+            name,
+            kind,
+            image,
+            key_store,
+            token,
+        })
+    }
+}
+
+/// A seal picture from base64: a decodable PNG or JPEG.
+fn seal_picture(b64: &str) -> ApiResult<Vec<u8>> {
+    let img = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|e| ApiError::BadRequest(format!("image_base64: {e}")))?;
+    let png = img.starts_with(b"\x89PNG\r\n\x1a\n");
+    let jpeg = img.starts_with(&[0xff, 0xd8]);
+    if !png && !jpeg {
+        return Err(ApiError::BadRequest(
+            "image_base64: not a PNG or JPEG picture".into(),
+        ));
+    }
+    // Decodable, not only well-labelled.
+    pki::seal_appearance(&img)?;
+    Ok(img)
+}
+
 #[utoipa::path(post, path = "/v1/seals", tag = "eseal", security(("bearer" = [])), request_body = NewSeal,
     responses((status = 201, body = SealView), (status = 400, body = crate::service::error::Problem), (status = 403, body = crate::service::error::Problem)))]
 pub async fn create_seal(
@@ -161,159 +213,35 @@ pub async fn create_seal(
     caller
         .require(&state, "create seals", &[Role::Admin])
         .await?;
-    let name = req.name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(ApiError::BadRequest("name: 1 to 200 characters".into()));
-    }
-    let kind = req.kind.clone().unwrap_or_else(|| "official".into());
-    if ![
-        "official",
-        "contract",
-        "finance",
-        "invoice",
-        "legal_representative",
-        "department",
-    ]
-    .contains(&kind.as_str())
-    {
-        return Err(ApiError::BadRequest(format!(
-            "kind '{kind}' is not a seal kind"
-        )));
-    }
-    let image = match &req.image_base64 {
-        Some(b) => {
-            let img = base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .map_err(|e| ApiError::BadRequest(format!("image_base64: {e}")))?;
-            let png = img.starts_with(b"\x89PNG\r\n\x1a\n");
-            let jpeg = img.starts_with(&[0xff, 0xd8]);
-            if !png && !jpeg {
-                return Err(ApiError::BadRequest(
-                    "image_base64: not a PNG or JPEG picture".into(),
-                ));
-            }
-            // Decodable, not only well-labelled.
-            pki::seal_appearance(&img)?;
-            Some(img)
-        }
-        None => None,
-    };
-    let key_store = req
-        .key_store
-        .clone()
-        .unwrap_or_else(|| pki::KEY_STORE_SOFTWARE.into());
-    let token = match key_store.as_str() {
-        pki::KEY_STORE_SOFTWARE => None,
-        pki::KEY_STORE_PKCS11 => Some(state.token.clone().ok_or_else(|| {
-            ApiError::Conflict("no PKCS#11 token is configured on this service".into())
-        })?),
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "key_store '{other}': software or pkcs11"
-            )))
-        }
-    };
+    let plan = req.plan(&state)?;
     let id = new_id("seal");
     let mut tx = state.db.begin().await?;
-    let org = sqlx::query("SELECT name, uscc FROM organizations WHERE id = $1")
-        .bind(&caller.organization_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let org_name: String = org.try_get(0)?;
-    let uscc = opt_text(&org, "uscc");
-    let mut unit = None;
-    if let Some(d) = &req.department_id {
-        let row =
-            sqlx::query("SELECT name FROM departments WHERE id = $1 AND organization_id = $2")
-                .bind(d)
-                .bind(&caller.organization_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        match row {
-            Some(r) => unit = Some(r.try_get::<String, _>(0)?),
-            None => {
-                return Err(ApiError::BadRequest(format!(
-                    "department_id: no such department '{d}'"
-                )))
-            }
-        }
-    }
-    let ca_id = match &req.ca_id {
-        Some(id) => {
-            let own = sqlx::query("SELECT id FROM cas WHERE id = $1 AND organization_id = $2")
-                .bind(id)
-                .bind(&caller.organization_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if own.is_none() {
-                return Err(ApiError::BadRequest(format!("ca_id: no such CA '{id}'")));
-            }
-            id.clone()
-        }
-        None => sqlx::query("SELECT value FROM settings WHERE name = 'default_ca'")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?,
-    };
-    let ca = pki::load_ca(&mut tx, &ca_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("CA vanished"))?;
-    let vault = state.vault.clone();
+    let (org_name, uscc, unit) =
+        seal_holder(&mut tx, &caller, req.department_id.as_deref()).await?;
+    let ca = issuing_ca(&mut tx, &caller, req.ca_id.as_deref()).await?;
     let subject = SealSubject {
-        seal_name: name,
+        seal_name: plan.name,
         organization: &org_name,
         unit: unit.as_deref(),
         uscc: uscc.as_deref(),
     };
-    let base = state.config.public_base();
-    let (cert_id, key_pem, key_label) = match token {
-        None => {
-            let (key, cert_id, _) = pki::issue_seal_certificate(
-                &mut tx,
-                &vault,
-                &ca,
-                &caller.organization_id,
-                &subject,
-                &base,
-            )
-            .await?;
-            (cert_id, vault.seal_key(&key)?, None)
-        }
-        Some(token) => {
-            // The seal id labels the key: unique, and found again from the store's row.
-            let label = id.clone();
-            let key = tokio::task::spawn_blocking(move || token.generate_p256(&label))
-                .await
-                .map_err(ApiError::internal)??;
-            let (cert_id, _) = pki::certify_seal_key(
-                &mut tx,
-                &vault,
-                &ca,
-                &caller.organization_id,
-                &subject,
-                &base,
-                eseal_certs::SigningKey::public_key(&key),
-            )
-            .await?;
-            (cert_id, String::new(), Some(key.label().to_string()))
-        }
-    };
-    sqlx::query(
-        "INSERT INTO seals (id, organization_id, department_id, name, kind, status, certificate_id, key_pem, image, created_at, updated_at, key_store, key_label) \
-         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $9, $10, $11)",
+    let key = seal_key(&mut tx, &state, &caller, &ca, &subject, &plan, &id).await?;
+    seals::insert(
+        &mut *tx,
+        seals::NewSeal {
+            id: &id,
+            organization_id: &caller.organization_id,
+            department_id: req.department_id.as_deref(),
+            name: plan.name,
+            kind: plan.kind,
+            certificate_id: &key.certificate_id,
+            key_pem: key.key_pem,
+            image: plan.image,
+            key_store: plan.key_store,
+            key_label: key.key_label,
+            created_at: now(),
+        },
     )
-    .bind(&id)
-    .bind(&caller.organization_id)
-    .bind(req.department_id.clone())
-    .bind(name)
-    .bind(&kind)
-    .bind(&cert_id)
-    .bind(key_pem)
-    .bind(image)
-    .bind(now())
-    .bind(&key_store)
-    .bind(key_label)
-    .execute(&mut *tx)
     .await?;
     audit::append(
         &mut tx,
@@ -322,13 +250,104 @@ pub async fn create_seal(
             organization_id: Some(&caller.organization_id),
             actor: &caller.key_id,
             subject: Some(&id),
-            details: json!({ "name": name, "kind": kind, "certificate_id": cert_id, "ca_id": ca_id, "key_store": key_store }),
+            details: json!({ "name": plan.name, "kind": seals::kind::as_str(plan.kind),
+                "certificate_id": key.certificate_id, "ca_id": ca.id, "key_store": plan.key_store }),
         },
     )
     .await?;
     tx.commit().await?;
     let v = find_seal(&state, &caller, &id, "read seal").await?;
     Ok((axum::http::StatusCode::CREATED, Json(v)))
+}
+
+/// Who a new seal's certificate names: the caller's organisation, its USCC and the named
+/// department (which must be one of the organisation's).
+async fn seal_holder(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    department: Option<&str>,
+) -> ApiResult<(String, Option<String>, Option<String>)> {
+    let org = orgs::get(&mut *conn, &caller.organization_id).await?;
+    let unit = match department {
+        None => None,
+        Some(d) => Some(
+            orgs::department_name(&mut *conn, d, &caller.organization_id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!("department_id: no such department '{d}'"))
+                })?,
+        ),
+    };
+    Ok((org.name, org.uscc, unit))
+}
+
+/// The CA named in the request (one of the caller's organisation's), or the default CA.
+async fn issuing_ca(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    ca_id: Option<&str>,
+) -> ApiResult<CaRecord> {
+    match ca_id {
+        Some(id) => pki::load_ca(&mut *conn, id)
+            .await?
+            .filter(|c| c.organization_id == caller.organization_id)
+            .ok_or_else(|| ApiError::BadRequest(format!("ca_id: no such CA '{id}'"))),
+        None => {
+            let id = settings::require(&mut *conn, settings::DEFAULT_CA).await?;
+            pki::load_ca(conn, &id)
+                .await?
+                .ok_or_else(|| ApiError::internal("CA vanished"))
+        }
+    }
+}
+
+/// A new seal's key and certificate.
+struct SealKey {
+    certificate_id: String,
+    /// The vault-encrypted key; empty for a token key.
+    key_pem: String,
+    /// The token's label for a token key.
+    key_label: Option<String>,
+}
+
+/// Makes the key (in software, or in the token labelled with the seal's id) and certifies it.
+async fn seal_key(
+    conn: &mut AnyConnection,
+    state: &Shared,
+    caller: &Caller,
+    ca: &CaRecord,
+    subject: &SealSubject<'_>,
+    plan: &SealPlan<'_>,
+    seal_id: &str,
+) -> ApiResult<SealKey> {
+    let (vault, base) = (&state.vault, state.config.public_base());
+    let org = &caller.organization_id;
+    match &plan.token {
+        None => {
+            let (key, certificate_id, _) =
+                pki::issue_seal_certificate(conn, vault, ca, org, subject, &base).await?;
+            Ok(SealKey {
+                certificate_id,
+                key_pem: vault.seal_key(&key)?,
+                key_label: None,
+            })
+        }
+        Some(token) => {
+            // The seal id labels the key: unique, and found again from the store's row.
+            let (token, label) = (token.clone(), seal_id.to_string());
+            let key = tokio::task::spawn_blocking(move || token.generate_p256(&label))
+                .await
+                .map_err(ApiError::internal)??;
+            let public = eseal_certs::SigningKey::public_key(&key);
+            let (certificate_id, _) =
+                pki::certify_seal_key(conn, vault, ca, org, subject, &base, public).await?;
+            Ok(SealKey {
+                certificate_id,
+                key_pem: String::new(),
+                key_label: Some(key.label().to_string()),
+            })
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/v1/seals/{id}", tag = "eseal", security(("bearer" = [])),
@@ -339,13 +358,7 @@ pub async fn get_seal(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SealView>> {
-    caller
-        .require(
-            &state,
-            "read seals",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
+    caller.require(&state, "read seals", READERS).await?;
     Ok(Json(find_seal(&state, &caller, &id, "read seal").await?))
 }
 
@@ -353,25 +366,20 @@ async fn change_status(
     state: &Shared,
     caller: &Caller,
     id: &str,
-    to: &str,
+    to: SealStatus,
 ) -> ApiResult<Json<SealView>> {
     caller
         .require(state, &format!("{to} seals"), &[Role::Admin])
         .await?;
     let seal = find_seal(state, caller, id, "change seal").await?;
-    if seal.status == "revoked" {
+    if seal.status == SealStatus::Revoked {
         return Err(ApiError::Conflict(
             "the seal is revoked; nothing changes it any more".into(),
         ));
     }
     let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE seals SET status = $1, updated_at = $2 WHERE id = $3")
-        .bind(to)
-        .bind(now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    if to == "revoked" {
+    seals::set_status(&mut *tx, id, to, now()).await?;
+    if to == SealStatus::Revoked {
         pki::revoke_certificate(
             &mut tx,
             &state.vault,
@@ -383,7 +391,7 @@ async fn change_status(
     audit::append(
         &mut tx,
         NewEntry {
-            kind: if to == "revoked" {
+            kind: if to == SealStatus::Revoked {
                 "seal.revoked"
             } else {
                 "seal.suspended"
@@ -409,7 +417,7 @@ pub async fn suspend_seal(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SealView>> {
-    change_status(&state, &caller, &id, "suspended").await
+    change_status(&state, &caller, &id, SealStatus::Suspended).await
 }
 
 #[utoipa::path(post, path = "/v1/seals/{id}/revoke", tag = "eseal", security(("bearer" = [])),
@@ -420,7 +428,7 @@ pub async fn revoke_seal(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SealView>> {
-    change_status(&state, &caller, &id, "revoked").await
+    change_status(&state, &caller, &id, SealStatus::Revoked).await
 }
 
 /// Where to put the seal: page from 1; X, Y, W, H in points from the lower-left corner of the
@@ -483,7 +491,7 @@ pub async fn usable_seal(state: &Shared, caller: &Caller, id: &str) -> ApiResult
         }
     };
     // (what the log records, what the caller reads)
-    let (logged, shown) = if seal.status != "active" {
+    let (logged, shown) = if seal.status != SealStatus::Active {
         (
             format!("seal {id} is {}", seal.status),
             format!(
@@ -491,7 +499,7 @@ pub async fn usable_seal(state: &Shared, caller: &Caller, id: &str) -> ApiResult
                 seal.status
             ),
         )
-    } else if seal.certificate.status != "valid" {
+    } else if seal.certificate.status != CertificateStatus::Valid {
         let reason = format!(
             "the certificate of seal {id} is {}",
             seal.certificate.status
@@ -527,7 +535,7 @@ pub async fn sign(
     let reason = q.reason.clone();
     let input = upload.data;
     let input_hash = upload.hasher;
-    let sealed = engine::run_sealing(upload.len, &seal.key_store, move || {
+    let sealed = engine::run_sealing(upload.len, seal.key_store, move || {
         engine::seal_spooled(input, Some(input_hash), &material, &placement, reason)
     })
     .await?;
@@ -610,32 +618,21 @@ pub async fn get_sealing(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SealingView>> {
-    caller
-        .require(
-            &state,
-            "read sealings",
-            &[Role::Admin, Role::Sealer, Role::Auditor],
-        )
-        .await?;
-    let row = sqlx::query(
-        "SELECT id, seal_id, organization_id, document_id, input_sha256, output_sha256, output_len, log_index, created_at FROM sealings WHERE id = $1",
-    )
-    .bind(&id)
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or_else(|| ApiError::NotFound(format!("no such sealing '{id}'")))?;
-    let org: String = row.try_get("organization_id")?;
-    if org != caller.organization_id {
+    caller.require(&state, "read sealings", READERS).await?;
+    let row = seals::find_sealing(&state.db, &id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no such sealing '{id}'")))?;
+    if row.organization_id != caller.organization_id {
         return Err(caller.hidden(&state, "read sealing", "sealing").await);
     }
     Ok(Json(SealingView {
-        id: row.try_get("id")?,
-        seal_id: row.try_get("seal_id")?,
-        document_id: opt_text(&row, "document_id"),
-        input_sha256: row.try_get("input_sha256")?,
-        output_sha256: row.try_get("output_sha256")?,
-        output_length: row.try_get("output_len")?,
-        log_index: row.try_get("log_index")?,
-        created_at: rfc3339(row.try_get("created_at")?),
+        id: row.id,
+        seal_id: row.seal_id,
+        document_id: row.document_id,
+        input_sha256: row.input_sha256,
+        output_sha256: row.output_sha256,
+        output_length: row.output_len,
+        log_index: row.log_index,
+        created_at: rfc3339(row.created_at),
     }))
 }

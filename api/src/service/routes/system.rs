@@ -5,13 +5,12 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use sqlx::Row;
 use utoipa::{OpenApi, ToSchema};
 
 use crate::service::auth::{Caller, Role};
-use crate::service::db::opt_text;
 use crate::service::error::ApiResult;
-use crate::service::Shared;
+use crate::service::store::orgs::Level;
+use crate::service::{store, Shared};
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -21,7 +20,7 @@ pub struct Health {
 
 #[utoipa::path(get, path = "/healthz", tag = "eseal", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(State(state): State<Shared>) -> Response {
-    let ok = sqlx::query("SELECT 1").fetch_one(&state.db).await.is_ok();
+    let ok = store::ping(&state.db).await;
     let body = Health {
         status: if ok { "ok" } else { "unavailable" }.into(),
         database: if ok { "ok" } else { "unreachable" }.into(),
@@ -82,7 +81,8 @@ pub struct Me {
     pub organization_id: String,
     pub name: String,
     pub uscc: Option<String>,
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
     pub department_id: Option<String>,
     pub role: Role,
     pub key_id: String,
@@ -91,15 +91,12 @@ pub struct Me {
 #[utoipa::path(get, path = "/v1/me", tag = "eseal", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401, body = crate::service::error::Problem)))]
 pub async fn me(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Me>> {
-    let row = sqlx::query("SELECT name, uscc, level FROM organizations WHERE id = $1")
-        .bind(&caller.organization_id)
-        .fetch_one(&state.db)
-        .await?;
+    let org = store::orgs::get(&state.db, &caller.organization_id).await?;
     Ok(Json(Me {
         organization_id: caller.organization_id.clone(),
-        name: row.try_get("name")?,
-        uscc: opt_text(&row, "uscc"),
-        level: row.try_get("level")?,
+        name: org.name,
+        uscc: org.uscc,
+        level: org.level,
         department_id: caller.department_id.clone(),
         role: caller.role,
         key_id: caller.key_id.clone(),
