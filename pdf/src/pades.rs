@@ -281,7 +281,7 @@ where
         target: SignatureTarget::NewField {
             name: None,
             page: 0,
-            rect: [0.0; 4],
+            rect: crate::sign::FieldRect::Invisible,
         },
         appearance: Appearance::Invisible,
         sub_filter: SubFilter::Rfc3161,

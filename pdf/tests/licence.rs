@@ -459,7 +459,7 @@ fn changes_beyond_form_filling_still_break_the_issuer_seal() {
         target: eseal_pdf::sign::SignatureTarget::NewField {
             name: Some("late".into()),
             page: 0,
-            rect: [100.0, 100.0, 200.0, 200.0],
+            rect: eseal_pdf::sign::FieldRect::User([100.0, 100.0, 200.0, 200.0]),
         },
         appearance: ring(),
         ..Default::default()

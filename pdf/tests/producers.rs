@@ -61,7 +61,7 @@ fn every_producer_is_sealed_by_appending_one_revision() {
             target: SignatureTarget::NewField {
                 name: Some("Seal".into()),
                 page: 0,
-                rect: [0.0; 4],
+                rect: eseal_pdf::sign::FieldRect::Invisible,
             },
             ..Default::default()
         };

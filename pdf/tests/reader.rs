@@ -31,7 +31,7 @@ fn classic_xref_opens_and_finds_pages() {
     );
     assert!(matches!(
         r.page(3),
-        Err(Error::PageOutOfRange { page: 3, count: 3 })
+        Err(Error::PageOutOfRange { page: 4, count: 3 })
     ));
     let Object::Stream(s) = r.get(ObjRef::new(8, 0)).unwrap() else {
         panic!("not a stream")

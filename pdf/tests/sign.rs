@@ -96,7 +96,7 @@ fn visible_at(page: usize, rect: [f64; 4], appearance: Appearance) -> SignOption
         target: SignatureTarget::NewField {
             name: None,
             page,
-            rect,
+            rect: eseal_pdf::sign::FieldRect::User(rect),
         },
         appearance,
         ..Default::default()
@@ -349,19 +349,19 @@ fn certify_prepare_then_fill_keeps_first_revision() {
         target: SignatureTarget::NewField {
             name: Some("Certifier".into()),
             page: 0,
-            rect: [0.0; 4],
+            rect: eseal_pdf::sign::FieldRect::Invisible,
         },
         certify: Some(2),
         prepare_fields: vec![
             PreparedField {
                 name: "Finance".into(),
                 page: 1,
-                rect: [50.0, 50.0, 150.0, 150.0],
+                rect: eseal_pdf::sign::FieldRect::User([50.0, 50.0, 150.0, 150.0]),
             },
             PreparedField {
                 name: "Legal".into(),
                 page: 1,
-                rect: [200.0, 50.0, 300.0, 150.0],
+                rect: eseal_pdf::sign::FieldRect::User([200.0, 50.0, 300.0, 150.0]),
             },
         ],
         lock_fields: Some(FieldLock::Include(vec!["Certifier".into()])),

@@ -360,7 +360,7 @@ fn ssa_new_visible_signature_after_certification_fails() {
         target: SignatureTarget::NewField {
             name: Some("Sneaky".into()),
             page: 0,
-            rect: [60.0, 700.0, 300.0, 740.0],
+            rect: eseal_pdf::sign::FieldRect::User([60.0, 700.0, 300.0, 740.0]),
         },
         appearance: Appearance::Content(AppearanceContent {
             content: b"1 1 1 rg 0 0 10 10 re f".to_vec(),

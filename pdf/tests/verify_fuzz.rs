@@ -89,7 +89,7 @@ fn seeds() -> Vec<Vec<u8>> {
             prepare_fields: vec![PreparedField {
                 name: "P".into(),
                 page: 0,
-                rect: [10.0, 10.0, 50.0, 50.0],
+                rect: eseal_pdf::sign::FieldRect::User([10.0, 10.0, 50.0, 50.0]),
             }],
             lock_fields: Some(FieldLock::All),
             ..Default::default()

@@ -31,7 +31,7 @@ fn new_field(name: &str, rect: [f64; 4], appearance: Appearance) -> SignOptions 
         target: SignatureTarget::NewField {
             name: Some(name.into()),
             page: 0,
-            rect,
+            rect: eseal_pdf::sign::FieldRect::User(rect),
         },
         appearance,
         ..Default::default()
@@ -156,12 +156,12 @@ fn certification_with_prepared_fields_then_approvals_pass() {
             PreparedField {
                 name: "Dept2".into(),
                 page: 0,
-                rect: [100.0, 100.0, 150.0, 150.0],
+                rect: eseal_pdf::sign::FieldRect::User([100.0, 100.0, 150.0, 150.0]),
             },
             PreparedField {
                 name: "Dept3".into(),
                 page: 0,
-                rect: [200.0, 100.0, 250.0, 150.0],
+                rect: eseal_pdf::sign::FieldRect::User([200.0, 100.0, 250.0, 150.0]),
             },
         ],
         ..Default::default()

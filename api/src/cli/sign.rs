@@ -11,7 +11,9 @@ use eseal_pdf::pades::Timestamper;
 use eseal_pdf::reader::PdfReader;
 use eseal_pdf::seal::{seal_ses, seal_timestamped, Sealer};
 use eseal_pdf::sigdict::{FieldLock, Level, SubFilter};
-use eseal_pdf::sign::{Appearance, PreparedField, SealImage, SignOptions, SignatureTarget};
+use eseal_pdf::sign::{
+    Appearance, FieldRect, PreparedField, SealImage, SignOptions, SignatureTarget,
+};
 use eseal_signer::ses;
 
 use super::pades::{extend, ExtraValidationData, HttpTsa};
@@ -229,7 +231,7 @@ pub fn run(a: SignArgs) -> CliResult {
     if a.format == "ses" && seal_file.is_none() {
         return Err(Failure::input("--format ses needs --seal SEAL.esl"));
     }
-    let opts = sign_options(&a, &mut input, &creds, seal_file.as_ref().map(|(_, s)| s))?;
+    let opts = sign_options(&a, &creds, seal_file.as_ref().map(|(_, s)| s))?;
     let sealer = Sealer {
         key: &creds.key,
         certificate: &creds.certificate,
@@ -275,6 +277,12 @@ pub fn run(a: SignArgs) -> CliResult {
     let mut stage = extend(stage, level, tsa.as_ref(), &extra)?;
     io::copy(&mut stage, &mut out_file).map_err(|e| Failure::input(format!("{}: {e}", a.out)))?;
     finish_output(out_file, destination, &a.out)?;
+    if outcome.filled_existing && a.rect.is_some() {
+        eprintln!(
+            "note: field '{}' exists; its own rectangle was used, --rect ignored",
+            outcome.field_name
+        );
+    }
     eprintln!(
         "sealed field '{}' with {} ({} bytes of signature), byte range {:?}",
         outcome.field_name,
@@ -323,23 +331,12 @@ fn load_seal(path: &Path) -> Result<(Vec<u8>, ses::Seal), Failure> {
 
 fn sign_options(
     a: &SignArgs,
-    input: &mut File,
     creds: &Credentials,
     seal_file: Option<&ses::Seal>,
 ) -> Result<SignOptions, Failure> {
-    let mut reader =
-        PdfReader::open(&mut *input).map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
-    let page_count = reader
-        .page_count()
-        .map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
     let page_index = |page: usize| -> Result<usize, Failure> {
-        if page == 0 || page > page_count {
-            Err(Failure::input(format!(
-                "page {page} does not exist (the document has {page_count})"
-            )))
-        } else {
-            Ok(page - 1)
-        }
+        page.checked_sub(1)
+            .ok_or_else(|| Failure::input("pages are counted from 1"))
     };
     let appearance = match (&a.image, seal_file) {
         (Some(p), _) => Appearance::Image(SealImage::new(
@@ -361,60 +358,38 @@ fn sign_options(
         }
         (None, None) => Appearance::Invisible,
     };
-    // The seal's own size (millimetres) decides the default rectangle.
-    let seal_size_pt = seal_file.map(|s| {
+    // The seal's own size (millimetres) decides the default rectangle: the lower right of the
+    // page as shown, a seal's width from the edges.
+    let (width, height) = seal_file.map_or((DEFAULT_SEAL_PT, DEFAULT_SEAL_PT), |s| {
         let mm = 72.0 / 25.4;
         (
             s.picture.width_mm as f64 * mm,
             s.picture.height_mm as f64 * mm,
         )
     });
-    let existing = match &a.field {
-        Some(name) => reader
-            .form_field(name)
-            .map_err(|e| Failure::input(format!("{}: {e}", a.input)))?,
-        None => None,
+    let rect = match a.rect {
+        Some(xywh) => FieldRect::Shown(xywh),
+        None => FieldRect::LowerRight { width, height },
     };
-    let target = if let Some(field) = existing {
-        if a.rect.is_some() {
-            eprintln!(
-                "note: field '{}' exists; its own rectangle is used, --rect ignored",
-                field.full_name
-            );
-        }
-        SignatureTarget::ExistingField(field.full_name)
-    } else {
-        let index = page_index(a.page)?;
-        let page = reader
-            .page(index)
-            .map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
-        let rect = match (a.rect, &appearance) {
-            (Some([x, y, w, h]), _) => page.rect_from_view(x, y, w, h),
-            (None, Appearance::Invisible) => [0.0; 4],
-            (None, _) => {
-                // Lower right of the page as shown, a seal's width from the edges.
-                let (vw, _) = view_size(&page);
-                let (w, h) = seal_size_pt.unwrap_or((DEFAULT_SEAL_PT, DEFAULT_SEAL_PT));
-                page.rect_from_view(vw - 2.0 * w, w, w, h)
-            }
-        };
-        SignatureTarget::NewField {
-            name: a.field.clone(),
-            page: index,
+    let page = page_index(a.page)?;
+    // The PDF layer resolves the page and the rectangle, and fills the field if it exists.
+    let target = match &a.field {
+        Some(name) => SignatureTarget::NamedField {
+            name: name.clone(),
+            page,
             rect,
-        }
+        },
+        None => SignatureTarget::NewField {
+            name: None,
+            page,
+            rect,
+        },
     };
     let mut prepare_fields = Vec::new();
     for (name, place) in parse_prepared(&a.prepare_fields)? {
         let (page, rect) = match place {
-            Some((p, [x, y, w, h])) => {
-                let index = page_index(p)?;
-                let page = reader
-                    .page(index)
-                    .map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
-                (index, page.rect_from_view(x, y, w, h))
-            }
-            None => (0, [0.0; 4]),
+            Some((p, xywh)) => (page_index(p)?, FieldRect::Shown(xywh)),
+            None => (0, FieldRect::Invisible),
         };
         prepare_fields.push(PreparedField { name, page, rect });
     }
@@ -423,10 +398,6 @@ fn sign_options(
         [all] if all.eq_ignore_ascii_case("all") => Some(FieldLock::All),
         names => Some(FieldLock::Include(names.to_vec())),
     };
-    drop(reader);
-    input
-        .rewind()
-        .map_err(|e| Failure::input(format!("{}: {e}", a.input)))?;
     Ok(SignOptions {
         target,
         appearance,
@@ -447,17 +418,6 @@ fn sign_options(
         lock_fields,
         ..Default::default()
     })
-}
-
-/// Width and height of the page as displayed (rotation applied).
-fn view_size(page: &eseal_pdf::reader::Page) -> (f64, f64) {
-    let [x0, y0, x1, y1] = page.crop_box;
-    let (w, h) = (x1 - x0, y1 - y0);
-    if page.rotate % 180 == 90 {
-        (h, w)
-    } else {
-        (w, h)
-    }
 }
 
 /// The input as a seekable file; standard input is spooled to an anonymous temporary file.

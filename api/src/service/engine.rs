@@ -6,9 +6,8 @@
 
 use std::io::{Cursor, Read, Seek, Write};
 
-use eseal_pdf::reader::PdfReader;
 use eseal_pdf::seal::{seal, seal_prehashed, HashedPrefix, Sealer};
-use eseal_pdf::sign::{PreparedField, SignOptions, SignOutcome, SignatureTarget};
+use eseal_pdf::sign::{FieldRect, PreparedField, SignOptions, SignOutcome, SignatureTarget};
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
@@ -32,6 +31,10 @@ pub enum Placement {
 
 fn bad_pdf(e: eseal_pdf::Error) -> ApiError {
     match e {
+        eseal_pdf::Error::FieldNotFound(field) => {
+            ApiError::Conflict(format!("the document has no field '{field}'"))
+        }
+        e @ eseal_pdf::Error::PageOutOfRange { .. } => ApiError::Unprocessable(e.to_string()),
         eseal_pdf::Error::NotPdf(m) => {
             ApiError::Unprocessable(format!("the body is not a PDF: {m}"))
         }
@@ -39,74 +42,53 @@ fn bad_pdf(e: eseal_pdf::Error) -> ApiError {
     }
 }
 
-/// The rectangle of slot `i` of a row of seals along the bottom of a page of view width `vw`.
-fn slot(vw: f64, i: usize) -> [f64; 4] {
-    let per_row = ((vw - SEAL_PT / 2.0) / (SEAL_PT * 1.1)).floor().max(1.0) as usize;
-    let (row, col) = (i / per_row, i % per_row);
-    [
-        SEAL_PT / 2.0 + col as f64 * SEAL_PT * 1.1,
-        SEAL_PT / 2.0 + row as f64 * SEAL_PT * 1.1,
-        SEAL_PT,
-        SEAL_PT,
-    ]
-}
-
-fn options<I: Read + Seek>(
-    input: &mut I,
+/// The signing options for `place`; the PDF layer resolves pages and rectangles when it
+/// plans the update, so the document is opened once per sealing.
+fn options(
     m: &SealMaterial,
     place: &Placement,
     reason: Option<String>,
 ) -> Result<SignOptions, ApiError> {
-    let mut reader = PdfReader::open(&mut *input).map_err(bad_pdf)?;
-    let pages = reader.page_count().map_err(bad_pdf)?;
     let mut certify = None;
     let mut prepare_fields = Vec::new();
     let target = match place {
-        Placement::New { page, rect } => {
-            if *page == 0 || *page > pages {
-                return Err(ApiError::Unprocessable(format!(
-                    "page {page} does not exist (the document has {pages})"
-                )));
-            }
-            let p = reader.page(page - 1).map_err(bad_pdf)?;
-            let (vw, _) = view_size(&p);
-            let [x, y, w, h] = rect.unwrap_or([vw - 2.0 * SEAL_PT, SEAL_PT, SEAL_PT, SEAL_PT]);
-            SignatureTarget::NewField {
-                name: None,
-                page: page - 1,
-                rect: p.rect_from_view(x, y, w, h),
-            }
-        }
+        Placement::New { page, rect } => SignatureTarget::NewField {
+            name: None,
+            page: page.checked_sub(1).ok_or_else(|| {
+                ApiError::Unprocessable("pages are counted from 1; page 0 does not exist".into())
+            })?,
+            rect: match rect {
+                Some(xywh) => FieldRect::Shown(*xywh),
+                None => FieldRect::LowerRight {
+                    width: SEAL_PT,
+                    height: SEAL_PT,
+                },
+            },
+        },
         Placement::Certify { field, prepare } => {
-            let p = reader.page(0).map_err(bad_pdf)?;
-            let (vw, _) = view_size(&p);
-            let [x, y, w, h] = slot(vw, 0);
+            // The certifier's seal and the prepared fields in a row along the bottom of page 1.
             for (i, name) in prepare.iter().enumerate() {
-                let [x, y, w, h] = slot(vw, i + 1);
                 prepare_fields.push(PreparedField {
                     name: name.clone(),
                     page: 0,
-                    rect: p.rect_from_view(x, y, w, h),
+                    rect: FieldRect::BottomRow {
+                        slot: i + 1,
+                        size: SEAL_PT,
+                    },
                 });
             }
             certify = Some(2);
             SignatureTarget::NewField {
                 name: Some(field.clone()),
                 page: 0,
-                rect: p.rect_from_view(x, y, w, h),
+                rect: FieldRect::BottomRow {
+                    slot: 0,
+                    size: SEAL_PT,
+                },
             }
         }
-        Placement::Fill { field } => {
-            if reader.form_field(field).map_err(bad_pdf)?.is_none() {
-                return Err(ApiError::Conflict(format!(
-                    "the document has no field '{field}'"
-                )));
-            }
-            SignatureTarget::ExistingField(field.clone())
-        }
+        Placement::Fill { field } => SignatureTarget::ExistingField(field.clone()),
     };
-    drop(reader);
-    input.rewind().map_err(ApiError::internal)?;
     Ok(SignOptions {
         target,
         appearance: m.appearance.clone(),
@@ -116,16 +98,6 @@ fn options<I: Read + Seek>(
         prepare_fields,
         ..Default::default()
     })
-}
-
-fn view_size(page: &eseal_pdf::reader::Page) -> (f64, f64) {
-    let [x0, y0, x1, y1] = page.crop_box;
-    let (w, h) = (x1 - x0, y1 - y0);
-    if page.rotate % 180 == 90 {
-        (h, w)
-    } else {
-        (w, h)
-    }
 }
 
 /// Documents up to this size are sealed with a software key on the async worker that
@@ -205,7 +177,7 @@ where
     I: Read + Seek,
     O: Read + Write + Seek,
 {
-    let opts = options(input, m, place, reason)?;
+    let opts = options(m, place, reason)?;
     seal_opts(input, out, m, opts, prefix)
 }
 

@@ -225,7 +225,7 @@ pub fn issuer_sign_options(template: &Template, appearance: Appearance) -> SignO
         target: SignatureTarget::NewField {
             name: Some(ISSUER_FIELD.into()),
             page: 0,
-            rect: template.seal_rect,
+            rect: crate::sign::FieldRect::User(template.seal_rect),
         },
         appearance,
         certify: Some(2),

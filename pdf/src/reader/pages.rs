@@ -106,7 +106,10 @@ impl<R: Read + Seek> PdfReader<R> {
     pub fn page(&mut self, index: usize) -> Result<Page> {
         let count = self.page_count()?;
         if index >= count {
-            return Err(Error::PageOutOfRange { page: index, count });
+            return Err(Error::PageOutOfRange {
+                page: index + 1,
+                count,
+            });
         }
         let (root_ref, root) = self.pages_root()?;
         let mut inherited = Inherited::default();

@@ -11,6 +11,8 @@ use crate::reader::{Page, PdfReader};
 use crate::text::encode_text_string;
 use crate::writer::IncrementalUpdate;
 
+use super::placement::FieldRect;
+
 /// Annotation flags Print (4) and Locked (128), §12.5.3.
 pub const WIDGET_FLAGS: i64 = 4 | 128;
 /// `/SigFlags` SignaturesExist (1) and AppendOnly (2), §12.7.3 Table 225.
@@ -23,8 +25,8 @@ pub struct PreparedField {
     pub name: String,
     /// 0-based page index.
     pub page: usize,
-    /// Widget rectangle in the page's default user space.
-    pub rect: [f64; 4],
+    /// Where its widget goes on that page.
+    pub rect: FieldRect,
 }
 
 /// The current state of object `r`: as changed in `update`, else as in the file.
@@ -220,20 +222,5 @@ pub(crate) fn check_rect_on_page(page: &Page, rect: [f64; 4]) -> Result<()> {
             rect,
             visible: c,
         })
-    }
-}
-
-impl Page {
-    /// Converts a rectangle given as the page is displayed (origin at the lower-left corner of
-    /// the visible, rotated page; `x`, `y`, `w`, `h` in points) into the page's default user
-    /// space, which is what widget `/Rect` entries use.
-    pub fn rect_from_view(&self, x: f64, y: f64, w: f64, h: f64) -> [f64; 4] {
-        let [x0, y0, x1, y1] = self.crop_box;
-        match self.rotate {
-            90 => [x1 - y - h, y0 + x, x1 - y, y0 + x + w],
-            180 => [x1 - x - w, y1 - y - h, x1 - x, y1 - y],
-            270 => [x0 + y, y1 - x - w, x0 + y + h, y1 - x],
-            _ => [x0 + x, y0 + y, x0 + x + w, y0 + y + h],
-        }
     }
 }

@@ -11,6 +11,7 @@ mod appearance;
 mod field;
 mod image;
 mod placeholder;
+mod placement;
 
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
@@ -20,6 +21,7 @@ pub use appearance::{Appearance, AppearanceContent};
 pub use field::{PreparedField, SIG_FLAGS, WIDGET_FLAGS};
 pub use image::{image_xobject, ImageXObject, SealImage};
 pub use placeholder::{feed_byte_range, feed_byte_range_after};
+pub use placement::FieldRect;
 
 use crate::error::{Error, Result};
 use crate::object::{Dict, ObjRef, Object};
@@ -72,17 +74,24 @@ pub trait ContentSigner {
 /// Which signature field receives the signature.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignatureTarget {
-    /// Create a new field on `page` (0-based). `rect` is in the page's default user space (see
-    /// [`crate::reader::Page::rect_from_view`]); it is ignored for invisible signatures.
-    /// Without a name, `Signature1`, `Signature2`, … is chosen.
+    /// Create a new field on `page` (0-based) at `rect`, which is resolved against that page
+    /// and ignored for invisible signatures. Without a name, `Signature1`, `Signature2`, … is
+    /// chosen.
     NewField {
         name: Option<String>,
         page: usize,
-        rect: [f64; 4],
+        rect: FieldRect,
     },
     /// Fill an existing empty signature field (e.g. one prepared by a certifier) by full name;
     /// its rectangle and page are kept.
     ExistingField(String),
+    /// The field `name` if the document has one (filled, its own rectangle kept), else a new
+    /// field of that name as [`SignatureTarget::NewField`] would make it.
+    NamedField {
+        name: String,
+        page: usize,
+        rect: FieldRect,
+    },
 }
 
 impl Default for SignatureTarget {
@@ -90,7 +99,7 @@ impl Default for SignatureTarget {
         SignatureTarget::NewField {
             name: None,
             page: 0,
-            rect: [0.0; 4],
+            rect: FieldRect::Invisible,
         }
     }
 }
@@ -145,6 +154,8 @@ pub struct PreparedSignature {
     /// Bytes reserved for the container.
     pub reserved_len: usize,
     pub revision: RevisionOffsets,
+    /// Whether the signature fills a field the document already had.
+    pub filled_existing: bool,
 }
 
 /// The result of [`sign_incremental`].
@@ -156,6 +167,8 @@ pub struct SignOutcome {
     pub revision: RevisionOffsets,
     /// Length of the DER container written into `/Contents`.
     pub signature_len: usize,
+    /// Whether the signature filled a field the document already had.
+    pub filled_existing: bool,
 }
 
 /// Signs `input` into `output` (which must be empty) with one incremental update.
@@ -188,6 +201,7 @@ where
         signature_ref: prepared.signature_ref,
         revision: prepared.revision,
         signature_len: der.len(),
+        filled_existing: prepared.filled_existing,
     })
 }
 
@@ -243,6 +257,7 @@ where
     placeholder::patch_byte_range(output, body + plan.body.byte_range_at as u64, &byte_range)?;
     output.flush()?;
     Ok(PreparedSignature {
+        filled_existing: plan.filled_existing,
         byte_range,
         field_name: plan.field_name,
         signature_ref: plan.sig_ref,
@@ -257,6 +272,8 @@ where
 }
 
 struct Plan {
+    /// Whether the signature fills a field the document already had.
+    filled_existing: bool,
     update: IncrementalUpdate,
     sig_ref: ObjRef,
     body: placeholder::SigDictBody,
@@ -286,34 +303,42 @@ fn plan_update<R: Read + Seek>(
     let mut update = IncrementalUpdate::new(reader);
     let sig_ref = update.reserve();
 
-    let (field_name, inherited_lock) = match &opts.target {
-        SignatureTarget::NewField { name, page, rect } => {
-            let name = unique_name(name.as_deref(), &names)?;
+    let existing = |name: &str| fields.iter().find(|f| f.full_name == name);
+    let new_field = match &opts.target {
+        SignatureTarget::NewField { name, page, rect } => Some((name.as_deref(), *page, *rect)),
+        SignatureTarget::NamedField { name, page, rect } if existing(name).is_none() => {
+            Some((Some(name.as_str()), *page, *rect))
+        }
+        SignatureTarget::ExistingField(_) | SignatureTarget::NamedField { .. } => None,
+    };
+    let (field_name, inherited_lock, filled_existing) = match (new_field, &opts.target) {
+        (Some((name, page, rect)), _) => {
+            let name = unique_name(name, &names)?;
             let rect = if opts.appearance.is_visible() {
-                *rect
+                rect
             } else {
-                [0.0; 4]
+                FieldRect::Invisible
             };
             add_signature_field(
                 reader,
                 &mut update,
                 &name,
-                *page,
+                page,
                 rect,
                 &opts.appearance,
                 Some(sig_ref),
                 opts.lock_fields.as_ref(),
             )?;
             names.push(name.clone());
-            (name, None)
+            (name, None, false)
         }
-        SignatureTarget::ExistingField(name) => {
-            let field = fields
-                .iter()
-                .find(|f| &f.full_name == name)
-                .ok_or_else(|| Error::FieldNotFound(name.clone()))?;
+        (None, SignatureTarget::ExistingField(name) | SignatureTarget::NamedField { name, .. }) => {
+            let field = existing(name).ok_or_else(|| Error::FieldNotFound(name.clone()))?;
             let lock = fill_signature_field(reader, &mut update, field, &opts.appearance, sig_ref)?;
-            (name.clone(), lock)
+            (name.clone(), lock, true)
+        }
+        (None, SignatureTarget::NewField { .. }) => {
+            return Err(Error::InvalidOption("no field to sign".into()))
         }
     };
 
@@ -363,6 +388,7 @@ fn plan_update<R: Read + Seek>(
     let body = placeholder::sig_dict_body(&entries, reserved_len)?;
     update.set_raw(sig_ref, body.bytes.clone());
     Ok(Plan {
+        filled_existing,
         update,
         sig_ref,
         body,
@@ -392,12 +418,13 @@ fn add_signature_field<R: Read + Seek>(
     update: &mut IncrementalUpdate,
     name: &str,
     page_index: usize,
-    rect: [f64; 4],
+    rect: FieldRect,
     appearance: &Appearance,
     value: Option<ObjRef>,
     lock: Option<&FieldLock>,
 ) -> Result<ObjRef> {
     let page = reader.page(page_index)?;
+    let rect = rect.resolve(&page);
     let visible = rect != [0.0; 4];
     if visible {
         check_rect_on_page(&page, rect)?;
