@@ -14,6 +14,7 @@ use crate::object::{Dict, ObjRef, Object, Stream, StreamData};
 use crate::reader::source::{find, Source};
 use crate::reader::{PdfReader, Revision, XrefEntry, XrefKind, XrefSection, MAX_STREAM_LEN};
 use crate::writer::serialize::write_object;
+use crate::writer::Counting;
 
 /// Scan chunk size.
 const CHUNK: usize = 1024 * 1024;
@@ -314,21 +315,4 @@ pub fn rewrite_repaired<R: Read + Seek, W: Write>(input: R, output: &mut W) -> R
     out.write_all(&t)?;
     out.flush()?;
     Ok(())
-}
-
-struct Counting<'a, W> {
-    inner: &'a mut W,
-    pos: u64,
-}
-
-impl<W: Write> Write for Counting<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }
