@@ -192,6 +192,28 @@ where
         },
         None => Dict::new(),
     };
+    let dss = merged_dss(&mut reader, &mut update, &old, data)?;
+    let dss_ref = update.add(dss);
+    catalog.set("DSS", dss_ref);
+    update.set(catalog_ref, catalog);
+    let mut w = std::io::BufWriter::new(&mut *output);
+    let written = write_incremental(&mut reader, &update, &mut w)?;
+    w.flush()?;
+    Ok(RevisionOffsets {
+        start: written.start,
+        startxref: written.startxref,
+        end: written.end,
+    })
+}
+
+/// The new DSS: the `old` one's items plus those of `data` it lacks, each new item a stream
+/// added to `update`.
+fn merged_dss<R: Read + Seek>(
+    reader: &mut PdfReader<R>,
+    update: &mut IncrementalUpdate,
+    old: &Dict,
+    data: &ValidationData,
+) -> Result<Dict> {
     let mut dss = Dict::new();
     for (key, items) in [
         ("Certs", &data.certificates),
@@ -228,17 +250,7 @@ where
             dss.set_raw(k.to_vec(), v.clone());
         }
     }
-    let dss_ref = update.add(dss);
-    catalog.set("DSS", dss_ref);
-    update.set(catalog_ref, catalog);
-    let mut w = std::io::BufWriter::new(&mut *output);
-    let written = write_incremental(&mut reader, &update, &mut w)?;
-    w.flush()?;
-    Ok(RevisionOffsets {
-        start: written.start,
-        startxref: written.startxref,
-        end: written.end,
-    })
+    Ok(dss)
 }
 
 /// B-LTA: append a document timestamp (an invisible signature field whose value is a
