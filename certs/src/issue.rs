@@ -231,97 +231,38 @@ impl BuilderProfile for Profile<'_> {
         issuer_spk: SubjectPublicKeyInfoRef<'_>,
         _tbs: &TbsCertificate,
     ) -> x509_cert::builder::Result<Vec<Extension>> {
-        let ski = key_id(&spk);
-        let aki = self
-            .issuer_ski
-            .clone()
-            .unwrap_or_else(|| key_id(&issuer_spk));
-        let (ca, path_len, usages, eku) = match &self.request.kind {
-            CertKind::Root { path_len } | CertKind::SubCa { path_len } => (
-                true,
-                *path_len,
-                KeyUsages::KeyCertSign | KeyUsages::CRLSign,
-                None,
-            ),
-            CertKind::Seal => (
-                false,
-                None,
-                KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
-                Some((
-                    false,
-                    vec![OID_KP_DOCUMENT_SIGNING, OID_KP_EMAIL_PROTECTION],
-                )),
-            ),
-            CertKind::TimeStamping => (
-                false,
-                None,
-                KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
-                Some((true, vec![OID_KP_TIME_STAMPING])),
-            ),
-            CertKind::OcspSigning => (
-                false,
-                None,
-                KeyUsages::DigitalSignature.into(),
-                Some((false, vec![OID_KP_OCSP_SIGNING])),
-            ),
-        };
+        let usage = self.request.kind.usage();
         let mut exts = vec![
             ext(
                 rfc5280::ID_CE_BASIC_CONSTRAINTS,
                 true,
                 &BasicConstraints {
-                    ca,
-                    path_len_constraint: path_len,
+                    ca: usage.ca,
+                    path_len_constraint: usage.path_len,
                 },
             )?,
-            ext(rfc5280::ID_CE_KEY_USAGE, true, &KeyUsage(usages))?,
+            ext(rfc5280::ID_CE_KEY_USAGE, true, &usage.key_usage)?,
             ext(
                 rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER,
                 false,
-                &SubjectKeyIdentifier(OctetString::new(ski)?),
+                &SubjectKeyIdentifier(OctetString::new(key_id(&spk))?),
             )?,
         ];
         if !matches!(self.request.kind, CertKind::Root { .. }) {
-            exts.push(ext(
-                rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER,
-                false,
-                &AuthorityKeyIdentifier {
-                    key_identifier: Some(OctetString::new(aki)?),
-                    authority_cert_issuer: None,
-                    authority_cert_serial_number: None,
-                },
-            )?);
+            exts.push(self.authority_key_identifier(&issuer_spk)?);
         }
-        if let Some((critical, usages)) = eku {
+        if let Some((critical, purposes)) = usage.extended {
             exts.push(ext(
                 rfc5280::ID_CE_EXT_KEY_USAGE,
                 critical,
-                &ExtendedKeyUsage(usages),
+                &ExtendedKeyUsage(purposes),
             )?);
         }
         if let Some(url) = &self.request.crl_url {
-            let uri = Ia5String::new(url)?;
-            exts.push(ext(
-                rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS,
-                false,
-                &CrlDistributionPoints(vec![DistributionPoint {
-                    distribution_point: Some(DistributionPointName::FullName(vec![
-                        GeneralName::UniformResourceIdentifier(uri),
-                    ])),
-                    reasons: None,
-                    crl_issuer: None,
-                }]),
-            )?);
+            exts.push(crl_distribution_point(url)?);
         }
         if let Some(url) = &self.request.ocsp_url {
-            exts.push(ext(
-                rfc5280::ID_PE_AUTHORITY_INFO_ACCESS,
-                false,
-                &AuthorityInfoAccessSyntax(vec![AccessDescription {
-                    access_method: OID_AD_OCSP,
-                    access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(url)?),
-                }]),
-            )?);
+            exts.push(ocsp_access(url)?);
         }
         if self.request.kind == CertKind::OcspSigning {
             // RFC 6960 §4.2.2.2.1: clients need not ask about the responder's own status.
@@ -330,6 +271,102 @@ impl BuilderProfile for Profile<'_> {
         exts.extend(self.request.extra_extensions.iter().cloned());
         Ok(exts)
     }
+}
+
+impl Profile<'_> {
+    /// RFC 5280 §4.2.1.1: the issuer's subject key identifier when it has one, else the key
+    /// identifier of its public key.
+    fn authority_key_identifier(
+        &self,
+        issuer_spk: &SubjectPublicKeyInfoRef<'_>,
+    ) -> der::Result<Extension> {
+        let aki = self
+            .issuer_ski
+            .clone()
+            .unwrap_or_else(|| key_id(issuer_spk));
+        ext(
+            rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER,
+            false,
+            &AuthorityKeyIdentifier {
+                key_identifier: Some(OctetString::new(aki)?),
+                authority_cert_issuer: None,
+                authority_cert_serial_number: None,
+            },
+        )
+    }
+}
+
+/// What a kind of certificate may be used for.
+struct Usage {
+    /// basicConstraints (RFC 5280 §4.2.1.9).
+    ca: bool,
+    path_len: Option<u8>,
+    /// keyUsage (§4.2.1.3).
+    key_usage: KeyUsage,
+    /// extKeyUsage (§4.2.1.12): its criticality and purposes; none for CAs.
+    extended: Option<(bool, Vec<ObjectIdentifier>)>,
+}
+
+impl CertKind {
+    fn usage(&self) -> Usage {
+        match self {
+            CertKind::Root { path_len } | CertKind::SubCa { path_len } => Usage {
+                ca: true,
+                path_len: *path_len,
+                key_usage: KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign),
+                extended: None,
+            },
+            CertKind::Seal => Usage {
+                ca: false,
+                path_len: None,
+                key_usage: KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
+                extended: Some((
+                    false,
+                    vec![OID_KP_DOCUMENT_SIGNING, OID_KP_EMAIL_PROTECTION],
+                )),
+            },
+            CertKind::TimeStamping => Usage {
+                ca: false,
+                path_len: None,
+                key_usage: KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation),
+                extended: Some((true, vec![OID_KP_TIME_STAMPING])),
+            },
+            CertKind::OcspSigning => Usage {
+                ca: false,
+                path_len: None,
+                key_usage: KeyUsage(KeyUsages::DigitalSignature.into()),
+                extended: Some((false, vec![OID_KP_OCSP_SIGNING])),
+            },
+        }
+    }
+}
+
+/// cRLDistributionPoints (RFC 5280 §4.2.1.13): one full-name URI.
+fn crl_distribution_point(url: &str) -> der::Result<Extension> {
+    let uri = Ia5String::new(url)?;
+    ext(
+        rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS,
+        false,
+        &CrlDistributionPoints(vec![DistributionPoint {
+            distribution_point: Some(DistributionPointName::FullName(vec![
+                GeneralName::UniformResourceIdentifier(uri),
+            ])),
+            reasons: None,
+            crl_issuer: None,
+        }]),
+    )
+}
+
+/// authorityInfoAccess (RFC 5280 §4.2.2.1) with the issuer's OCSP responder.
+fn ocsp_access(url: &str) -> der::Result<Extension> {
+    ext(
+        rfc5280::ID_PE_AUTHORITY_INFO_ACCESS,
+        false,
+        &AuthorityInfoAccessSyntax(vec![AccessDescription {
+            access_method: OID_AD_OCSP,
+            access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(url)?),
+        }]),
+    )
 }
 
 /// RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits.

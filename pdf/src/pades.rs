@@ -19,10 +19,10 @@ use eseal_signer::tsp::TimestampToken;
 use crate::error::{Error, Result};
 use crate::object::{Dict, Object, Stream};
 use crate::reader::PdfReader;
+use crate::seal::DigestThenSign;
 use crate::sigdict::SubFilter;
 use crate::sign::{
-    sign_incremental, Appearance, ContentSigner, RevisionOffsets, SignOptions, SignOutcome,
-    SignatureTarget,
+    sign_incremental, Appearance, RevisionOffsets, SignOptions, SignOutcome, SignatureTarget,
 };
 use crate::writer::{write_incremental, IncrementalUpdate};
 
@@ -192,6 +192,28 @@ where
         },
         None => Dict::new(),
     };
+    let dss = merged_dss(&mut reader, &mut update, &old, data)?;
+    let dss_ref = update.add(dss);
+    catalog.set("DSS", dss_ref);
+    update.set(catalog_ref, catalog);
+    let mut w = std::io::BufWriter::new(&mut *output);
+    let written = write_incremental(&mut reader, &update, &mut w)?;
+    w.flush()?;
+    Ok(RevisionOffsets {
+        start: written.start,
+        startxref: written.startxref,
+        end: written.end,
+    })
+}
+
+/// The new DSS: the `old` one's items plus those of `data` it lacks, each new item a stream
+/// added to `update`.
+fn merged_dss<R: Read + Seek>(
+    reader: &mut PdfReader<R>,
+    update: &mut IncrementalUpdate,
+    old: &Dict,
+    data: &ValidationData,
+) -> Result<Dict> {
     let mut dss = Dict::new();
     for (key, items) in [
         ("Certs", &data.certificates),
@@ -228,17 +250,7 @@ where
             dss.set_raw(k.to_vec(), v.clone());
         }
     }
-    let dss_ref = update.add(dss);
-    catalog.set("DSS", dss_ref);
-    update.set(catalog_ref, catalog);
-    let mut w = std::io::BufWriter::new(&mut *output);
-    let written = write_incremental(&mut reader, &update, &mut w)?;
-    w.flush()?;
-    Ok(RevisionOffsets {
-        start: written.start,
-        startxref: written.startxref,
-        end: written.end,
-    })
+    Ok(dss)
 }
 
 /// B-LTA: append a document timestamp (an invisible signature field whose value is a
@@ -252,31 +264,6 @@ where
     I: Read + Seek,
     O: Read + Write + Seek,
 {
-    struct DocTs<'a> {
-        hasher: Option<eseal_certs::Hasher>,
-        tsa: &'a dyn Timestamper,
-    }
-    impl ContentSigner for DocTs<'_> {
-        fn reserved_len(&self) -> usize {
-            DOC_TIMESTAMP_ROOM
-        }
-        fn update(&mut self, chunk: &[u8]) {
-            if let Some(h) = self.hasher.as_mut() {
-                h.update(chunk);
-            }
-        }
-        fn finish(&mut self) -> std::result::Result<Vec<u8>, BoxError> {
-            let digest = self
-                .hasher
-                .take()
-                .ok_or("the timestamp was already requested")?
-                .finish();
-            let token = self.tsa.timestamp(DigestAlgorithm::Sha256, &digest)?;
-            let parsed = TimestampToken::parse(&token)?;
-            parsed.check_imprint_digest(&digest)?;
-            Ok(parsed.der().to_vec())
-        }
-    }
     let opts = SignOptions {
         target: SignatureTarget::NewField {
             name: None,
@@ -287,10 +274,17 @@ where
         sub_filter: SubFilter::Rfc3161,
         ..Default::default()
     };
-    let mut signer = DocTs {
-        hasher: Some(DigestAlgorithm::Sha256.hasher()),
-        tsa,
-    };
+    let mut signer = DigestThenSign::new(
+        DigestAlgorithm::Sha256,
+        None,
+        DOC_TIMESTAMP_ROOM,
+        |digest: &[u8]| -> std::result::Result<Vec<u8>, BoxError> {
+            let token = tsa.timestamp(DigestAlgorithm::Sha256, digest)?;
+            let parsed = TimestampToken::parse(&token)?;
+            parsed.check_imprint_digest(digest)?;
+            Ok(parsed.der().to_vec())
+        },
+    );
     sign_incremental(input, output, &opts, &mut signer)
 }
 

@@ -14,6 +14,7 @@ use crate::object::{Dict, ObjRef, Object, Stream, StreamData};
 use crate::reader::source::{find, Source};
 use crate::reader::{PdfReader, Revision, XrefEntry, XrefKind, XrefSection, MAX_STREAM_LEN};
 use crate::writer::serialize::write_object;
+use crate::writer::Counting;
 
 /// Scan chunk size.
 const CHUNK: usize = 1024 * 1024;
@@ -32,10 +33,42 @@ pub fn open_repaired<R: Read + Seek>(source: R) -> Result<PdfReader<R>> {
     if src.len() == 0 || find(&src.read_at(0, 1024)?, b"%PDF-").is_none() {
         return Err(Error::NotPdf("no %PDF- header"));
     }
-    let mut entries: BTreeMap<u32, XrefEntry> = BTreeMap::new();
-    let mut trailer: Option<Dict> = None;
-    let mut catalog: Option<ObjRef> = None;
-    let mut object_streams = Vec::new();
+    let scan = scan_objects(&mut src)?;
+    let trailer = rebuilt_trailer(scan.trailer, scan.catalog, &scan.entries)?;
+    let len = src.len();
+    let mut revision = Revision {
+        index: 0,
+        sections: vec![XrefSection {
+            offset: 0,
+            kind: XrefKind::Table,
+            entries: scan.entries.clone(),
+            trailer,
+            end: len,
+        }],
+        end_offset: len,
+        has_eof_marker: false,
+    };
+    let mut reader = PdfReader::from_parts(src, vec![revision.clone()], true);
+    let mut entries = scan.entries;
+    index_object_streams(&mut reader, scan.object_streams, &mut entries);
+    revision.sections[0].entries = entries;
+    let src = reader.into_parts();
+    Ok(PdfReader::from_parts(src, vec![revision], true))
+}
+
+/// What the scan found: where each object lies, the last trailer (a `trailer` dictionary or
+/// an xref stream's) that names a `/Root`, a catalog, and the object streams.
+#[derive(Default)]
+struct Scan {
+    entries: BTreeMap<u32, XrefEntry>,
+    trailer: Option<Dict>,
+    catalog: Option<ObjRef>,
+    object_streams: Vec<u32>,
+}
+
+/// Scans the whole file for `N G obj` headers and `trailer` keywords.
+fn scan_objects<R: Read + Seek>(src: &mut Source<R>) -> Result<Scan> {
+    let mut scan = Scan::default();
     let mut pos = 0u64;
     // The window read last: scanning resumes inside it instead of re-reading a chunk after
     // every candidate (which made the scan quadratic on files full of false `obj`s).
@@ -65,67 +98,92 @@ pub fn open_repaired<R: Read + Seek>(source: R) -> Result<PdfReader<R>> {
             continue;
         };
         let at = pos + hit.start as u64;
-        if hit.trailer {
-            if let Ok(Object::Dict(d)) = parse_trailer(&mut src, at) {
-                if d.contains("Root") {
-                    trailer = Some(d);
-                }
+        pos = if hit.trailer {
+            scan.trailer_at(src, at);
+            at + 7
+        } else {
+            scan.object_at(src, at)?
+        };
+    }
+    Ok(scan)
+}
+
+impl Scan {
+    /// Keeps the `trailer` dictionary at `at` if it parses and names a `/Root`.
+    fn trailer_at<R: Read + Seek>(&mut self, src: &mut Source<R>, at: u64) {
+        if let Ok(Object::Dict(d)) = parse_trailer(src, at) {
+            if d.contains("Root") {
+                self.trailer = Some(d);
             }
-            pos = at + 7;
-            continue;
-        }
-        match src.parse_indirect_at_from(at, CANDIDATE_WINDOW) {
-            Ok(parsed) => {
-                if entries.len() >= MAX_OBJECTS {
-                    return Err(Error::LimitExceeded {
-                        what: "number of recovered objects",
-                        limit: MAX_OBJECTS as u64,
-                    });
-                }
-                entries.insert(
-                    parsed.id.num,
-                    XrefEntry::InFile {
-                        offset: at,
-                        gen: parsed.id.gen,
-                    },
-                );
-                if let Some(d) = parsed.object.as_dict() {
-                    if d.has_name("Type", "Catalog") {
-                        catalog = Some(parsed.id);
-                    }
-                    if d.has_name("Type", "XRef") && d.contains("Root") {
-                        trailer = Some(d.clone());
-                    }
-                    if d.has_name("Type", "ObjStm") {
-                        object_streams.push(parsed.id.num);
-                    }
-                }
-                pos = match parsed.stream_start {
-                    Some(start) => {
-                        let len = parsed
-                            .object
-                            .as_dict()
-                            .and_then(|d| d.get("Length"))
-                            .and_then(Object::as_i64);
-                        let checked = match len {
-                            Some(l) if l >= 0 => src.check_stream_end(start, l as u64)?,
-                            _ => None,
-                        };
-                        match checked {
-                            Some(end) => end,
-                            None => match src.find_stream_length(start, MAX_STREAM_LEN)? {
-                                Some(l) => start + l,
-                                None => start,
-                            },
-                        }
-                    }
-                    None => parsed.end.max(at + 1),
-                };
-            }
-            Err(_) => pos = at + 1,
         }
     }
-    let mut trailer = trailer.unwrap_or_default();
+
+    /// Records the object whose header starts at `at`, if it parses; returns where the scan
+    /// goes on (after the object, or the next byte when it does not parse).
+    fn object_at<R: Read + Seek>(&mut self, src: &mut Source<R>, at: u64) -> Result<u64> {
+        let Ok(parsed) = src.parse_indirect_at_from(at, CANDIDATE_WINDOW) else {
+            return Ok(at + 1);
+        };
+        if self.entries.len() >= MAX_OBJECTS {
+            return Err(Error::LimitExceeded {
+                what: "number of recovered objects",
+                limit: MAX_OBJECTS as u64,
+            });
+        }
+        self.entries.insert(
+            parsed.id.num,
+            XrefEntry::InFile {
+                offset: at,
+                gen: parsed.id.gen,
+            },
+        );
+        if let Some(d) = parsed.object.as_dict() {
+            if d.has_name("Type", "Catalog") {
+                self.catalog = Some(parsed.id);
+            }
+            if d.has_name("Type", "XRef") && d.contains("Root") {
+                self.trailer = Some(d.clone());
+            }
+            if d.has_name("Type", "ObjStm") {
+                self.object_streams.push(parsed.id.num);
+            }
+        }
+        match parsed.stream_start {
+            Some(start) => stream_end(src, &parsed.object, start),
+            None => Ok(parsed.end.max(at + 1)),
+        }
+    }
+}
+
+/// Where the data of a stream starting at `start` ends: after `/Length` bytes when `endstream`
+/// follows there, else at the next `endstream`, else (none found) at `start`.
+fn stream_end<R: Read + Seek>(src: &mut Source<R>, stream: &Object, start: u64) -> Result<u64> {
+    let len = stream
+        .as_dict()
+        .and_then(|d| d.get("Length"))
+        .and_then(Object::as_i64);
+    let checked = match len {
+        Some(l) if l >= 0 => src.check_stream_end(start, l as u64)?,
+        _ => None,
+    };
+    Ok(match checked {
+        Some(end) => end,
+        None => match src.find_stream_length(start, MAX_STREAM_LEN)? {
+            Some(l) => start + l,
+            None => start,
+        },
+    })
+}
+
+/// The trailer of the repaired file: the one found (refused when it encrypts), with `/Root`
+/// from a found catalog if it has none, without the keys of the cross-reference data it came
+/// with, and a `/Size` after the highest object number found.
+fn rebuilt_trailer(
+    found: Option<Dict>,
+    catalog: Option<ObjRef>,
+    entries: &BTreeMap<u32, XrefEntry>,
+) -> Result<Dict> {
+    let mut trailer = found.unwrap_or_default();
     if trailer.contains("Encrypt") {
         return Err(Error::Encrypted);
     }
@@ -148,23 +206,18 @@ pub fn open_repaired<R: Read + Seek>(source: R) -> Result<PdfReader<R>> {
     ] {
         trailer.remove(key);
     }
-    let len = src.len();
     let size = entries.keys().next_back().map_or(1, |n| n + 1);
     trailer.set("Size", i64::from(size));
-    let revision = Revision {
-        index: 0,
-        sections: vec![XrefSection {
-            offset: 0,
-            kind: XrefKind::Table,
-            entries: entries.clone(),
-            trailer,
-            end: len,
-        }],
-        end_offset: len,
-        has_eof_marker: false,
-    };
-    let mut reader = PdfReader::from_parts(src, vec![revision.clone()], true);
-    // Index the objects inside object streams, unless found directly.
+    Ok(trailer)
+}
+
+/// Adds the objects inside the object streams (ISO 32000-2 §7.5.7) to `entries`, unless they
+/// were found directly in the file.
+fn index_object_streams<R: Read + Seek>(
+    reader: &mut PdfReader<R>,
+    object_streams: Vec<u32>,
+    entries: &mut BTreeMap<u32, XrefEntry>,
+) {
     for num in object_streams {
         if let Ok(nums) = reader.object_stream_members(num) {
             for (index, member) in nums.into_iter().enumerate() {
@@ -175,10 +228,6 @@ pub fn open_repaired<R: Read + Seek>(source: R) -> Result<PdfReader<R>> {
             }
         }
     }
-    let mut revision = revision;
-    revision.sections[0].entries = entries;
-    let src = reader.into_parts();
-    Ok(PdfReader::from_parts(src, vec![revision], true))
 }
 
 struct Candidate {
@@ -243,10 +292,10 @@ fn parse_trailer<R: Read + Seek>(src: &mut Source<R>, at: u64) -> Result<Object>
     })
 }
 
-/// Rewrites a broken, unsigned file whole, with fresh cross-reference data. Fails with
-/// [`Error::RepairWouldBreakSignatures`] if it holds a signature dictionary.
-pub fn rewrite_repaired<R: Read + Seek, W: Write>(input: R, output: &mut W) -> Result<()> {
-    let mut reader = open_repaired(input)?;
+/// The objects a rewrite copies: every one that can be read, except object streams and xref
+/// streams (the rewrite stores each object on its own, with a classic table). Fails with
+/// [`Error::RepairWouldBreakSignatures`] on a signature dictionary.
+fn objects_to_copy<R: Read + Seek>(reader: &mut PdfReader<R>) -> Result<Vec<ObjRef>> {
     let nums: Vec<(u32, XrefEntry)> = reader.object_numbers().collect();
     let mut objects = Vec::new();
     for (num, entry) in &nums {
@@ -266,6 +315,14 @@ pub fn rewrite_repaired<R: Read + Seek, W: Write>(input: R, output: &mut W) -> R
         }
         objects.push(r);
     }
+    Ok(objects)
+}
+
+/// Rewrites a broken, unsigned file whole, with fresh cross-reference data. Fails with
+/// [`Error::RepairWouldBreakSignatures`] if it holds a signature dictionary.
+pub fn rewrite_repaired<R: Read + Seek, W: Write>(input: R, output: &mut W) -> Result<()> {
+    let mut reader = open_repaired(input)?;
+    let objects = objects_to_copy(&mut reader)?;
     let mut out = Counting {
         inner: output,
         pos: 0,
@@ -314,21 +371,4 @@ pub fn rewrite_repaired<R: Read + Seek, W: Write>(input: R, output: &mut W) -> R
     out.write_all(&t)?;
     out.flush()?;
     Ok(())
-}
-
-struct Counting<'a, W> {
-    inner: &'a mut W,
-    pos: u64,
-}
-
-impl<W: Write> Write for Counting<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }

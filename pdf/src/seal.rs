@@ -59,8 +59,9 @@ pub struct HashedPrefix {
 }
 
 /// A [`ContentSigner`] that digests the streamed ranges and builds the container from the
-/// digest: the one shape every signature format here shares.
-struct DigestThenSign<F> {
+/// digest: the one shape every signature format here shares (CMS and GB/T 38540 seals here,
+/// the RFC 3161 document timestamp in [`crate::pades`]).
+pub(crate) struct DigestThenSign<F> {
     hasher: Option<Hasher>,
     /// Leading bytes of the ranges already in `hasher` (see [`HashedPrefix`]).
     skip: u64,
@@ -69,7 +70,7 @@ struct DigestThenSign<F> {
 }
 
 impl<F> DigestThenSign<F> {
-    fn new(
+    pub(crate) fn new(
         algorithm: DigestAlgorithm,
         prefix: Option<HashedPrefix>,
         reserved: usize,

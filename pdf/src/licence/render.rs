@@ -38,67 +38,111 @@ pub fn render(template: &Template, content: &LicenceContent, font: &FontSource) 
     let mut doc = DocBuilder::default();
     let page_ref = doc.reserve();
     let pages_ref = doc.reserve();
-
-    // The background page, imported as a form XObject, decides the page size.
-    let mut xobjects = Dict::new();
-    let mut ops = Vec::new();
-    let (page_w, page_h) = match &template.background {
-        Some(path) => {
-            let bytes = std::fs::read(path)
-                .map_err(|e| licence_error(format!("background {}: {e}", path.display())))?;
-            let (form, w, h) = import_background(&mut doc, &bytes)?;
-            xobjects.set("Bg", form);
-            ops.extend_from_slice(b"q /Bg Do Q\n");
-            (w, h)
-        }
-        None => (template.page_size[0], template.page_size[1]),
-    };
-
+    let mut page = PageContent::default();
+    let size = page.background(&mut doc, template)?;
     let mut f = SubsetFont::new(font)?;
-    ops.extend_from_slice(b"0 g\n");
-    if !template.title.is_empty() {
+    page.ops.extend_from_slice(b"0 g\n");
+    page.title(&mut f, template, size[0])?;
+    page.texts(&mut f, template, content)?;
+    page.image(&mut doc, template, content)?;
+    let font_dict = f.finish()?;
+    let fields = prepared_fields(&mut doc, template, page_ref);
+    page.finish(&mut doc, page_ref, pages_ref, size, font_dict, &fields)?;
+    let now = OffsetDateTime::now_utc();
+    let catalog = catalog(&mut doc, pages_ref, &fields, content, now);
+    let info = doc.add(document_info(content, now));
+    doc.finish(catalog, info)
+}
+
+/// The page being drawn: its content stream operators and the XObjects they paint.
+#[derive(Default)]
+struct PageContent {
+    ops: Vec<u8>,
+    xobjects: Dict,
+}
+
+impl PageContent {
+    /// Paints the template's background page, imported as a form XObject, if there is one;
+    /// it decides the page size, which is the template's otherwise.
+    fn background(&mut self, doc: &mut DocBuilder, template: &Template) -> Result<[f64; 2]> {
+        let Some(path) = &template.background else {
+            return Ok(template.page_size);
+        };
+        let bytes = std::fs::read(path)
+            .map_err(|e| licence_error(format!("background {}: {e}", path.display())))?;
+        let (form, w, h) = import_background(doc, &bytes)?;
+        self.xobjects.set("Bg", form);
+        self.ops.extend_from_slice(b"q /Bg Do Q\n");
+        Ok([w, h])
+    }
+
+    /// The title, centred on the page.
+    fn title(&mut self, f: &mut SubsetFont<'_>, template: &Template, page_w: f64) -> Result<()> {
+        if template.title.is_empty() {
+            return Ok(());
+        }
         let w = f.width(&template.title, template.title_size)?;
         let x = (page_w - w) / 2.0;
         show(
-            &mut ops,
-            &mut f,
+            &mut self.ops,
+            f,
             &template.title,
             template.title_size,
             x,
             template.title_y,
-        )?;
+        )
     }
-    for slot in &template.texts {
-        let value = content.value(&slot.key).unwrap_or_default();
-        let mut x = slot.x;
-        if let Some(label) = &slot.label {
-            let label = format!("{label}：");
-            show(&mut ops, &mut f, &label, slot.size, x, slot.y)?;
-            x += f.width(&label, slot.size)?;
+
+    /// Each text slot: its label, then its value, wrapped to the slot's width if it has one.
+    fn texts(
+        &mut self,
+        f: &mut SubsetFont<'_>,
+        template: &Template,
+        content: &LicenceContent,
+    ) -> Result<()> {
+        for slot in &template.texts {
+            let value = content.value(&slot.key).unwrap_or_default();
+            let mut x = slot.x;
+            if let Some(label) = &slot.label {
+                let label = format!("{label}：");
+                show(&mut self.ops, f, &label, slot.size, x, slot.y)?;
+                x += f.width(&label, slot.size)?;
+            }
+            let lines = match slot.max_width {
+                Some(max) => f.wrap(&value, slot.size, (max - (x - slot.x)).max(slot.size))?,
+                None => vec![value],
+            };
+            for (i, line) in lines.iter().enumerate() {
+                let y = slot.y - i as f64 * slot.size * LINE_HEIGHT;
+                show(&mut self.ops, f, line, slot.size, x, y)?;
+            }
         }
-        let lines = match slot.max_width {
-            Some(max) => f.wrap(&value, slot.size, (max - (x - slot.x)).max(slot.size))?,
-            None => vec![value],
+        Ok(())
+    }
+
+    /// The photo, scaled to fit its slot and centred in it.
+    fn image(
+        &mut self,
+        doc: &mut DocBuilder,
+        template: &Template,
+        content: &LicenceContent,
+    ) -> Result<()> {
+        let (Some(slot), Some(data)) = (&template.image, &content.image) else {
+            return Ok(());
         };
-        for (i, line) in lines.iter().enumerate() {
-            let y = slot.y - i as f64 * slot.size * LINE_HEIGHT;
-            show(&mut ops, &mut f, line, slot.size, x, y)?;
-        }
-    }
-    if let (Some(slot), Some(data)) = (&template.image, &content.image) {
         let x = image_xobject(&SealImage::new(data.clone()))
             .map_err(|e| licence_error(format!("image for slot '{}': {e}", slot.key)))?;
         let mut image = x.image;
         if let Some(mask) = x.soft_mask {
             image.dict.set("SMask", doc.add(Object::Stream(mask)));
         }
-        xobjects.set("Im1", doc.add(Object::Stream(image)));
+        self.xobjects.set("Im1", doc.add(Object::Stream(image)));
         let [x0, y0, x1, y1] = slot.rect;
         let (iw, ih) = (f64::from(x.width.max(1)), f64::from(x.height.max(1)));
         let s = ((x1 - x0) / iw).min((y1 - y0) / ih);
         let (dw, dh) = (iw * s, ih * s);
         let (dx, dy) = (x0 + (x1 - x0 - dw) / 2.0, y0 + (y1 - y0 - dh) / 2.0);
-        ops.extend_from_slice(
+        self.ops.extend_from_slice(
             format!(
                 "q {} 0 0 {} {} {} cm /Im1 Do Q\n",
                 format_real(dw),
@@ -108,11 +152,55 @@ pub fn render(template: &Template, content: &LicenceContent, font: &FontSource) 
             )
             .as_bytes(),
         );
+        Ok(())
     }
-    let font_dict = f.finish()?;
 
-    // The prepared fields: QR text field, annotation and department signature fields.
-    let mut fields = Vec::new();
+    /// Writes the page (ISO 32000-2 §7.7.3.3) with its content stream, resources and the
+    /// widgets of `fields`, and the page tree holding it.
+    fn finish(
+        self,
+        doc: &mut DocBuilder,
+        page_ref: ObjRef,
+        pages_ref: ObjRef,
+        [page_w, page_h]: [f64; 2],
+        font_dict: Dict,
+        fields: &[ObjRef],
+    ) -> Result<()> {
+        let contents = doc.add(Object::Stream(Stream::new(
+            Dict::new().with("Filter", Object::name("FlateDecode")),
+            deflate(&self.ops)?,
+        )));
+        let mut resources = Dict::new().with("Font", Dict::new().with("F1", font_dict));
+        if !self.xobjects.is_empty() {
+            resources.set("XObject", self.xobjects);
+        }
+        let page = Dict::new()
+            .with("Type", Object::name("Page"))
+            .with("Parent", pages_ref)
+            .with("MediaBox", rect_obj([0.0, 0.0, page_w, page_h]))
+            .with("Resources", resources)
+            .with("Contents", contents)
+            .with("Annots", refs(fields));
+        doc.set(page_ref, page);
+        doc.set(
+            pages_ref,
+            Dict::new()
+                .with("Type", Object::name("Pages"))
+                .with("Kids", Object::Array(vec![Object::Reference(page_ref)]))
+                .with("Count", 1i64),
+        );
+        Ok(())
+    }
+}
+
+/// An array of references.
+fn refs(v: &[ObjRef]) -> Object {
+    Object::Array(v.iter().map(|r| Object::Reference(*r)).collect())
+}
+
+/// The prepared fields, each merged with its widget on the page: the QR code's read-only text
+/// field, the annotation signature field and the departments' signature fields.
+fn prepared_fields(doc: &mut DocBuilder, template: &Template, page_ref: ObjRef) -> Vec<ObjRef> {
     let widget = |name: &str, rect: [f64; 4]| {
         Dict::new()
             .with("Type", Object::name("Annot"))
@@ -126,16 +214,21 @@ pub fn render(template: &Template, content: &LicenceContent, font: &FontSource) 
         .with("FT", Object::name("Tx"))
         .with("Ff", READ_ONLY)
         .with("DA", Object::String(b"/Helv 0 Tf 0 g".to_vec()));
-    fields.push(doc.add(qr));
+    let mut fields = vec![doc.add(qr)];
     fields.push(
         doc.add(widget(ANNOTATION_FIELD, template.annotation_rect).with("FT", Object::name("Sig"))),
     );
     for d in &template.department_fields {
         fields.push(doc.add(widget(&d.name, d.rect).with("FT", Object::name("Sig"))));
     }
-    let refs = |v: &[ObjRef]| Object::Array(v.iter().map(|r| Object::Reference(*r)).collect());
-    let acroform = Dict::new()
-        .with("Fields", refs(&fields))
+    fields
+}
+
+/// The interactive form (ISO 32000-2 §12.7.3) over `fields`, with Helvetica as the default
+/// resource for their appearances.
+fn acroform(fields: &[ObjRef]) -> Dict {
+    Dict::new()
+        .with("Fields", refs(fields))
         .with(
             "DR",
             Dict::new().with(
@@ -150,33 +243,18 @@ pub fn render(template: &Template, content: &LicenceContent, font: &FontSource) 
                 ),
             ),
         )
-        .with("DA", Object::String(b"/Helv 0 Tf 0 g".to_vec()));
+        .with("DA", Object::String(b"/Helv 0 Tf 0 g".to_vec()))
+}
 
-    let contents = doc.add(Object::Stream(Stream::new(
-        Dict::new().with("Filter", Object::name("FlateDecode")),
-        deflate(&ops)?,
-    )));
-    let mut resources = Dict::new().with("Font", Dict::new().with("F1", font_dict));
-    if !xobjects.is_empty() {
-        resources.set("XObject", xobjects);
-    }
-    let page = Dict::new()
-        .with("Type", Object::name("Page"))
-        .with("Parent", pages_ref)
-        .with("MediaBox", rect_obj([0.0, 0.0, page_w, page_h]))
-        .with("Resources", resources)
-        .with("Contents", contents)
-        .with("Annots", refs(&fields));
-    doc.set(page_ref, page);
-    doc.set(
-        pages_ref,
-        Dict::new()
-            .with("Type", Object::name("Pages"))
-            .with("Kids", Object::Array(vec![Object::Reference(page_ref)]))
-            .with("Count", 1i64),
-    );
-
-    let now = OffsetDateTime::now_utc();
+/// The catalog (ISO 32000-2 §7.7.2) with the form, the XMP metadata (§14.3.2) and the
+/// language; adds those objects and returns the catalog's reference.
+fn catalog(
+    doc: &mut DocBuilder,
+    pages_ref: ObjRef,
+    fields: &[ObjRef],
+    content: &LicenceContent,
+    now: OffsetDateTime,
+) -> ObjRef {
     let xmp = xmp_packet(content, now);
     let metadata = doc.add(Object::Stream(Stream::new(
         Dict::new()
@@ -184,8 +262,8 @@ pub fn render(template: &Template, content: &LicenceContent, font: &FontSource) 
             .with("Subtype", Object::name("XML")),
         xmp.into_bytes(),
     )));
-    let acroform = doc.add(acroform);
-    let catalog = doc.add(
+    let acroform = doc.add(acroform(fields));
+    doc.add(
         Dict::new()
             .with("Type", Object::name("Catalog"))
             .with("Pages", pages_ref)
@@ -196,25 +274,26 @@ pub fn render(template: &Template, content: &LicenceContent, font: &FontSource) 
                 "ViewerPreferences",
                 Dict::new().with("DisplayDocTitle", Object::Bool(true)),
             ),
-    );
+    )
+}
+
+/// The document information dictionary (ISO 32000-2 §14.3.3), in step with the XMP packet.
+fn document_info(content: &LicenceContent, now: OffsetDateTime) -> Dict {
     let text = |s: &str| Object::String(encode_text_string(s));
-    let info = doc.add(
-        Dict::new()
-            .with(
-                "Title",
-                text(&format!("{} {}", content.type_name, content.holder_name)),
-            )
-            .with("Subject", text(&content.type_name))
-            .with("Author", text(&content.issuer_name))
-            .with("Keywords", text(&content.identifier.to_string()))
-            .with("Creator", text("eseal licence"))
-            .with("Producer", text("eseal"))
-            .with(
-                "CreationDate",
-                Object::String(format_pdf_date(now).into_bytes()),
-            ),
-    );
-    doc.finish(catalog, info)
+    Dict::new()
+        .with(
+            "Title",
+            text(&format!("{} {}", content.type_name, content.holder_name)),
+        )
+        .with("Subject", text(&content.type_name))
+        .with("Author", text(&content.issuer_name))
+        .with("Keywords", text(&content.identifier.to_string()))
+        .with("Creator", text("eseal licence"))
+        .with("Producer", text("eseal"))
+        .with(
+            "CreationDate",
+            Object::String(format_pdf_date(now).into_bytes()),
+        )
 }
 
 /// The options for the issuer's seal: a certification with DocMDP P=2 (form filling and

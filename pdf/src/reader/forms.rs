@@ -57,9 +57,60 @@ impl FormField {
     }
 }
 
+/// The walk of the field tree so far: the nodes visited and the terminal fields found.
 struct Walk {
     seen: HashSet<ObjRef>,
     out: Vec<FormField>,
+}
+
+impl Walk {
+    /// Whether to visit node `r` at `depth`: each node once (a field listed twice or a loop),
+    /// and within the depth and node limits.
+    fn enter(&mut self, r: ObjRef, depth: usize) -> Result<bool> {
+        if depth > MAX_FIELD_DEPTH {
+            return Err(Error::LimitExceeded {
+                what: "form field depth",
+                limit: MAX_FIELD_DEPTH as u64,
+            });
+        }
+        if !self.seen.insert(r) {
+            return Ok(false);
+        }
+        if self.seen.len() > MAX_FIELD_NODES {
+            return Err(Error::LimitExceeded {
+                what: "number of form fields",
+                limit: MAX_FIELD_NODES as u64,
+            });
+        }
+        Ok(true)
+    }
+}
+
+/// What a field inherits from its ancestors (ISO 32000-2 §12.7.4.1): the full name so far,
+/// `/FT` and `/V`.
+struct Inherited<'a> {
+    name: &'a str,
+    field_type: Option<&'a str>,
+    value: Option<&'a Object>,
+}
+
+impl Inherited<'_> {
+    /// The full name of a field with partial name `partial` below this one (§12.7.4.2).
+    fn full_name(&self, partial: Option<&str>) -> String {
+        match (partial, self.name.is_empty()) {
+            (Some(t), true) => t.to_string(),
+            (Some(t), false) => format!("{}.{t}", self.name),
+            (None, _) => self.name.to_string(),
+        }
+    }
+}
+
+/// A field's kids, sorted.
+struct Kids {
+    /// Whether `/Kids` has any entry at all.
+    any: bool,
+    widgets: Vec<Widget>,
+    fields: Vec<ObjRef>,
 }
 
 impl<R: Read + Seek> PdfReader<R> {
@@ -91,13 +142,18 @@ impl<R: Read + Seek> PdfReader<R> {
         let Object::Array(fields) = fields else {
             return Err(Error::wrong_type("/AcroForm /Fields", "an array"));
         };
+        const ROOT: Inherited<'static> = Inherited {
+            name: "",
+            field_type: None,
+            value: None,
+        };
         let mut walk = Walk {
             seen: HashSet::new(),
             out: Vec::new(),
         };
         for f in &fields {
             if let Some(r) = f.as_reference() {
-                self.walk_field(r, "", None, None, 0, &mut walk)?;
+                self.walk_field(r, &ROOT, 0, &mut walk)?;
             }
         }
         Ok(walk.out)
@@ -114,26 +170,12 @@ impl<R: Read + Seek> PdfReader<R> {
     fn walk_field(
         &mut self,
         r: ObjRef,
-        parent_name: &str,
-        parent_ft: Option<&str>,
-        parent_v: Option<&Object>,
+        inherited: &Inherited<'_>,
         depth: usize,
         walk: &mut Walk,
     ) -> Result<()> {
-        if depth > MAX_FIELD_DEPTH {
-            return Err(Error::LimitExceeded {
-                what: "form field depth",
-                limit: MAX_FIELD_DEPTH as u64,
-            });
-        }
-        if !walk.seen.insert(r) {
-            return Ok(()); // a field listed twice or a loop: visit once
-        }
-        if walk.seen.len() > MAX_FIELD_NODES {
-            return Err(Error::LimitExceeded {
-                what: "number of form fields",
-                limit: MAX_FIELD_NODES as u64,
-            });
+        if !walk.enter(r, depth)? {
+            return Ok(());
         }
         let dict = match self.resolve(&Object::Reference(r))? {
             Object::Dict(d) => d,
@@ -143,65 +185,32 @@ impl<R: Read + Seek> PdfReader<R> {
             .get("T")
             .and_then(Object::as_string)
             .map(decode_text_string);
-        let full_name = match (&partial_name, parent_name.is_empty()) {
-            (Some(t), true) => t.clone(),
-            (Some(t), false) => format!("{parent_name}.{t}"),
-            (None, _) => parent_name.to_string(),
-        };
+        let full_name = inherited.full_name(partial_name.as_deref());
         let field_type = match dict.get("FT").and_then(Object::as_name) {
             Some(n) => Some(String::from_utf8_lossy(n).into_owned()),
-            None => parent_ft.map(str::to_string),
+            None => inherited.field_type.map(str::to_string),
         };
-        let value = dict.get("V").or(parent_v).cloned();
-        // Kids with /T are fields; kids without are widgets of this field.
-        let kids = match dict.get("Kids") {
-            Some(k) => match self.resolve(k)? {
-                Object::Array(a) => a,
-                _ => Vec::new(),
-            },
-            None => Vec::new(),
-        };
-        let mut widgets = Vec::new();
-        let mut child_fields = Vec::new();
-        for kid in &kids {
-            let Some(kr) = kid.as_reference() else {
-                continue;
+        let value = dict.get("V").or(inherited.value).cloned();
+        let kids = self.kids(&dict)?;
+        let mut widgets = kids.widgets;
+        if !kids.fields.is_empty() {
+            let to_kids = Inherited {
+                name: &full_name,
+                field_type: field_type.as_deref(),
+                value: value.as_ref(),
             };
-            let kd = match self.resolve(kid)? {
-                Object::Dict(d) => d,
-                _ => continue,
-            };
-            if kd.contains("T") {
-                child_fields.push(kr);
-            } else {
-                widgets.push(self.widget(kr, &kd)?);
-            }
-        }
-        if !child_fields.is_empty() {
-            for kr in child_fields {
-                self.walk_field(
-                    kr,
-                    &full_name,
-                    field_type.as_deref(),
-                    value.as_ref(),
-                    depth + 1,
-                    walk,
-                )?;
+            for kr in kids.fields {
+                self.walk_field(kr, &to_kids, depth + 1, walk)?;
             }
             if widgets.is_empty() {
                 return Ok(());
             }
         }
-        if kids.is_empty() && (dict.has_name("Subtype", "Widget") || dict.contains("Rect")) {
+        // A field without kids may be merged with its one widget (§12.7.4.1).
+        if !kids.any && (dict.has_name("Subtype", "Widget") || dict.contains("Rect")) {
             widgets.push(self.widget(r, &dict)?);
         }
-        let lock = match dict.get("Lock") {
-            Some(l) => match self.resolve(l)? {
-                Object::Dict(d) => Some(d),
-                _ => None,
-            },
-            None => None,
-        };
+        let lock = self.lock(&dict)?;
         walk.out.push(FormField {
             obj_ref: r,
             partial_name,
@@ -213,6 +222,49 @@ impl<R: Read + Seek> PdfReader<R> {
             dict,
         });
         Ok(())
+    }
+
+    /// The field's `/Kids`: those with `/T` are fields; those without are widgets of this
+    /// field.
+    fn kids(&mut self, dict: &Dict) -> Result<Kids> {
+        let kids = match dict.get("Kids") {
+            Some(k) => match self.resolve(k)? {
+                Object::Array(a) => a,
+                _ => Vec::new(),
+            },
+            None => Vec::new(),
+        };
+        let mut out = Kids {
+            any: !kids.is_empty(),
+            widgets: Vec::new(),
+            fields: Vec::new(),
+        };
+        for kid in &kids {
+            let Some(kr) = kid.as_reference() else {
+                continue;
+            };
+            let kd = match self.resolve(kid)? {
+                Object::Dict(d) => d,
+                _ => continue,
+            };
+            if kd.contains("T") {
+                out.fields.push(kr);
+            } else {
+                out.widgets.push(self.widget(kr, &kd)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `/Lock` of a signature field (§12.7.5.5), resolved; anything but a dictionary is none.
+    fn lock(&mut self, dict: &Dict) -> Result<Option<Dict>> {
+        Ok(match dict.get("Lock") {
+            Some(l) => match self.resolve(l)? {
+                Object::Dict(d) => Some(d),
+                _ => None,
+            },
+            None => None,
+        })
     }
 
     fn widget(&mut self, r: ObjRef, d: &Dict) -> Result<Widget> {

@@ -33,6 +33,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use eseal_certs::crl::Crl;
+use eseal_certs::ocsp::ParsedResponse;
 use eseal_certs::Certificate;
 
 pub use changes::{ChangeRule, Permission};
@@ -46,11 +47,11 @@ pub use report::{
 };
 pub use revocation::OcspFetch;
 
-use crate::object::Object;
+use crate::object::{ObjRef, Object};
 use crate::reader::{PdfReader, Revision, XrefEntry};
 use crate::sigdict::{field_locks, DocMdpPermission, FieldLock, Level, SubFilter};
 use changes::Change;
-use crypto::TrustContext;
+use crypto::{TrustContext, ValidationOutcome};
 use input::{open_view, view_cost, MAX_REVISIONS, MAX_VIEW_ENTRIES};
 use signature::FoundSignature;
 use time::{parse_pdf_date, rfc3339};
@@ -151,11 +152,8 @@ fn examine_document<R: Read + Seek + Clone>(
     report: &mut Report,
 ) {
     let problems = &mut report.document_problems;
-    if revisions.len() > MAX_REVISIONS {
-        problems.push(format!(
-            "the file has {} revisions, more than the {MAX_REVISIONS} this verifier analyses",
-            revisions.len()
-        ));
+    if let Some(p) = revision_limit_problem(revisions) {
+        problems.push(p);
         return;
     }
     if let Some(p) = structure_problem(input, revisions, file_len) {
@@ -170,73 +168,225 @@ fn examine_document<R: Read + Seek + Clone>(
     if found.is_empty() {
         return;
     }
-    // Views opened for the change analysis: two per revision after the first signed one.
     let first = found
         .iter()
         .filter_map(|s| s.revision)
         .min()
         .unwrap_or(last);
+    if let Some(p) = view_limit_problem(revisions, first, last) {
+        problems.push(p);
+        return;
+    }
+    let material = TrustMaterial::gather(&mut newest, opts);
+    let mdp = MdpFacts::read(&mut newest, &found);
+    drop(newest);
+    let changes = analyse_changes(input, revisions, first, last);
+    let doc = DocumentFacts {
+        input,
+        file_len,
+        changes: &changes,
+        problems: &report.document_problems,
+        trust: material.context(opts, at),
+    };
+    let (reports, doc_ts_proofs) = report_signatures(&doc, &found, &mdp);
+    let dss_revisions = dss_revisions(&changes);
+    for judged in reports {
+        let mut r = judged.report;
+        r.level = baseline_level(
+            &r,
+            &judged.proof,
+            judged.later_poe,
+            &dss_revisions,
+            &doc_ts_proofs,
+        );
+        report.signatures.push(r);
+    }
+    report.extensions = extension_facts(&opts.extensions, &found, at);
+}
+
+/// A file with more revisions than [`MAX_REVISIONS`] is not analysed at all (fail closed).
+fn revision_limit_problem(revisions: &[Revision]) -> Option<String> {
+    (revisions.len() > MAX_REVISIONS).then(|| {
+        format!(
+            "the file has {} revisions, more than the {MAX_REVISIONS} this verifier analyses",
+            revisions.len()
+        )
+    })
+}
+
+/// The change analysis opens two views per revision from the first signed one to the newest
+/// (`last`); a file whose views would merge more than [`MAX_VIEW_ENTRIES`] cross-reference
+/// entries is not analysed (fail closed).
+fn view_limit_problem(revisions: &[Revision], first: usize, last: usize) -> Option<String> {
     let cost = view_cost(
         revisions,
         (first..=last).flat_map(|k| [k.saturating_sub(1), k]),
     );
-    if cost > MAX_VIEW_ENTRIES {
-        problems.push(format!(
+    (cost > MAX_VIEW_ENTRIES).then(|| {
+        format!(
             "the file is too large to analyse its changes ({cost} cross-reference entries over \
              its revisions; the limit is {MAX_VIEW_ENTRIES})"
-        ));
-        return;
+        )
+    })
+}
+
+/// Certificates, CRLs and OCSP responses for path validation beyond the trust anchors: the
+/// caller's and those of the DSS (ETSI EN 319 142-1 §5.4.2). The DSS's own CRLs and OCSP
+/// responses are also kept apart, to tell whether the file alone suffices (B-LT).
+struct TrustMaterial {
+    certificates: Vec<Certificate>,
+    crls: Vec<Crl>,
+    dss_crls: Vec<Crl>,
+    ocsp: Vec<ParsedResponse>,
+    dss_ocsp: Vec<ParsedResponse>,
+}
+
+impl TrustMaterial {
+    fn gather<R: Read + Seek>(newest: &mut PdfReader<R>, opts: &VerifyOptions) -> Self {
+        let (mut certificates, dss_crls) = dss_material(newest);
+        certificates.extend(opts.intermediates.iter().cloned());
+        let mut crls = opts.crls.clone();
+        crls.extend(dss_crls.iter().cloned());
+        let dss_ocsp = revocation::dss_ocsp(newest);
+        let mut ocsp = revocation::parse_all(&opts.ocsp_responses);
+        ocsp.extend(dss_ocsp.iter().cloned());
+        TrustMaterial {
+            certificates,
+            crls,
+            dss_crls,
+            ocsp,
+            dss_ocsp,
+        }
     }
-    let (mut dss_certs, dss_crls) = dss_material(&mut newest);
-    dss_certs.extend(opts.intermediates.iter().cloned());
-    let mut crls = opts.crls.clone();
-    crls.extend(dss_crls.iter().cloned());
-    let dss_ocsp = revocation::dss_ocsp(&mut newest);
-    let mut ocsp = revocation::parse_all(&opts.ocsp_responses);
-    ocsp.extend(dss_ocsp.iter().cloned());
-    let ctx = TrustContext {
-        anchors: &opts.trust_anchors,
-        extra_certificates: &dss_certs,
-        crls: &crls,
-        dss_crls: &dss_crls,
-        ocsp: &ocsp,
-        dss_ocsp: &dss_ocsp,
-        ocsp_fetch: opts.ocsp_fetch.as_ref(),
-        at,
-    };
-    // MDP facts of each signature, read through the newest revision.
-    let mdp: Vec<(Option<DocMdpPermission>, Vec<FieldLock>)> = found
+
+    fn context<'a>(&'a self, opts: &'a VerifyOptions, at: SystemTime) -> TrustContext<'a> {
+        TrustContext {
+            anchors: &opts.trust_anchors,
+            extra_certificates: &self.certificates,
+            crls: &self.crls,
+            dss_crls: &self.dss_crls,
+            ocsp: &self.ocsp,
+            dss_ocsp: &self.dss_ocsp,
+            ocsp_fetch: opts.ocsp_fetch.as_ref(),
+            at,
+        }
+    }
+}
+
+/// The modification detection and prevention facts (ISO 32000-2 §12.8.2.2 DocMDP, §12.8.2.4
+/// FieldMDP) of the signatures found, read through the newest revision.
+struct MdpFacts {
+    /// For each signature: its DocMDP `/P` if it certifies, and its field locks.
+    per_signature: Vec<(Option<DocMdpPermission>, Vec<FieldLock>)>,
+    /// (revision, P) of the document's certification signature.
+    certification: Option<(usize, DocMdpPermission)>,
+    /// The signature dictionary the catalog's `/Perms /DocMDP` points to.
+    perms_docmdp: Option<ObjRef>,
+}
+
+impl MdpFacts {
+    fn read<R: Read + Seek>(newest: &mut PdfReader<R>, found: &[FoundSignature]) -> Self {
+        let per_signature: Vec<(Option<DocMdpPermission>, Vec<FieldLock>)> = found
+            .iter()
+            .map(|s| {
+                let field_lock = match newest.get(s.field_ref) {
+                    Ok(Object::Dict(d)) => d.get("Lock").and_then(|l| newest.resolve(l).ok()),
+                    _ => None,
+                };
+                let lock_dict = field_lock.as_ref().and_then(Object::as_dict).cloned();
+                let locks = field_locks(newest, &s.dict, lock_dict.as_ref());
+                (DocMdpPermission::of_signature(newest, &s.dict), locks)
+            })
+            .collect();
+        let certification = found
+            .iter()
+            .zip(&per_signature)
+            .find_map(|(s, (p, _))| Some((s.revision?, (*p)?)));
+        let perms_docmdp = newest
+            .catalog()
+            .ok()
+            .and_then(|c| c.get("Perms").cloned())
+            .and_then(|p| newest.resolve(&p).ok())
+            .and_then(|p| {
+                p.as_dict()
+                    .and_then(|d| d.get("DocMDP"))
+                    .and_then(Object::as_reference)
+            });
+        MdpFacts {
+            per_signature,
+            certification,
+            perms_docmdp,
+        }
+    }
+
+    /// What the change analysis of signature `index` (of `found`) is judged against.
+    fn of_signature<'a>(
+        &self,
+        found: &[FoundSignature],
+        index: usize,
+        locks: &'a [FieldLock],
+    ) -> SignatureFacts<'a> {
+        let sig = &found[index];
+        let (level, _) = &self.per_signature[index];
+        SignatureFacts {
+            level: *level,
+            certification: self.certification,
+            locks,
+            perms_docmdp_matches: level.is_none() || self.perms_docmdp == sig.sig_ref,
+        }
+    }
+
+    /// FieldMDP locks of the signature in `revision` and of every earlier one: a later
+    /// signature is bound by the locks already in force when it was made.
+    fn locks_up_to(&self, found: &[FoundSignature], revision: Option<usize>) -> Vec<FieldLock> {
+        found
+            .iter()
+            .zip(&self.per_signature)
+            .filter(|(o, _)| o.revision.is_some() && o.revision <= revision)
+            .flat_map(|(_, (_, l))| l.clone())
+            .collect()
+    }
+}
+
+/// The changes each revision after the first signed one makes to the one before it.
+fn analyse_changes<R: Read + Seek + Clone>(
+    input: &R,
+    revisions: &[Revision],
+    first: usize,
+    last: usize,
+) -> HashMap<usize, Vec<Change>> {
+    ((first + 1)..=last)
+        .map(|k| (k, changes::analyse_revision(input, revisions, k)))
+        .collect()
+}
+
+/// Revisions that add or extend the DSS.
+fn dss_revisions(changes: &HashMap<usize, Vec<Change>>) -> Vec<usize> {
+    changes
         .iter()
-        .map(|s| {
-            let field_lock = match newest.get(s.field_ref) {
-                Ok(Object::Dict(d)) => d.get("Lock").and_then(|l| newest.resolve(l).ok()),
-                _ => None,
-            };
-            let lock_dict = field_lock.as_ref().and_then(Object::as_dict).cloned();
-            let locks = field_locks(&mut newest, &s.dict, lock_dict.as_ref());
-            (DocMdpPermission::of_signature(&mut newest, &s.dict), locks)
+        .filter(|(_, chs)| {
+            chs.iter()
+                .any(|c| matches!(c.rule, Some((ChangeRule::AddDss, _))))
         })
-        .collect();
-    let certification = found
-        .iter()
-        .zip(&mdp)
-        .find_map(|(s, (p, _))| Some((s.revision?, (*p)?)));
-    let perms_docmdp = newest
-        .catalog()
-        .ok()
-        .and_then(|c| c.get("Perms").cloned())
-        .and_then(|p| newest.resolve(&p).ok())
-        .and_then(|p| {
-            p.as_dict()
-                .and_then(|d| d.get("DocMDP"))
-                .and_then(Object::as_reference)
-        });
-    drop(newest);
-    let mut changes: HashMap<usize, Vec<Change>> = HashMap::new();
-    for k in (first + 1)..=last {
-        changes.insert(k, changes::analyse_revision(input, revisions, k));
-    }
-    let document_problems = report.document_problems.clone();
+        .map(|(k, _)| *k)
+        .collect()
+}
+
+/// A signature's report before its baseline level is known, with what decides that level.
+struct Judged {
+    report: SignatureReport,
+    proof: Proof,
+    /// The proof of existence a later valid document timestamp gives.
+    later_poe: Option<SystemTime>,
+}
+
+/// The judged signatures of `found`, in file order; and the proofs of the valid document
+/// timestamps among them as (revision, time).
+fn report_signatures<R: Read + Seek + Clone>(
+    doc: &DocumentFacts<'_, R>,
+    found: &[FoundSignature],
+    mdp: &MdpFacts,
+) -> (Vec<Judged>, Vec<(usize, SystemTime)>) {
     // Newest first: a document timestamp gives proof of existence to everything before it.
     let mut doc_ts_proofs: Vec<(usize, SystemTime)> = Vec::new();
     let mut reports = Vec::new();
@@ -246,30 +396,9 @@ fn examine_document<R: Read + Seek + Clone>(
             .filter(|(rev, _)| sig.revision.is_some_and(|s| *rev > s))
             .map(|(_, t)| *t)
             .min();
-        let locks: Vec<FieldLock> = found
-            .iter()
-            .zip(&mdp)
-            .filter(|(o, _)| o.revision.is_some() && o.revision <= sig.revision)
-            .flat_map(|(_, (_, l))| l.clone())
-            .collect();
-        let (level, _) = &mdp[i];
-        let facts = SignatureFacts {
-            level: *level,
-            certification,
-            locks: &locks,
-            perms_docmdp_matches: level.is_none() || perms_docmdp == sig.sig_ref,
-        };
-        let (r, proof) = signature_report(
-            input,
-            i,
-            sig,
-            &facts,
-            &changes,
-            &document_problems,
-            file_len,
-            &ctx,
-            later_poe,
-        );
+        let locks = mdp.locks_up_to(found, sig.revision);
+        let facts = mdp.of_signature(found, i, &locks);
+        let (r, proof) = signature_report(doc, i, sig, &facts, later_poe);
         if let (SignatureKind::DocumentTimestamp, Some(t), Some(rev)) =
             (r.kind, proof.proven_time, sig.revision)
         {
@@ -277,23 +406,14 @@ fn examine_document<R: Read + Seek + Clone>(
                 doc_ts_proofs.push((rev, t));
             }
         }
-        reports.push((r, proof, later_poe));
+        reports.push(Judged {
+            report: r,
+            proof,
+            later_poe,
+        });
     }
     reports.reverse();
-    // Revisions that add or extend the DSS.
-    let dss_revisions: Vec<usize> = changes
-        .iter()
-        .filter(|(_, chs)| {
-            chs.iter()
-                .any(|c| matches!(c.rule, Some((ChangeRule::AddDss, _))))
-        })
-        .map(|(k, _)| *k)
-        .collect();
-    for (mut r, proof, later_poe) in reports {
-        r.level = baseline_level(&r, &proof, later_poe, &dss_revisions, &doc_ts_proofs);
-        report.signatures.push(r);
-    }
-    report.extensions = extension_facts(&opts.extensions, &found, at);
+    (reports, doc_ts_proofs)
 }
 
 /// What the extensions say of the signatures found, each dictionary as its own revision holds
@@ -436,6 +556,17 @@ fn dss_material<R: Read + Seek>(reader: &mut PdfReader<R>) -> (Vec<Certificate>,
     (certs, crls)
 }
 
+/// What every signature's report is judged with: the file, the changes of each revision after
+/// the first signed one, the document's problems and the trust context.
+struct DocumentFacts<'a, R> {
+    input: &'a R,
+    file_len: u64,
+    changes: &'a HashMap<usize, Vec<Change>>,
+    /// Problems of the whole document; each counts as a change no rule allows.
+    problems: &'a [String],
+    trust: TrustContext<'a>,
+}
+
 struct SignatureFacts<'a> {
     /// This signature's DocMDP `/P`, if it certifies.
     level: Option<DocMdpPermission>,
@@ -447,37 +578,86 @@ struct SignatureFacts<'a> {
     perms_docmdp_matches: bool,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Validates signature `index` (ETSI EN 319 102-1 §5): its format, its container, and the
+/// changes made after it; the failures found decide the indication.
 fn signature_report<R: Read + Seek + Clone>(
-    input: &R,
+    doc: &DocumentFacts<'_, R>,
     index: usize,
     sig: &FoundSignature,
     facts: &SignatureFacts<'_>,
-    changes: &HashMap<usize, Vec<Change>>,
-    document_problems: &[String],
-    file_len: u64,
-    ctx: &TrustContext<'_>,
     later_poe: Option<SystemTime>,
 ) -> (SignatureReport, Proof) {
+    let mut r = report_skeleton(index, sig, facts.level, doc.file_len);
+    let mut proof = Proof {
+        proven_time: None,
+        revocation_complete: false,
+    };
+    let mut failures: Vec<SubIndication> = Vec::new();
+    if !sig.format_problems.is_empty() {
+        failures.push(SubIndication::FormatFailure);
+        r.reasons.extend(sig.format_problems.iter().cloned());
+    }
+    if facts.level.is_some() && !facts.perms_docmdp_matches {
+        r.warnings.push(
+            "the catalog's /Perms /DocMDP does not point to this certification signature".into(),
+        );
+    }
+    if let Some(br) = sig.byte_range {
+        let claimed_time = claimed_time(sig).and_then(parse_pdf_date);
+        let out = crypto::check_contents(doc.input, sig, br, claimed_time, &doc.trust, later_poe);
+        proof = apply_outcome(&mut r, out, &mut failures);
+    }
+    judge_changes(&mut r, sig.revision, facts, doc.changes);
+    for p in doc.problems {
+        r.disallowed_changes.push(ChangeFacts {
+            revision: sig.revision.map_or(0, |s| s + 1),
+            rule: None,
+            description: p.clone(),
+        });
+    }
+    if !r.disallowed_changes.is_empty() {
+        failures.push(SubIndication::DisallowedChange);
+        r.reasons.push(format!(
+            "{} change(s) after signing that no rule allows",
+            r.disallowed_changes.len()
+        ));
+    }
+    pick_indication(&mut r, &failures);
+    (r, proof)
+}
+
+/// The signing time the signature dictionary claims (`/M`), as written.
+fn claimed_time(sig: &FoundSignature) -> Option<&[u8]> {
+    sig.dict.get("M").and_then(Object::as_string)
+}
+
+/// The report of a signature as its dictionary describes it, before anything is checked:
+/// kind, field, claimed signing time and what the byte range covers. It starts as
+/// TOTAL-PASSED; the checks can only lower that.
+fn report_skeleton(
+    index: usize,
+    sig: &FoundSignature,
+    level: Option<DocMdpPermission>,
+    file_len: u64,
+) -> SignatureReport {
     let kind = if sig.is_doc_timestamp() {
         SignatureKind::DocumentTimestamp
-    } else if facts.level.is_some() {
+    } else if level.is_some() {
         SignatureKind::Certification
     } else {
         SignatureKind::Approval
     };
-    let claimed = sig.dict.get("M").and_then(Object::as_string);
-    let claimed_time = claimed.and_then(parse_pdf_date);
+    let claimed = claimed_time(sig);
     let end = sig
         .byte_range
         .map(|b| b.end)
         .or_else(|| sig.revision.map(|_| file_len))
         .unwrap_or(0);
-    let mut r = SignatureReport {
+    SignatureReport {
         index,
         field: sig.field_name.clone(),
         kind,
-        certification_level: facts.level,
+        certification_level: level,
         sub_filter: sig
             .dict
             .get("SubFilter")
@@ -490,7 +670,7 @@ fn signature_report<R: Read + Seek + Clone>(
         signer: None,
         seal_name: sig.text("Name").unwrap_or_else(|| sig.field_name.clone()),
         signing_time: claimed.map(|m| SigningTime {
-            time: claimed_time
+            time: parse_pdf_date(m)
                 .map(rfc3339)
                 .unwrap_or_else(|| String::from_utf8_lossy(m).into_owned()),
             source: "claimed /M".into(),
@@ -509,97 +689,94 @@ fn signature_report<R: Read + Seek + Clone>(
         allowed_changes: Vec::new(),
         disallowed_changes: Vec::new(),
         seal: None,
-    };
-    let mut proof = Proof {
-        proven_time: None,
-        revocation_complete: false,
-    };
-    let mut failures: Vec<SubIndication> = Vec::new();
-    if !sig.format_problems.is_empty() {
-        failures.push(SubIndication::FormatFailure);
-        r.reasons.extend(sig.format_problems.iter().cloned());
     }
-    if facts.level.is_some() && !facts.perms_docmdp_matches {
-        r.warnings.push(
-            "the catalog's /Perms /DocMDP does not point to this certification signature".into(),
-        );
+}
+
+/// Folds the outcome of the container check into the report: signer, path, algorithms,
+/// timestamps and, when a timestamp proves it, the signing time. Returns what it proved.
+fn apply_outcome(
+    r: &mut SignatureReport,
+    out: ValidationOutcome,
+    failures: &mut Vec<SubIndication>,
+) -> Proof {
+    if let Some((sub, why)) = out.failure {
+        failures.push(sub);
+        r.reasons.push(why);
     }
-    if let Some(br) = sig.byte_range {
-        let out = crypto::check_contents(input, sig, br, claimed_time, ctx, later_poe);
-        proof.proven_time = out.proven_time;
-        proof.revocation_complete = out.revocation_complete;
-        if let Some((sub, why)) = out.failure {
-            failures.push(sub);
-            r.reasons.push(why);
-        }
-        r.signer = out.signer;
-        r.chain = out.chain;
-        r.digest_algorithm = out.digest_algorithm;
-        r.signature_algorithm = out.signature_algorithm;
-        r.seal = out.seal;
-        r.warnings.extend(out.warnings);
-        if let Some(t) = out.proven_time {
+    r.signer = out.signer;
+    r.chain = out.chain;
+    r.digest_algorithm = out.digest_algorithm;
+    r.signature_algorithm = out.signature_algorithm;
+    r.seal = out.seal;
+    r.warnings.extend(out.warnings);
+    let doc_ts = r.kind == SignatureKind::DocumentTimestamp;
+    if let Some(t) = out.proven_time {
+        r.signing_time = Some(SigningTime {
+            time: rfc3339(t),
+            source: if doc_ts {
+                "timestamp".into()
+            } else {
+                "signature timestamp (proven)".into()
+            },
+        });
+    } else if doc_ts {
+        if let Some(t) = out.timestamps.first().and_then(|t| t.claimed_time.clone()) {
             r.signing_time = Some(SigningTime {
-                time: rfc3339(t),
-                source: if kind == SignatureKind::DocumentTimestamp {
-                    "timestamp".into()
-                } else {
-                    "signature timestamp (proven)".into()
-                },
+                time: t,
+                source: "timestamp (not valid)".into(),
             });
-        } else if kind == SignatureKind::DocumentTimestamp {
-            if let Some(t) = out.timestamps.first().and_then(|t| t.claimed_time.clone()) {
-                r.signing_time = Some(SigningTime {
-                    time: t,
-                    source: "timestamp (not valid)".into(),
-                });
-            }
         }
-        r.timestamps = out.timestamps;
     }
-    if let Some(s) = sig.revision {
-        let mut keys: Vec<&usize> = changes.keys().filter(|k| **k > s).collect();
-        keys.sort();
-        for k in keys {
-            let level = facts.certification.filter(|(c, _)| *c < *k).map(|(_, p)| p);
-            for ch in &changes[k] {
-                match &ch.rule {
-                    Some((rule, permission)) => match permission.check(level, facts.locks) {
-                        Ok(()) => r.allowed_changes.push(ChangeFacts {
-                            revision: ch.revision,
-                            rule: Some(rule.name().to_string()),
-                            description: ch.description.clone(),
-                        }),
-                        Err(why) => r.disallowed_changes.push(ChangeFacts {
-                            revision: ch.revision,
-                            rule: None,
-                            description: format!("{} ({}): {why}", ch.description, rule.name()),
-                        }),
-                    },
-                    None => r.disallowed_changes.push(ChangeFacts {
+    r.timestamps = out.timestamps;
+    Proof {
+        proven_time: out.proven_time,
+        revocation_complete: out.revocation_complete,
+    }
+}
+
+/// Sorts every change made after the signature's revision into allowed and disallowed: a
+/// change is allowed when a [`ChangeRule`] covers it and the certification in force at that
+/// revision (DocMDP) and the field locks (FieldMDP) permit what the rule needs.
+fn judge_changes(
+    r: &mut SignatureReport,
+    signed_revision: Option<usize>,
+    facts: &SignatureFacts<'_>,
+    changes: &HashMap<usize, Vec<Change>>,
+) {
+    let Some(s) = signed_revision else {
+        return;
+    };
+    let mut keys: Vec<&usize> = changes.keys().filter(|k| **k > s).collect();
+    keys.sort();
+    for k in keys {
+        let level = facts.certification.filter(|(c, _)| *c < *k).map(|(_, p)| p);
+        for ch in &changes[k] {
+            match &ch.rule {
+                Some((rule, permission)) => match permission.check(level, facts.locks) {
+                    Ok(()) => r.allowed_changes.push(ChangeFacts {
                         revision: ch.revision,
-                        rule: None,
+                        rule: Some(rule.name().to_string()),
                         description: ch.description.clone(),
                     }),
-                }
+                    Err(why) => r.disallowed_changes.push(ChangeFacts {
+                        revision: ch.revision,
+                        rule: None,
+                        description: format!("{} ({}): {why}", ch.description, rule.name()),
+                    }),
+                },
+                None => r.disallowed_changes.push(ChangeFacts {
+                    revision: ch.revision,
+                    rule: None,
+                    description: ch.description.clone(),
+                }),
             }
         }
     }
-    for p in document_problems {
-        r.disallowed_changes.push(ChangeFacts {
-            revision: sig.revision.map_or(0, |s| s + 1),
-            rule: None,
-            description: p.clone(),
-        });
-    }
-    if !r.disallowed_changes.is_empty() {
-        failures.push(SubIndication::DisallowedChange);
-        r.reasons.push(format!(
-            "{} change(s) after signing that no rule allows",
-            r.disallowed_changes.len()
-        ));
-    }
-    // TOTAL-FAILED outranks INDETERMINATE; within each, the first found.
+}
+
+/// The indication from the failures found (ETSI TS 119 102-1 §5.1): TOTAL-FAILED outranks
+/// INDETERMINATE; within each, the first found. No failure leaves TOTAL-PASSED.
+fn pick_indication(r: &mut SignatureReport, failures: &[SubIndication]) {
     let pick = failures
         .iter()
         .find(|s| s.indication() == Indication::TotalFailed)
@@ -608,7 +785,6 @@ fn signature_report<R: Read + Seek + Clone>(
         r.indication = sub.indication();
         r.sub_indication = Some(*sub);
     }
-    (r, proof)
 }
 
 fn finish(report: &mut Report) {

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::object::{Dict, ObjRef, Object, Stream};
 use crate::reader::{PdfReader, XrefKind};
 use crate::writer::serialize::write_object;
+use crate::writer::Counting;
 
 /// Buffer used for copying the original bytes.
 pub const COPY_BUFFER: usize = 64 * 1024;
@@ -328,22 +329,4 @@ pub fn write_incremental<R: Read + Seek, W: Write>(
         pos += 1;
     }
     update.write_revision(out, pos)
-}
-
-/// A writer that tracks its position.
-struct Counting<'a, W> {
-    inner: &'a mut W,
-    pos: u64,
-}
-
-impl<W: Write> Write for Counting<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }

@@ -3,7 +3,11 @@
 
 use std::fmt::Write;
 
-use super::{Indication, Report, SignatureReport};
+use super::text::timestamp_status;
+use super::{
+    CertificateFacts, Coverage, Indication, Report, SealFacts, SignatureReport, Signer,
+    TimestampFacts,
+};
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222;max-width:60em}\
 h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.5em}\
@@ -84,6 +88,35 @@ fn row(o: &mut String, k: &str, v: &str) {
 }
 
 fn signature(o: &mut String, s: &SignatureReport) {
+    heading(o, s);
+    list(o, "Why", &s.reasons);
+    list(o, "Notes", &s.warnings);
+    o.push_str("<table>");
+    row(o, "Kind", &format!("{:?}", s.kind));
+    if let Some(p) = s.certification_level {
+        row(o, "Certification level (DocMDP P)", &p.to_string());
+    }
+    row(o, "Seal name", &s.seal_name);
+    if let Some(signer) = &s.signer {
+        signer_rows(o, signer);
+    }
+    if let Some(seal) = &s.seal {
+        seal_rows(o, seal);
+    }
+    if let Some(t) = &s.signing_time {
+        row(o, "Signing time", &format!("{} ({})", t.time, t.source));
+    }
+    if let Some(l) = &s.level {
+        row(o, "PAdES level", &l.name().to_uppercase());
+    }
+    row(o, "Coverage", &coverage(&s.coverage));
+    evidence_rows(o, &s.chain, &s.timestamps);
+    o.push_str("</table>");
+    change_lists(o, s);
+}
+
+/// `#n field INDICATION / SUB-INDICATION`.
+fn heading(o: &mut String, s: &SignatureReport) {
     let sub = s
         .sub_indication
         .map(|x| format!(" / {}", x.as_str()))
@@ -97,67 +130,58 @@ fn signature(o: &mut String, s: &SignatureReport) {
         s.indication.as_str(),
         escape(&sub)
     );
-    list(o, "Why", &s.reasons);
-    list(o, "Notes", &s.warnings);
-    o.push_str("<table>");
-    row(o, "Kind", &format!("{:?}", s.kind));
-    if let Some(p) = s.certification_level {
-        row(o, "Certification level (DocMDP P)", &p.to_string());
-    }
-    row(o, "Seal name", &s.seal_name);
-    if let Some(signer) = &s.signer {
-        row(o, "Signer", signer.common_name.as_deref().unwrap_or(""));
-        row(
-            o,
-            "Organisation",
-            signer.organization.as_deref().unwrap_or(""),
-        );
-        row(o, "USCC", signer.uscc.as_deref().unwrap_or(""));
-        row(o, "Subject", &signer.subject);
-    }
-    if let Some(seal) = &s.seal {
-        row(
-            o,
-            "Seal (GB/T 38540)",
-            &format!("{} ({}), id {}", seal.name, seal.seal_type, seal.id),
-        );
-        row(
-            o,
-            "Seal owner",
-            seal.owner.as_deref().unwrap_or("(not bound)"),
-        );
-        row(o, "Seal maker", seal.maker.as_deref().unwrap_or(""));
-        row(
-            o,
-            "Seal valid",
-            &format!("{} to {}", seal.valid_from, seal.valid_until),
-        );
-        for (step, result) in &seal.checks {
-            row(o, &format!("Seal check: {step}"), result);
-        }
-    }
-    if let Some(t) = &s.signing_time {
-        row(o, "Signing time", &format!("{} ({})", t.time, t.source));
-    }
-    if let Some(l) = &s.level {
-        row(o, "PAdES level", &l.name().to_uppercase());
-    }
-    let c = &s.coverage;
+}
+
+fn signer_rows(o: &mut String, signer: &Signer) {
+    row(o, "Signer", signer.common_name.as_deref().unwrap_or(""));
     row(
         o,
-        "Coverage",
-        &format!(
-            "byte range {:?}, revision {}, {}",
-            c.byte_range.clone().unwrap_or_default(),
-            c.revision.map_or("none".to_string(), |r| r.to_string()),
-            if c.covers_whole_file {
-                "covers the whole file".to_string()
-            } else {
-                format!("{} bytes after it", c.bytes_after)
-            }
-        ),
+        "Organisation",
+        signer.organization.as_deref().unwrap_or(""),
     );
-    for (i, cert) in s.chain.iter().enumerate() {
+    row(o, "USCC", signer.uscc.as_deref().unwrap_or(""));
+    row(o, "Subject", &signer.subject);
+}
+
+/// The GB/T 38540 seal and each step of its check.
+fn seal_rows(o: &mut String, seal: &SealFacts) {
+    row(
+        o,
+        "Seal (GB/T 38540)",
+        &format!("{} ({}), id {}", seal.name, seal.seal_type, seal.id),
+    );
+    row(
+        o,
+        "Seal owner",
+        seal.owner.as_deref().unwrap_or("(not bound)"),
+    );
+    row(o, "Seal maker", seal.maker.as_deref().unwrap_or(""));
+    row(
+        o,
+        "Seal valid",
+        &format!("{} to {}", seal.valid_from, seal.valid_until),
+    );
+    for (step, result) in &seal.checks {
+        row(o, &format!("Seal check: {step}"), result);
+    }
+}
+
+fn coverage(c: &Coverage) -> String {
+    format!(
+        "byte range {:?}, revision {}, {}",
+        c.byte_range.clone().unwrap_or_default(),
+        c.revision.map_or("none".to_string(), |r| r.to_string()),
+        if c.covers_whole_file {
+            "covers the whole file".to_string()
+        } else {
+            format!("{} bytes after it", c.bytes_after)
+        }
+    )
+}
+
+/// The certificate path and the timestamps, a row each.
+fn evidence_rows(o: &mut String, chain: &[CertificateFacts], timestamps: &[TimestampFacts]) {
+    for (i, cert) in chain.iter().enumerate() {
         row(
             o,
             &format!("Chain [{i}]"),
@@ -167,21 +191,13 @@ fn signature(o: &mut String, s: &SignatureReport) {
             ),
         );
     }
-    for t in &s.timestamps {
-        row(
-            o,
-            &t.kind,
-            &format!(
-                "{}{}",
-                t.status,
-                t.claimed_time
-                    .as_ref()
-                    .map(|x| format!(", claims {x}"))
-                    .unwrap_or_default()
-            ),
-        );
+    for t in timestamps {
+        row(o, &t.kind, &timestamp_status(t));
     }
-    o.push_str("</table>");
+}
+
+/// The changes after signing, allowed (with the rule that allows each) and disallowed.
+fn change_lists(o: &mut String, s: &SignatureReport) {
     let allowed: Vec<String> = s
         .allowed_changes
         .iter()

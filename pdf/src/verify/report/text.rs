@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use super::{Report, SignatureReport};
+use super::{
+    CertificateFacts, Coverage, Report, SealFacts, SignatureReport, Signer, TimestampFacts,
+};
 
 pub(super) fn render(r: &Report) -> String {
     let mut out = String::new();
@@ -33,6 +35,33 @@ pub(super) fn render(r: &Report) -> String {
 }
 
 fn signature(out: &mut String, s: &SignatureReport) {
+    heading(out, s);
+    for r in &s.reasons {
+        let _ = writeln!(out, "  ✗ {r}");
+    }
+    for w in &s.warnings {
+        let _ = writeln!(out, "  ! {w}");
+    }
+    let _ = writeln!(out, "  seal name:    {}", s.seal_name);
+    if let Some(signer) = &s.signer {
+        signer_lines(out, signer);
+    }
+    if let Some(seal) = &s.seal {
+        seal_lines(out, seal);
+    }
+    if let Some(t) = &s.signing_time {
+        let _ = writeln!(out, "  signing time: {} ({})", t.time, t.source);
+    }
+    if let Some(l) = &s.level {
+        let _ = writeln!(out, "  PAdES level:  {}", l.name().to_uppercase());
+    }
+    coverage_line(out, &s.coverage);
+    evidence_lines(out, &s.chain, &s.timestamps);
+    change_lines(out, s);
+}
+
+/// `#n field 'name' (kind, DocMDP P=n): INDICATION / SUB-INDICATION`.
+fn heading(out: &mut String, s: &SignatureReport) {
     let sub = s.sub_indication.map(|x| format!(" / {}", x.as_str()));
     let _ = writeln!(
         out,
@@ -46,54 +75,46 @@ fn signature(out: &mut String, s: &SignatureReport) {
         s.indication.as_str(),
         sub.unwrap_or_default()
     );
-    for r in &s.reasons {
-        let _ = writeln!(out, "  ✗ {r}");
+}
+
+fn signer_lines(out: &mut String, signer: &Signer) {
+    let _ = writeln!(
+        out,
+        "  signer:       {}",
+        signer.common_name.as_deref().unwrap_or(&signer.subject)
+    );
+    if let Some(o) = &signer.organization {
+        let _ = writeln!(out, "  organisation: {o}");
     }
-    for w in &s.warnings {
-        let _ = writeln!(out, "  ! {w}");
+    if let Some(u) = &signer.uscc {
+        let _ = writeln!(out, "  USCC:         {u}");
     }
-    let _ = writeln!(out, "  seal name:    {}", s.seal_name);
-    if let Some(signer) = &s.signer {
-        let _ = writeln!(
-            out,
-            "  signer:       {}",
-            signer.common_name.as_deref().unwrap_or(&signer.subject)
-        );
-        if let Some(o) = &signer.organization {
-            let _ = writeln!(out, "  organisation: {o}");
-        }
-        if let Some(u) = &signer.uscc {
-            let _ = writeln!(out, "  USCC:         {u}");
-        }
+}
+
+/// The GB/T 38540 seal and each step of its check.
+fn seal_lines(out: &mut String, seal: &SealFacts) {
+    let _ = writeln!(
+        out,
+        "  seal:         {} ({}), id {}",
+        seal.name, seal.seal_type, seal.id
+    );
+    if let Some(o) = &seal.owner {
+        let _ = writeln!(out, "  seal owner:   {o}");
     }
-    if let Some(seal) = &s.seal {
-        let _ = writeln!(
-            out,
-            "  seal:         {} ({}), id {}",
-            seal.name, seal.seal_type, seal.id
-        );
-        if let Some(o) = &seal.owner {
-            let _ = writeln!(out, "  seal owner:   {o}");
-        }
-        if let Some(m) = &seal.maker {
-            let _ = writeln!(out, "  seal maker:   {m}");
-        }
-        let _ = writeln!(
-            out,
-            "  seal valid:   {} to {}",
-            seal.valid_from, seal.valid_until
-        );
-        for (step, result) in &seal.checks {
-            let _ = writeln!(out, "  seal check:   {step}: {result}");
-        }
+    if let Some(m) = &seal.maker {
+        let _ = writeln!(out, "  seal maker:   {m}");
     }
-    if let Some(t) = &s.signing_time {
-        let _ = writeln!(out, "  signing time: {} ({})", t.time, t.source);
+    let _ = writeln!(
+        out,
+        "  seal valid:   {} to {}",
+        seal.valid_from, seal.valid_until
+    );
+    for (step, result) in &seal.checks {
+        let _ = writeln!(out, "  seal check:   {step}: {result}");
     }
-    if let Some(l) = &s.level {
-        let _ = writeln!(out, "  PAdES level:  {}", l.name().to_uppercase());
-    }
-    let c = &s.coverage;
+}
+
+fn coverage_line(out: &mut String, c: &Coverage) {
     let _ = writeln!(
         out,
         "  coverage:     {}{}",
@@ -107,25 +128,36 @@ fn signature(out: &mut String, s: &SignatureReport) {
             format!(", {} bytes after it", c.bytes_after)
         }
     );
-    for (i, cert) in s.chain.iter().enumerate() {
+}
+
+/// The certificate path and the timestamps, a line each.
+fn evidence_lines(out: &mut String, chain: &[CertificateFacts], timestamps: &[TimestampFacts]) {
+    for (i, cert) in chain.iter().enumerate() {
         let _ = writeln!(
             out,
             "  chain[{i}]:     {} (serial {}, {})",
             cert.subject, cert.serial, cert.revocation
         );
     }
-    for t in &s.timestamps {
-        let _ = writeln!(
-            out,
-            "  {}: {}{}",
-            t.kind,
-            t.status,
-            t.claimed_time
-                .as_ref()
-                .map(|x| format!(", claims {x}"))
-                .unwrap_or_default()
-        );
+    for t in timestamps {
+        let _ = writeln!(out, "  {}: {}", t.kind, timestamp_status(t));
     }
+}
+
+/// A timestamp's status and the time it claims; the HTML report words it the same.
+pub(super) fn timestamp_status(t: &TimestampFacts) -> String {
+    format!(
+        "{}{}",
+        t.status,
+        t.claimed_time
+            .as_ref()
+            .map(|x| format!(", claims {x}"))
+            .unwrap_or_default()
+    )
+}
+
+/// The changes after signing, allowed (with the rule that allows each) and disallowed.
+fn change_lines(out: &mut String, s: &SignatureReport) {
     for ch in &s.allowed_changes {
         let _ = writeln!(
             out,
