@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use clap::Args;
 use eseal_certs::authority::{read_certs, write_file};
-use eseal_certs::{inspect, SoftwareKey};
+use eseal_certs::{inspect, Certificate, SoftwareKey};
 use eseal_signer::ses::{self, CertListForm, Owner, OwnerCode, Picture, SealRequest, SealType};
 
 use super::passphrase::{self, DEFAULT_VAR};
@@ -108,19 +108,66 @@ pub fn create(a: SealCreateArgs) -> CliResult {
     };
     let maker_cert = first_cert(&a.maker_cert)?;
     let signer_cert = first_cert(&a.cert)?;
-    let key_data = std::fs::read(&a.maker_key)
-        .map_err(|e| Failure::input(format!("{}: {e}", a.maker_key.display())))?;
-    let what = a.maker_key.display().to_string();
-    let maker_key = SoftwareKey::load(&key_data, &mut || {
-        passphrase::for_existing(&a.key_pass_env, &what)
-    })
-    .map_err(|e| Failure::input(e.in_file(&a.maker_key)))?
-    .key;
+    let maker_key = load_maker_key(&a)?;
     let (width_mm, height_mm) = match &a.size_mm {
         Some(s) => parse_size(s)?,
         None => default_size(seal_type),
     };
-    let picture = match (&a.image, &a.draw) {
+    let picture = seal_picture(&a, seal_type, &owner, &signer_cert, (width_mm, height_mm))?;
+    let now = SystemTime::now();
+    let valid_end = match &a.valid_until {
+        Some(d) => parse_time(d)? + Duration::from_secs(86_399),
+        None => inspect::not_after(&signer_cert),
+    };
+    let request = SealRequest {
+        vendor_id: ses::ESEAL_VENDOR_ID.into(),
+        es_id: es_id(&owner, now),
+        seal_type,
+        name: a.name.clone(),
+        owner,
+        certificates: vec![signer_cert],
+        list_form: CertListForm::Certificates,
+        created: now,
+        valid_start: now - Duration::from_secs(60),
+        valid_end,
+        picture,
+        extra_ext_datas: Vec::new(),
+    };
+    let der = ses::make_seal(&maker_key, &maker_cert, &request).map_err(Failure::input)?;
+    write_file(&a.out, &der, false)?;
+    println!(
+        "seal '{}' ({} {}) written to {} ({} bytes), id {}",
+        a.name,
+        format_args!("{:02}", seal_type.code()),
+        seal_type.name(),
+        a.out.display(),
+        der.len(),
+        request.es_id
+    );
+    Ok(())
+}
+
+/// The seal maker's key (encrypted PKCS#8, SEC1 or PKCS#12), asking for its passphrase.
+fn load_maker_key(a: &SealCreateArgs) -> Result<SoftwareKey, Failure> {
+    let key_data = std::fs::read(&a.maker_key)
+        .map_err(|e| Failure::input(format!("{}: {e}", a.maker_key.display())))?;
+    let what = a.maker_key.display().to_string();
+    Ok(SoftwareKey::load(&key_data, &mut || {
+        passphrase::for_existing(&a.key_pass_env, &what)
+    })
+    .map_err(|e| Failure::input(e.in_file(&a.maker_key)))?
+    .key)
+}
+
+/// The seal's picture: the given image, or one drawn with the owner's name and code.
+fn seal_picture(
+    a: &SealCreateArgs,
+    seal_type: SealType,
+    owner: &Owner,
+    signer_cert: &Certificate,
+    (width_mm, height_mm): (i64, i64),
+) -> Result<Picture, Failure> {
+    Ok(match (&a.image, &a.draw) {
         (Some(p), _) => {
             let data =
                 std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?;
@@ -157,38 +204,7 @@ pub fn create(a: SealCreateArgs) -> CliResult {
                 "give the seal picture with --image FILE or --draw round|oval|square",
             ))
         }
-    };
-    let now = SystemTime::now();
-    let valid_end = match &a.valid_until {
-        Some(d) => parse_time(d)? + Duration::from_secs(86_399),
-        None => inspect::not_after(&signer_cert),
-    };
-    let request = SealRequest {
-        vendor_id: ses::ESEAL_VENDOR_ID.into(),
-        es_id: es_id(&owner, now),
-        seal_type,
-        name: a.name.clone(),
-        owner,
-        certificates: vec![signer_cert],
-        list_form: CertListForm::Certificates,
-        created: now,
-        valid_start: now - Duration::from_secs(60),
-        valid_end,
-        picture,
-        extra_ext_datas: Vec::new(),
-    };
-    let der = ses::make_seal(&maker_key, &maker_cert, &request).map_err(Failure::input)?;
-    write_file(&a.out, &der, false)?;
-    println!(
-        "seal '{}' ({} {}) written to {} ({} bytes), id {}",
-        a.name,
-        format_args!("{:02}", seal_type.code()),
-        seal_type.name(),
-        a.out.display(),
-        der.len(),
-        request.es_id
-    );
-    Ok(())
+    })
 }
 
 /// A seal id: the owner's code and the creation time, which is unique per owner in practice.

@@ -338,26 +338,7 @@ fn sign_options(
         page.checked_sub(1)
             .ok_or_else(|| Failure::input("pages are counted from 1"))
     };
-    let appearance = match (&a.image, seal_file) {
-        (Some(p), _) => Appearance::Image(SealImage::new(
-            std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
-        )),
-        (None, Some(s))
-            if matches!(
-                s.picture.kind.to_ascii_uppercase().as_str(),
-                "PNG" | "JPG" | "JPEG"
-            ) =>
-        {
-            Appearance::Image(SealImage::new(s.picture.data.clone()))
-        }
-        (None, Some(s)) => {
-            return Err(Failure::input(format!(
-                "the seal's picture is {}, which cannot be drawn yet; give --image",
-                s.picture.kind
-            )))
-        }
-        (None, None) => Appearance::Invisible,
-    };
+    let appearance = appearance(a, seal_file)?;
     // The seal's own size (millimetres) decides the default rectangle: the lower right of the
     // page as shown, a seal's width from the edges.
     let (width, height) = seal_file.map_or((DEFAULT_SEAL_PT, DEFAULT_SEAL_PT), |s| {
@@ -385,14 +366,7 @@ fn sign_options(
             rect,
         },
     };
-    let mut prepare_fields = Vec::new();
-    for (name, place) in parse_prepared(&a.prepare_fields)? {
-        let (page, rect) = match place {
-            Some((p, xywh)) => (page_index(p)?, FieldRect::Shown(xywh)),
-            None => (0, FieldRect::Invisible),
-        };
-        prepare_fields.push(PreparedField { name, page, rect });
-    }
+    let prepare_fields = prepared_fields(a, page_index)?;
     let lock_fields = match a.lock_fields.as_slice() {
         [] => None,
         [all] if all.eq_ignore_ascii_case("all") => Some(FieldLock::All),
@@ -418,6 +392,46 @@ fn sign_options(
         lock_fields,
         ..Default::default()
     })
+}
+
+/// The seal's picture: the given image, else the seal file's own picture, else invisible.
+fn appearance(a: &SignArgs, seal_file: Option<&ses::Seal>) -> Result<Appearance, Failure> {
+    Ok(match (&a.image, seal_file) {
+        (Some(p), _) => Appearance::Image(SealImage::new(
+            std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
+        )),
+        (None, Some(s))
+            if matches!(
+                s.picture.kind.to_ascii_uppercase().as_str(),
+                "PNG" | "JPG" | "JPEG"
+            ) =>
+        {
+            Appearance::Image(SealImage::new(s.picture.data.clone()))
+        }
+        (None, Some(s)) => {
+            return Err(Failure::input(format!(
+                "the seal's picture is {}, which cannot be drawn yet; give --image",
+                s.picture.kind
+            )))
+        }
+        (None, None) => Appearance::Invisible,
+    })
+}
+
+/// The empty signature fields of `--prepare-fields`, each on its page as shown.
+fn prepared_fields(
+    a: &SignArgs,
+    page_index: impl Fn(usize) -> Result<usize, Failure>,
+) -> Result<Vec<PreparedField>, Failure> {
+    let mut prepare_fields = Vec::new();
+    for (name, place) in parse_prepared(&a.prepare_fields)? {
+        let (page, rect) = match place {
+            Some((p, xywh)) => (page_index(p)?, FieldRect::Shown(xywh)),
+            None => (0, FieldRect::Invisible),
+        };
+        prepare_fields.push(PreparedField { name, page, rect });
+    }
+    Ok(prepare_fields)
 }
 
 /// The input as a seekable file; standard input is spooled to an anonymous temporary file.

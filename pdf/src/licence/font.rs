@@ -104,22 +104,51 @@ impl<'a> SubsetFont<'a> {
     pub fn finish(self) -> Result<Dict> {
         let subset = subsetter::subset(self.data, 0, &self.remapper)
             .map_err(|e| licence_error(format!("font subsetting failed: {e}")))?;
-        let cff = self.face.tables().cff.is_some();
-        let scale = 1000.0 / self.em;
+        let font_name = format!("{}+{}", self.subset_tag(), postscript_name(&self.face));
+        let descriptor = self.descriptor(&font_name, &subset)?;
+        let cid_font = self.cid_font(&font_name, descriptor);
+        let to_unicode = Object::Stream(Stream::new(
+            Dict::new().with("Filter", Object::name("FlateDecode")),
+            deflate(&to_unicode_cmap(&self.used))?,
+        ));
+        Ok(Dict::new()
+            .with("Type", Object::name("Font"))
+            .with("Subtype", Object::name("Type0"))
+            .with("BaseFont", Object::name(&font_name))
+            .with("Encoding", Object::name("Identity-H"))
+            .with(
+                "DescendantFonts",
+                Object::Array(vec![Object::Dict(cid_font)]),
+            )
+            .with("ToUnicode", to_unicode))
+    }
 
-        // A subset tag derived from the glyphs, as §9.6.4 asks (six capital letters).
+    fn is_cff(&self) -> bool {
+        self.face.tables().cff.is_some()
+    }
+
+    /// Font units to the 1000-unit glyph space of PDF fonts.
+    fn scale(&self) -> f64 {
+        1000.0 / self.em
+    }
+
+    /// A subset tag derived from the glyphs, as §9.6.4 asks (six capital letters).
+    fn subset_tag(&self) -> String {
         let mut h = Sha256::new();
         for (cid, (_, s)) in &self.used {
             h.update(cid.to_be_bytes());
             h.update(s.as_bytes());
         }
-        let tag: String = h.finalize()[..6]
+        h.finalize()[..6]
             .iter()
             .map(|b| char::from(b'A' + b % 26))
-            .collect();
-        let base = postscript_name(&self.face);
-        let font_name = format!("{tag}+{base}");
+            .collect()
+    }
 
+    /// The font descriptor (§9.8) with the embedded subset as its font file.
+    fn descriptor(&self, font_name: &str, subset: &[u8]) -> Result<Dict> {
+        let scale = self.scale();
+        let cff = self.is_cff();
         let bbox = self.face.global_bounding_box();
         let ascent = f64::from(self.face.ascender()) * scale;
         let descent = f64::from(self.face.descender()) * scale;
@@ -129,7 +158,7 @@ impl<'a> SubsetFont<'a> {
             .map(|c| f64::from(c) * scale)
             .unwrap_or(ascent * 0.8);
         let mut file_dict = Dict::new();
-        let compressed = deflate(&subset)?;
+        let compressed = deflate(subset)?;
         if cff {
             file_dict.set("Subtype", Object::name("OpenType"));
         } else {
@@ -137,9 +166,9 @@ impl<'a> SubsetFont<'a> {
         }
         file_dict.set("Filter", Object::name("FlateDecode"));
         let file = Object::Stream(Stream::new(file_dict, compressed));
-        let descriptor = Dict::new()
+        Ok(Dict::new()
             .with("Type", Object::name("FontDescriptor"))
-            .with("FontName", Object::name(&font_name))
+            .with("FontName", Object::name(font_name))
             // Symbolic: the glyphs are addressed by CID, not by a standard encoding.
             .with("Flags", 4i64)
             .with(
@@ -156,8 +185,13 @@ impl<'a> SubsetFont<'a> {
             .with("Descent", descent.round() as i64)
             .with("CapHeight", cap.round() as i64)
             .with("StemV", 80i64)
-            .with(if cff { "FontFile3" } else { "FontFile2" }, file);
+            .with(if cff { "FontFile3" } else { "FontFile2" }, file))
+    }
 
+    /// The CIDFont (§9.7.4) with the widths of the glyphs used.
+    fn cid_font(&self, font_name: &str, descriptor: Dict) -> Dict {
+        let scale = self.scale();
+        let cff = self.is_cff();
         let widths: Vec<Object> = self
             .used
             .values()
@@ -175,7 +209,7 @@ impl<'a> SubsetFont<'a> {
                 "Subtype",
                 Object::name(if cff { "CIDFontType0" } else { "CIDFontType2" }),
             )
-            .with("BaseFont", Object::name(&font_name))
+            .with("BaseFont", Object::name(font_name))
             .with(
                 "CIDSystemInfo",
                 Dict::new()
@@ -189,20 +223,7 @@ impl<'a> SubsetFont<'a> {
         if !cff {
             cid_font.set("CIDToGIDMap", Object::name("Identity"));
         }
-        let to_unicode = Object::Stream(Stream::new(
-            Dict::new().with("Filter", Object::name("FlateDecode")),
-            deflate(&to_unicode_cmap(&self.used))?,
-        ));
-        Ok(Dict::new()
-            .with("Type", Object::name("Font"))
-            .with("Subtype", Object::name("Type0"))
-            .with("BaseFont", Object::name(&font_name))
-            .with("Encoding", Object::name("Identity-H"))
-            .with(
-                "DescendantFonts",
-                Object::Array(vec![Object::Dict(cid_font)]),
-            )
-            .with("ToUnicode", to_unicode))
+        cid_font
     }
 }
 

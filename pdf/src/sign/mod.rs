@@ -286,82 +286,128 @@ fn plan_update<R: Read + Seek>(
     reserved_len: usize,
 ) -> Result<Plan> {
     let certify = opts.certify.map(DocMdpPermission::try_from).transpose()?;
+    let fields = fields_open_to_signing(reader, certify.is_some())?;
+    let mut names: Vec<String> = fields.iter().map(|f| f.full_name.clone()).collect();
+    let mut update = IncrementalUpdate::new(reader);
+    let sig_ref = update.reserve();
+    let placed = place_signature(reader, &mut update, opts, &fields, &mut names, sig_ref)?;
+    for p in &opts.prepare_fields {
+        let name = unique_name(Some(&p.name), &names)?;
+        let empty = NewField {
+            name: &name,
+            page: p.page,
+            rect: p.rect,
+            appearance: &Appearance::Invisible,
+            value: None,
+            lock: None,
+        };
+        add_signature_field(reader, &mut update, empty)?;
+        names.push(name);
+    }
+    let lock = opts.lock_fields.as_ref().or(placed.inherited_lock.as_ref());
+    let references = mdp_references(reader, &mut update, certify, lock, sig_ref)?;
+    let entries = signature_dict_entries(opts, references)?;
+    let body = placeholder::sig_dict_body(&entries, reserved_len)?;
+    update.set_raw(sig_ref, body.bytes.clone());
+    Ok(Plan {
+        filled_existing: placed.filled_existing,
+        update,
+        sig_ref,
+        body,
+        field_name: placed.field_name,
+    })
+}
+
+/// The document's form fields, once it is clear that it may be signed (and certified).
+fn fields_open_to_signing<R: Read + Seek>(
+    reader: &mut PdfReader<R>,
+    certify: bool,
+) -> Result<Vec<FormField>> {
     if DocMdpPermission::of_document(reader)? == Some(DocMdpPermission::NoChanges) {
         return Err(Error::CertifiedNoChanges);
     }
     let fields = reader.form_fields()?;
-    if certify.is_some() && fields.iter().any(|f| f.is_signature() && f.has_value()) {
+    if certify && fields.iter().any(|f| f.is_signature() && f.has_value()) {
         return Err(Error::CertifyAfterSignature);
     }
-    let mut names: Vec<String> = fields.iter().map(|f| f.full_name.clone()).collect();
     if reader.size() > MAX_OBJECT_NUMBER {
         return Err(Error::LimitExceeded {
             what: "trailer /Size",
             limit: u64::from(MAX_OBJECT_NUMBER),
         });
     }
-    let mut update = IncrementalUpdate::new(reader);
-    let sig_ref = update.reserve();
+    Ok(fields)
+}
 
+/// Which field the signature went into.
+struct Placed {
+    field_name: String,
+    /// The `/Lock` of a prepared field that was filled.
+    inherited_lock: Option<FieldLock>,
+    filled_existing: bool,
+}
+
+/// Adds the field for the signature `sig_ref`, or fills the existing one `opts` names.
+fn place_signature<R: Read + Seek>(
+    reader: &mut PdfReader<R>,
+    update: &mut IncrementalUpdate,
+    opts: &SignOptions,
+    fields: &[FormField],
+    names: &mut Vec<String>,
+    sig_ref: ObjRef,
+) -> Result<Placed> {
     let existing = |name: &str| fields.iter().find(|f| f.full_name == name);
-    let new_field = match &opts.target {
-        SignatureTarget::NewField { name, page, rect } => Some((name.as_deref(), *page, *rect)),
+    let (name, page, rect) = match &opts.target {
+        SignatureTarget::NewField { name, page, rect } => (name.as_deref(), *page, *rect),
         SignatureTarget::NamedField { name, page, rect } if existing(name).is_none() => {
-            Some((Some(name.as_str()), *page, *rect))
+            (Some(name.as_str()), *page, *rect)
         }
-        SignatureTarget::ExistingField(_) | SignatureTarget::NamedField { .. } => None,
-    };
-    let (field_name, inherited_lock, filled_existing) = match (new_field, &opts.target) {
-        (Some((name, page, rect)), _) => {
-            let name = unique_name(name, &names)?;
-            let rect = if opts.appearance.is_visible() {
-                rect
-            } else {
-                FieldRect::Invisible
-            };
-            add_signature_field(
-                reader,
-                &mut update,
-                &name,
-                page,
-                rect,
-                &opts.appearance,
-                Some(sig_ref),
-                opts.lock_fields.as_ref(),
-            )?;
-            names.push(name.clone());
-            (name, None, false)
-        }
-        (None, SignatureTarget::ExistingField(name) | SignatureTarget::NamedField { name, .. }) => {
+        SignatureTarget::ExistingField(name) | SignatureTarget::NamedField { name, .. } => {
             let field = existing(name).ok_or_else(|| Error::FieldNotFound(name.clone()))?;
-            let lock = fill_signature_field(reader, &mut update, field, &opts.appearance, sig_ref)?;
-            (name.clone(), lock, true)
-        }
-        (None, SignatureTarget::NewField { .. }) => {
-            return Err(Error::InvalidOption("no field to sign".into()))
+            let lock = fill_signature_field(reader, update, field, &opts.appearance, sig_ref)?;
+            return Ok(Placed {
+                field_name: name.clone(),
+                inherited_lock: lock,
+                filled_existing: true,
+            });
         }
     };
+    let name = unique_name(name, names)?;
+    let new = NewField {
+        name: &name,
+        page,
+        rect: if opts.appearance.is_visible() {
+            rect
+        } else {
+            FieldRect::Invisible
+        },
+        appearance: &opts.appearance,
+        value: Some(sig_ref),
+        lock: opts.lock_fields.as_ref(),
+    };
+    add_signature_field(reader, update, new)?;
+    names.push(name.clone());
+    Ok(Placed {
+        field_name: name,
+        inherited_lock: None,
+        filled_existing: false,
+    })
+}
 
-    for p in &opts.prepare_fields {
-        let name = unique_name(Some(&p.name), &names)?;
-        add_signature_field(
-            reader,
-            &mut update,
-            &name,
-            p.page,
-            p.rect,
-            &Appearance::Invisible,
-            None,
-            None,
-        )?;
-        names.push(name);
-    }
-
+/// The signature's `/Reference` entries: DocMDP when it certifies (and the catalog's
+/// `/Perms /DocMDP` pointing to it), FieldMDP when it locks fields.
+fn mdp_references<R: Read + Seek>(
+    reader: &mut PdfReader<R>,
+    update: &mut IncrementalUpdate,
+    certify: Option<DocMdpPermission>,
+    lock: Option<&FieldLock>,
+    sig_ref: ObjRef,
+) -> Result<Vec<Object>> {
     let catalog_ref = reader.catalog_ref()?;
     let mut references = Vec::new();
     if let Some(p) = certify {
         references.push(Object::Dict(docmdp_reference(p)));
-        let catalog = edit_dict(reader, &mut update, catalog_ref, "catalog")?;
+        let catalog = edit_dict(reader, update, catalog_ref, "catalog")?;
         let mut perms = match catalog.get("Perms") {
             Some(Object::Dict(d)) => d.clone(),
             _ => Dict::new(),
@@ -369,10 +415,15 @@ fn plan_update<R: Read + Seek>(
         perms.set("DocMDP", sig_ref);
         catalog.set("Perms", perms);
     }
-    if let Some(lock) = opts.lock_fields.as_ref().or(inherited_lock.as_ref()) {
+    if let Some(lock) = lock {
         references.push(Object::Dict(fieldmdp_reference(lock, catalog_ref)));
     }
+    Ok(references)
+}
 
+/// The signature dictionary's entries, with the caller's extra entries (which may not replace
+/// any the signer writes).
+fn signature_dict_entries(opts: &SignOptions, references: Vec<Object>) -> Result<Dict> {
     let mut entries = signature_entries(opts, references);
     for (key, value) in opts.extra_entries.iter() {
         if RESERVED_SIG_KEYS.iter().any(|k| k.as_bytes() == key)
@@ -385,15 +436,7 @@ fn plan_update<R: Read + Seek>(
         }
         entries.set_raw(key.to_vec(), value.clone());
     }
-    let body = placeholder::sig_dict_body(&entries, reserved_len)?;
-    update.set_raw(sig_ref, body.bytes.clone());
-    Ok(Plan {
-        filled_existing,
-        update,
-        sig_ref,
-        body,
-        field_name,
-    })
+    Ok(entries)
 }
 
 fn unique_name(requested: Option<&str>, taken: &[String]) -> Result<String> {
@@ -413,28 +456,34 @@ fn unique_name(requested: Option<&str>, taken: &[String]) -> Result<String> {
 /// Adds a new signature field (merged with its widget) on page `page_index`; with `value`
 /// it is signed by that signature dictionary, else it is an empty (prepared) field.
 #[allow(clippy::too_many_arguments)]
+/// A signature field to add: its widget on `page` at `rect`, its value (the signature, or
+/// none for a prepared field) and the lock it carries.
+struct NewField<'a> {
+    name: &'a str,
+    page: usize,
+    rect: FieldRect,
+    appearance: &'a Appearance,
+    value: Option<ObjRef>,
+    lock: Option<&'a FieldLock>,
+}
+
 fn add_signature_field<R: Read + Seek>(
     reader: &mut PdfReader<R>,
     update: &mut IncrementalUpdate,
-    name: &str,
-    page_index: usize,
-    rect: FieldRect,
-    appearance: &Appearance,
-    value: Option<ObjRef>,
-    lock: Option<&FieldLock>,
+    new: NewField<'_>,
 ) -> Result<ObjRef> {
-    let page = reader.page(page_index)?;
-    let rect = rect.resolve(&page);
+    let page = reader.page(new.page)?;
+    let rect = new.rect.resolve(&page);
     let visible = rect != [0.0; 4];
     if visible {
         check_rect_on_page(&page, rect)?;
     }
-    let ap = appearance::add_appearance(update, appearance, rect, page.rotate)?;
-    let mut dict = new_field_dict(name, page.obj_ref, rect, ap);
-    if let Some(v) = value {
+    let ap = appearance::add_appearance(update, new.appearance, rect, page.rotate)?;
+    let mut dict = new_field_dict(new.name, page.obj_ref, rect, ap);
+    if let Some(v) = new.value {
         dict.set("V", v);
     }
-    if let Some(lock) = lock {
+    if let Some(lock) = new.lock {
         dict.set("Lock", field_lock_dict(lock));
     }
     let field_ref = update.add(dict);

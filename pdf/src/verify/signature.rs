@@ -137,28 +137,10 @@ fn examine<R: Read + Seek + Clone>(
     value: Object,
 ) -> Option<FoundSignature> {
     let sig_ref = value.as_reference();
-    let dict = match newest.resolve(&value) {
-        Ok(Object::Dict(d)) => d,
-        Ok(Object::Null) => return None,
-        Ok(other) => {
-            return Some(malformed(
-                field_name,
-                field_ref,
-                sig_ref,
-                format!(
-                    "the signature value is {}, not a dictionary",
-                    other.type_name()
-                ),
-            ))
-        }
-        Err(e) => {
-            return Some(malformed(
-                field_name,
-                field_ref,
-                sig_ref,
-                format!("the signature dictionary cannot be read: {e}"),
-            ))
-        }
+    let dict = match signature_dict(newest, &value) {
+        Ok(Some(d)) => d,
+        Ok(None) => return None,
+        Err(why) => return Some(malformed(field_name, field_ref, sig_ref, why)),
     };
     let mut sig = FoundSignature {
         field_name,
@@ -182,24 +164,10 @@ fn examine<R: Read + Seek + Clone>(
         return Some(sig);
     };
     // What counts is the dictionary as stored in the revision it signs.
-    let offset = match revisions[..=s]
-        .iter()
-        .rev()
-        .find_map(|rev| rev.entry(r.num))
-    {
-        Some(XrefEntry::InFile { offset, gen }) if gen == r.gen => offset,
-        Some(XrefEntry::InObjectStream { .. }) => {
-            sig.format_problems.push(
-                "the signature dictionary is inside an object stream, so its /Contents \
-                 cannot be the gap of the byte range"
-                    .into(),
-            );
-            return Some(sig);
-        }
-        _ => {
-            sig.format_problems.push(format!(
-                "the signature dictionary {r} is not part of the revision {s} it signs"
-            ));
+    let offset = match stored_offset(revisions, s, r) {
+        Ok(offset) => offset,
+        Err(why) => {
+            sig.format_problems.push(why);
             return Some(sig);
         }
     };
@@ -226,6 +194,41 @@ fn examine<R: Read + Seek + Clone>(
         sig.byte_range = Some(br);
     }
     Some(sig)
+}
+
+/// The signature dictionary a field's `/V` resolves to; `None` for null (no signature).
+fn signature_dict<R: Read + Seek + Clone>(
+    newest: &mut RevisionView<R>,
+    value: &Object,
+) -> Result<Option<Dict>, String> {
+    match newest.resolve(value) {
+        Ok(Object::Dict(d)) => Ok(Some(d)),
+        Ok(Object::Null) => Ok(None),
+        Ok(other) => Err(format!(
+            "the signature value is {}, not a dictionary",
+            other.type_name()
+        )),
+        Err(e) => Err(format!("the signature dictionary cannot be read: {e}")),
+    }
+}
+
+/// Where the signature dictionary `r` lies in the file as of revision `s`, the one it signs.
+fn stored_offset(revisions: &[Revision], s: usize, r: ObjRef) -> Result<u64, String> {
+    match revisions[..=s]
+        .iter()
+        .rev()
+        .find_map(|rev| rev.entry(r.num))
+    {
+        Some(XrefEntry::InFile { offset, gen }) if gen == r.gen => Ok(offset),
+        Some(XrefEntry::InObjectStream { .. }) => Err(
+            "the signature dictionary is inside an object stream, so its /Contents cannot be \
+             the gap of the byte range"
+                .into(),
+        ),
+        _ => Err(format!(
+            "the signature dictionary {r} is not part of the revision {s} it signs"
+        )),
+    }
 }
 
 fn malformed(
