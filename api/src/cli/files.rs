@@ -14,7 +14,7 @@ use eseal_pdf::verify::{detached_report, VerifyError};
 use eseal_signer::cms::{sign_detached, ContentTypeFamily, SignOptions};
 use eseal_signer::validation::{digest_stream, revocation, verify_detached, TrustContext};
 
-use super::passphrase::DEFAULT_VAR;
+use super::sign::SignerArgs;
 use super::{asic, CliResult, Failure};
 
 #[derive(Args)]
@@ -25,18 +25,8 @@ pub struct SignFileArgs {
     /// Where to write the detached signature (DER CMS, `.p7s`).
     #[arg(long)]
     out: PathBuf,
-    /// Private key: PKCS#8 (plain or encrypted), SEC1 PEM, or PKCS#12 (.p12/.pfx).
-    #[arg(long)]
-    key: PathBuf,
-    /// Signer certificate (optional with a PKCS#12 key that carries it).
-    #[arg(long)]
-    cert: Option<PathBuf>,
-    /// Issuing CA certificates to embed (e.g. PREFIX.chain.pem).
-    #[arg(long)]
-    chain: Option<PathBuf>,
-    /// Environment variable holding the key's passphrase (default ESEAL_KEY_PASSPHRASE).
-    #[arg(long, default_value = DEFAULT_VAR)]
-    key_pass_env: String,
+    #[command(flatten)]
+    pub signer: SignerArgs,
     /// CAdES level: b-b (signed attributes only) or b-t (plus a signature timestamp).
     #[arg(long, default_value = "b-b", value_parser = ["b-b", "b-t"])]
     level: String,
@@ -90,12 +80,7 @@ pub fn sign(a: SignFileArgs) -> CliResult {
         (_, Some(_)) => return Err(Failure::input("--tsa is only used with --level b-t")),
         _ => None,
     };
-    let creds = super::sign::load_credentials(
-        &a.key,
-        a.cert.as_deref(),
-        a.chain.as_deref(),
-        &a.key_pass_env,
-    )?;
+    let creds = a.signer.load()?;
     let mut input = open(&a.input)?;
     let digest = digest_stream(&mut input, creds.key.algorithm().digest())
         .map_err(|e| Failure::input(format!("{}: {e}", a.input.display())))?;

@@ -14,8 +14,7 @@ use eseal_pdf::sign::{Appearance, SealImage};
 use eseal_signer::picture::FontSource;
 use time::OffsetDateTime;
 
-use super::passphrase::DEFAULT_VAR;
-use super::sign::{load_credentials, Credentials};
+use super::sign::{Credentials, SignerArgs};
 use super::{CliResult, Failure};
 
 /// Longest validity of an annotated copy unless `--max-days` says otherwise.
@@ -59,38 +58,11 @@ pub struct RenderArgs {
 }
 
 #[derive(Args)]
-pub struct Signer {
-    /// Private key: PKCS#8 (plain or encrypted), SEC1 PEM, or PKCS#12.
-    #[arg(long)]
-    key: PathBuf,
-    /// Signer certificate (optional with a PKCS#12 key that carries it).
-    #[arg(long)]
-    cert: Option<PathBuf>,
-    /// Issuing CA certificates to embed.
-    #[arg(long)]
-    chain: Option<PathBuf>,
-    /// Environment variable holding the key's passphrase.
-    #[arg(long, default_value = DEFAULT_VAR)]
-    key_pass_env: String,
-}
-
-impl Signer {
-    fn load(&self) -> Result<Credentials, Failure> {
-        load_credentials(
-            &self.key,
-            self.cert.as_deref(),
-            self.chain.as_deref(),
-            &self.key_pass_env,
-        )
-    }
-}
-
-#[derive(Args)]
 pub struct IssueArgs {
     #[command(flatten)]
     render: RenderArgs,
     #[command(flatten)]
-    signer: Signer,
+    signer: SignerArgs,
     /// Seal picture (PNG or JPEG) at the template's seal rectangle; invisible without it.
     #[arg(long)]
     seal_image: Option<PathBuf>,
@@ -107,7 +79,7 @@ pub struct AnnotateArgs {
     #[arg(long)]
     out: PathBuf,
     #[command(flatten)]
-    signer: Signer,
+    signer: SignerArgs,
     /// The matter the copy may be used for (at most 200 characters).
     #[arg(long)]
     purpose: String,

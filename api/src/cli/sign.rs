@@ -31,19 +31,8 @@ pub struct SignArgs {
     /// Output PDF, or - for standard output. Written whole or not at all.
     #[arg(long)]
     out: String,
-    /// Private key: PKCS#8 (plain or encrypted), SEC1 PEM, or PKCS#12 (.p12/.pfx).
-    #[arg(long)]
-    key: PathBuf,
-    /// Signer certificate (optional with a PKCS#12 key that carries it). Further
-    /// certificates in the file are embedded as the chain.
-    #[arg(long)]
-    cert: Option<PathBuf>,
-    /// Issuing CA certificates to embed (e.g. PREFIX.chain.pem).
-    #[arg(long)]
-    chain: Option<PathBuf>,
-    /// Environment variable holding the key's passphrase (default ESEAL_KEY_PASSPHRASE).
-    #[arg(long, default_value = DEFAULT_VAR)]
-    key_pass_env: String,
+    #[command(flatten)]
+    pub signer: SignerArgs,
     /// Seal picture (PNG with transparency, or JPEG); without it the seal is invisible.
     #[arg(long)]
     image: Option<PathBuf>,
@@ -165,6 +154,36 @@ fn parse_prepared(items: &[String]) -> Result<Vec<PreparedSpec>, Failure> {
     Ok(out)
 }
 
+/// Where the signer's key, certificate and chain come from (shared by every signing command).
+#[derive(Args, Debug)]
+pub struct SignerArgs {
+    /// Private key: PKCS#8 (plain or encrypted), SEC1 PEM, or PKCS#12 (.p12/.pfx).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Signer certificate (optional with a PKCS#12 key that carries it). Further
+    /// certificates in the file are embedded as the chain.
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    /// Issuing CA certificates to embed (e.g. PREFIX.chain.pem).
+    #[arg(long)]
+    pub chain: Option<PathBuf>,
+    /// Environment variable holding the key's passphrase (default ESEAL_KEY_PASSPHRASE).
+    #[arg(long, default_value = DEFAULT_VAR)]
+    pub key_pass_env: String,
+}
+
+impl SignerArgs {
+    /// The key (asking for its passphrase), the certificate matching it and the chain.
+    pub fn load(&self) -> Result<Credentials, Failure> {
+        load_credentials(
+            &self.key,
+            self.cert.as_deref(),
+            self.chain.as_deref(),
+            &self.key_pass_env,
+        )
+    }
+}
+
 /// The signer's key, certificate and chain from the files given.
 pub struct Credentials {
     pub key: SoftwareKey,
@@ -172,7 +191,7 @@ pub struct Credentials {
     pub chain: Vec<Certificate>,
 }
 
-pub fn load_credentials(
+fn load_credentials(
     key: &Path,
     cert: Option<&Path>,
     chain: Option<&Path>,
@@ -214,12 +233,7 @@ pub fn load_credentials(
 }
 
 pub fn run(a: SignArgs) -> CliResult {
-    let creds = load_credentials(
-        &a.key,
-        a.cert.as_deref(),
-        a.chain.as_deref(),
-        &a.key_pass_env,
-    )?;
+    let creds = a.signer.load()?;
     let mut input = open_input(&a.input)?;
     if a.repair {
         input = repaired(input, &a.input)?;

@@ -81,9 +81,6 @@ pub struct VerifyOptions {
     pub extensions: Vec<Arc<dyn ReportExtension>>,
 }
 
-/// Most certificates and CRLs read from a DSS.
-const MAX_DSS_ITEMS: usize = 1000;
-
 /// Verifies a PDF held in memory.
 pub fn verify_bytes(data: &[u8], opts: &VerifyOptions) -> Result<Report, VerifyError> {
     verify(Cursor::new(data), opts)
@@ -243,19 +240,19 @@ struct TrustMaterial {
 
 impl TrustMaterial {
     fn gather<R: Read + Seek>(newest: &mut PdfReader<R>, opts: &VerifyOptions) -> Self {
-        let (mut certificates, dss_crls) = dss_material(newest);
+        let dss = revocation::dss_material(newest);
+        let mut certificates = dss.certificates;
         certificates.extend(opts.intermediates.iter().cloned());
         let mut crls = opts.crls.clone();
-        crls.extend(dss_crls.iter().cloned());
-        let dss_ocsp = revocation::dss_ocsp(newest);
+        crls.extend(dss.crls.iter().cloned());
         let mut ocsp = revocation::parse_all(&opts.ocsp_responses);
-        ocsp.extend(dss_ocsp.iter().cloned());
+        ocsp.extend(dss.ocsp.iter().cloned());
         TrustMaterial {
             certificates,
             crls,
-            dss_crls,
+            dss_crls: dss.crls,
             ocsp,
-            dss_ocsp,
+            dss_ocsp: dss.ocsp,
         }
     }
 
@@ -514,46 +511,6 @@ fn structure_problem<R: Read + Seek + Clone>(
         }
     }
     None
-}
-
-/// Certificates and CRLs from the catalog's `/DSS` (ETSI EN 319 142-1 §5.4.2).
-fn dss_material<R: Read + Seek>(reader: &mut PdfReader<R>) -> (Vec<Certificate>, Vec<Crl>) {
-    use der::Decode;
-    let mut certs = Vec::new();
-    let mut crls = Vec::new();
-    let Some(dss) = reader
-        .catalog()
-        .ok()
-        .and_then(|c| c.get("DSS").cloned())
-        .and_then(|d| reader.resolve(&d).ok())
-        .and_then(|d| d.as_dict().cloned())
-    else {
-        return (certs, crls);
-    };
-    let mut streams = |key: &str| -> Vec<Vec<u8>> {
-        let Some(Ok(Object::Array(items))) = dss.get(key).map(|a| reader.resolve(a)) else {
-            return Vec::new();
-        };
-        items
-            .iter()
-            .take(MAX_DSS_ITEMS)
-            .filter_map(|i| match reader.resolve(i) {
-                Ok(Object::Stream(s)) => reader.stream_decoded(&s).ok(),
-                _ => None,
-            })
-            .collect()
-    };
-    for der in streams("Certs") {
-        if let Ok(c) = Certificate::from_der(&der) {
-            certs.push(c);
-        }
-    }
-    for der in streams("CRLs") {
-        if let Ok(c) = Crl::from_der(&der) {
-            crls.push(c);
-        }
-    }
-    (certs, crls)
 }
 
 /// What every signature's report is judged with: the file, the changes of each revision after

@@ -95,18 +95,7 @@ impl PageFacts {
 
 /// HTML text escaping for element content and quoted attributes.
 pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
+    html_escape::encode_quoted_attribute(s).into_owned()
 }
 
 const STYLE: &str = "body{margin:0;font-family:system-ui,-apple-system,'Noto Sans CJK SC','WenQuanYi Zen Hei',sans-serif;font-size:18px;line-height:1.5;color:#1b1b1b;background:#f4f5f7}\
