@@ -7,6 +7,9 @@
 
 use std::fmt;
 
+/// Deepest nesting of arrays and dictionaries read or walked.
+pub const MAX_DEPTH: usize = 100;
+
 /// A reference to an indirect object: object number and generation (§7.3.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjRef {
@@ -87,7 +90,7 @@ impl Object {
     }
 
     fn make_nested_indirect_at(&mut self, add: &mut dyn FnMut(Object) -> ObjRef, depth: usize) {
-        if depth > crate::reader::lexer::MAX_DEPTH {
+        if depth > MAX_DEPTH {
             return;
         }
         let values: Vec<&mut Object> = match self {

@@ -19,10 +19,10 @@ use eseal_signer::tsp::TimestampToken;
 use crate::error::{Error, Result};
 use crate::object::{Dict, Object, Stream};
 use crate::reader::PdfReader;
-use crate::seal::DigestThenSign;
 use crate::sigdict::SubFilter;
 use crate::sign::{
-    sign_incremental, Appearance, RevisionOffsets, SignOptions, SignOutcome, SignatureTarget,
+    sign_incremental, Appearance, DigestThenSign, RevisionOffsets, SignOptions, SignOutcome,
+    SignatureTarget,
 };
 use crate::writer::{write_incremental, IncrementalUpdate};
 

@@ -340,7 +340,8 @@ fn report_formats_escape_and_round_trip() {
 #[test]
 fn sealing_continues_from_the_inputs_hash() {
     use eseal_certs::Hasher;
-    use eseal_pdf::seal::{reserve_for, seal_prehashed, HashedPrefix, Sealer};
+    use eseal_pdf::seal::{reserve_for, seal_prehashed, Sealer};
+    use eseal_pdf::sign::HashedPrefix;
     use sha2::Digest;
     use std::io::Cursor;
 

@@ -7,6 +7,7 @@ mod files;
 mod licence;
 mod licence_api;
 pub mod net;
+mod output;
 mod pades;
 mod passphrase;
 mod pki;

@@ -216,11 +216,11 @@ pub fn archive(a: ArchiveArgs) -> CliResult {
     let tsa = HttpTsa { url: a.tsa.clone() };
     let out = extend(input, Level::BLTA, Some(&tsa), &extra)?;
     let out_shown = a.output.display().to_string();
-    let (mut target, destination) = super::sign::create_output(&out_shown)?;
+    let (mut target, destination) = super::output::create_output(&out_shown)?;
     let mut out = out;
     std::io::copy(&mut out, &mut target)
         .map_err(|e| Failure::input(format!("{out_shown}: {e}")))?;
-    super::sign::finish_output(target, destination, &out_shown)?;
+    super::output::finish_output(target, destination, &out_shown)?;
     eprintln!(
         "archived: DSS updated and document timestamp added ({} timestamp(s) before)",
         embedded.doc_timestamps.len()

@@ -13,42 +13,7 @@ use super::error::{ApiError, ApiResult};
 use super::store::keys;
 use super::Shared;
 
-/// What a key may do.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Everything within its organisation: seals, CAs, keys, documents.
-    Admin,
-    /// Apply its organisation's active seals; read seals and documents.
-    Sealer,
-    /// Verify PDFs.
-    Verifier,
-    /// Read the audit log of its organisation.
-    Auditor,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Sealer => "sealer",
-            Role::Verifier => "verifier",
-            Role::Auditor => "auditor",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "admin" => Some(Role::Admin),
-            "sealer" => Some(Role::Sealer),
-            "verifier" => Some(Role::Verifier),
-            "auditor" => Some(Role::Auditor),
-            _ => None,
-        }
-    }
-}
+pub use super::store::keys::Role;
 
 /// The roles that read an organisation's seals, certificates and documents.
 pub const READERS: &[Role] = &[Role::Admin, Role::Sealer, Role::Auditor];

@@ -6,8 +6,10 @@
 
 use std::io::{Cursor, Read, Seek, Write};
 
-use eseal_pdf::seal::{seal, seal_prehashed, HashedPrefix, Sealer};
-use eseal_pdf::sign::{FieldRect, PreparedField, SignOptions, SignOutcome, SignatureTarget};
+use eseal_pdf::seal::{seal, seal_prehashed, Sealer};
+use eseal_pdf::sign::{
+    FieldRect, HashedPrefix, PreparedField, SignOptions, SignOutcome, SignatureTarget,
+};
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;

@@ -5,10 +5,7 @@
 //! running into the end of the window reports [`ParseError::NeedMore`] so that the caller can
 //! read a larger window and try again.
 
-use crate::object::{Dict, ObjRef, Object};
-
-/// Deepest nesting of arrays and dictionaries accepted.
-pub const MAX_DEPTH: usize = 100;
+use crate::object::{Dict, ObjRef, Object, MAX_DEPTH};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ParseError {

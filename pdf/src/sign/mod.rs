@@ -8,6 +8,7 @@
 //! input is read back from the output.
 
 mod appearance;
+mod digest;
 mod field;
 mod image;
 mod placeholder;
@@ -18,6 +19,8 @@ use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use time::OffsetDateTime;
 
 pub use appearance::{Appearance, AppearanceContent};
+pub(crate) use digest::DigestThenSign;
+pub use digest::HashedPrefix;
 pub use field::{PreparedField, SIG_FLAGS, WIDGET_FLAGS};
 pub use image::{image_xobject, ImageXObject, SealImage};
 pub use placeholder::{feed_byte_range, feed_byte_range_after};

@@ -4,9 +4,45 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::Db;
-use crate::service::auth::Role;
 use crate::service::db::opt_text;
 use crate::service::error::{ApiError, ApiResult};
+
+/// What a key may do.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything within its organisation: seals, CAs, keys, documents.
+    Admin,
+    /// Apply its organisation's active seals; read seals and documents.
+    Sealer,
+    /// Verify PDFs.
+    Verifier,
+    /// Read the audit log of its organisation.
+    Auditor,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Sealer => "sealer",
+            Role::Verifier => "verifier",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "sealer" => Some(Role::Sealer),
+            "verifier" => Some(Role::Verifier),
+            "auditor" => Some(Role::Auditor),
+            _ => None,
+        }
+    }
+}
 
 /// An API key row.
 pub struct KeyRow {
