@@ -9,6 +9,7 @@ use std::time::SystemTime;
 use eseal_pdf::verify::{ExtensionFacts, ReportExtension, SignedDict, SummaryNote};
 
 use super::VersionStatus;
+use crate::service::store::licences::FileStatus;
 
 /// The report's key for the facts.
 pub const FACTS_KEY: &str = "licence";
@@ -19,7 +20,7 @@ pub struct LicenceStatusCheck(pub VersionStatus);
 impl ReportExtension for LicenceStatusCheck {
     fn examine(&self, _: &[SignedDict<'_>], _: SystemTime) -> Option<ExtensionFacts> {
         let l = &self.0;
-        let current = l.status == "current";
+        let current = l.status == FileStatus::Current;
         Some(ExtensionFacts {
             key: FACTS_KEY,
             value: serde_json::to_value(l).ok()?,

@@ -27,13 +27,6 @@ text_enum! {
     }
 }
 
-/// The verify route compares a version's status with its text.
-impl PartialEq<&str> for FileStatus {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 text_enum! {
     /// How a version came about.
     pub enum VersionKind {
