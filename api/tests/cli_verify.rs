@@ -187,3 +187,64 @@ fn usage_and_unreadable_input_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
 }
+
+/// A DSS naming one stream a thousand times, the stream decoding (Flate twice) to 48 MiB of
+/// zeros: about 30 KB on disk, 48 GB of decoding without a budget.
+fn with_dss_bomb(signed: &[u8]) -> Vec<u8> {
+    use eseal_pdf::writer::{write_incremental, IncrementalUpdate};
+    use eseal_pdf::{Dict, Object, PdfReader, Stream};
+    use std::io::{Cursor, Write};
+    let zlib = |data: &[u8]| {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let data = zlib(&zlib(&vec![0u8; 48 << 20]));
+    let mut reader = PdfReader::open(Cursor::new(signed)).unwrap();
+    let mut update = IncrementalUpdate::new(&reader);
+    let filters = Object::Array(vec![
+        Object::name("FlateDecode"),
+        Object::name("FlateDecode"),
+    ]);
+    let bomb = update.add(Object::Stream(Stream::new(
+        Dict::new().with("Filter", filters),
+        data,
+    )));
+    let mut catalog = reader.catalog().unwrap();
+    catalog.set(
+        "DSS",
+        Dict::new().with("Certs", Object::Array(vec![Object::Reference(bomb); 1000])),
+    );
+    update.set(reader.catalog_ref().unwrap(), catalog);
+    let mut out = Vec::new();
+    write_incremental(&mut reader, &update, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_decompression_bomb_exits_2_naming_the_limit() {
+    let d = setup();
+    let p = d.path();
+    let signed = std::fs::read(p.join("signed.pdf")).unwrap();
+    std::fs::write(p.join("bomb.pdf"), with_dss_bomb(&signed)).unwrap();
+    let out = eseal(p, &["verify", "bomb.pdf", "--trust", "prov/ca.pem"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the limit for one document"),
+        "{}",
+        stderr(&out)
+    );
+    // The limit is the user's, in MiB; the plain file decodes nothing and passes even at 0.
+    let out = eseal(
+        p,
+        &[
+            "verify",
+            "signed.pdf",
+            "--trust",
+            "prov/ca.pem",
+            "--max-decoded-mib",
+            "0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -47,6 +47,10 @@ pub struct ValidationArgs {
     /// may be repeated. Without it nothing is fetched.
     #[arg(long)]
     ocsp_fetch: Vec<String>,
+    /// Decoded stream bytes one document may produce in all, in MiB; a file that needs more
+    /// (a decompression bomb) is refused with exit 2 instead of being judged in part.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    max_decoded_mib: u64,
     /// Validate certificate paths at this time (RFC 3339 or YYYY-MM-DD) instead of now.
     #[arg(long)]
     at: Option<String>,
@@ -70,6 +74,7 @@ impl ValidationArgs {
             ocsp_fetch,
             at: self.at.as_deref().map(super::pki::parse_time).transpose()?,
             file_name: Some(file_name),
+            decoded_bytes: Some(self.max_decoded_mib.saturating_mul(1024 * 1024)),
             extensions: vec![Arc::new(AnnotatedCopyCheck)],
         })
     }

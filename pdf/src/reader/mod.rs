@@ -5,6 +5,7 @@
 //! Memory does not grow with the file: stream data stays in the file until asked for, and every
 //! read, window and decompression is bounded.
 
+mod budget;
 mod filters;
 mod forms;
 pub(crate) mod lexer;
@@ -17,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Seek};
 use std::rc::Rc;
 
+pub use budget::{Budget, DEFAULT_DECODED_BYTES, MAX_DECODED_STREAM};
 pub use forms::{FormField, Widget};
 pub use pages::Page;
 pub use revision::Revision;
@@ -61,13 +63,23 @@ impl<R: Read + Seek> PdfReader<R> {
     /// cross-reference section. Fails with [`Error::Encrypted`] for encrypted files and with
     /// [`Error::BrokenXref`] when the cross-reference data is unusable.
     pub fn open(source: R) -> Result<Self> {
-        let mut src = Source::new(source)?;
+        Self::open_with_budget(source, Budget::default())
+    }
+
+    /// As [`Self::open`], with the document's streams drawing on `budget`.
+    pub fn open_with_budget(source: R, budget: Budget) -> Result<Self> {
+        let mut src = Source::with_budget(source, budget)?;
         let revisions = revision::load_revisions(&mut src)?;
         let reader = Self::from_parts(src, revisions, false);
         if reader.trailer().contains("Encrypt") {
             return Err(Error::Encrypted);
         }
         Ok(reader)
+    }
+
+    /// The decoding budget this reader draws on.
+    pub fn budget(&self) -> &Budget {
+        &self.src.budget
     }
 
     pub(crate) fn from_parts(src: Source<R>, revisions: Vec<Revision>, repaired: bool) -> Self {
@@ -366,7 +378,10 @@ impl<R: Read + Seek> PdfReader<R> {
             StreamData::InFile { offset, .. } => offset,
             StreamData::Bytes(_) => 0,
         };
-        filters::decode(&stream.dict, raw, offset, MAX_STREAM_LEN)
+        self.src
+            .budget
+            .clone()
+            .decode(|cap| filters::decode(&stream.dict, raw, offset, cap))
     }
 
     /// The `/Root` reference of the newest trailer.

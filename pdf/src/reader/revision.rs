@@ -218,7 +218,10 @@ pub(crate) fn load_xref_stream<R: Read + Seek>(
         )
     })?;
     let raw = src.read_at(start, length as usize)?;
-    let data = filters::decode(&dict, raw, start, MAX_XREF_STREAM_LEN)?;
+    let data = src
+        .budget
+        .clone()
+        .decode(|cap| filters::decode(&dict, raw, start, cap.min(MAX_XREF_STREAM_LEN)))?;
     let entries = xref::parse_stream_entries(&dict, &data, offset)?;
     Ok(XrefSection {
         offset,

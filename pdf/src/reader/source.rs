@@ -5,6 +5,7 @@ use std::io::{Read, Seek, SeekFrom};
 
 use crate::error::{Error, Result};
 use crate::object::{ObjRef, Object};
+use crate::reader::budget::Budget;
 use crate::reader::lexer::{ParseError, Parser};
 
 /// First window read when parsing an object.
@@ -19,6 +20,8 @@ pub(crate) struct Source<R> {
     len: u64,
     /// Bytes read so far, for callers that must bound their work (the repair scan).
     read_total: u64,
+    /// What decoding this document's streams may still cost.
+    pub budget: Budget,
 }
 
 /// An indirect object as parsed at an offset, before the stream length is known.
@@ -32,12 +35,18 @@ pub(crate) struct ParsedObject {
 }
 
 impl<R: Read + Seek> Source<R> {
-    pub fn new(mut inner: R) -> Result<Self> {
+    pub fn new(inner: R) -> Result<Self> {
+        Self::with_budget(inner, Budget::default())
+    }
+
+    /// A source whose streams draw on `budget` (shared with other readers of the document).
+    pub fn with_budget(mut inner: R, budget: Budget) -> Result<Self> {
         let len = inner.seek(SeekFrom::End(0))?;
         Ok(Source {
             inner,
             len,
             read_total: 0,
+            budget,
         })
     }
 

@@ -11,4 +11,11 @@ pub enum VerifyError {
     /// The file is not a PDF (no `%PDF-` header or no `startxref` at its end).
     #[error("not a PDF file: {0}")]
     NotPdf(String),
+    /// Reading the file would cost more than the budget allows (a decompression bomb, or
+    /// streams named over and over): it is refused rather than judged on the part that fit.
+    #[error(
+        "the file's streams decode to more than {limit} bytes in all, the limit for one \
+         document; it is not verified"
+    )]
+    TooCostly { limit: u64 },
 }

@@ -9,7 +9,7 @@
 
 use std::io::{self, Read, Seek, SeekFrom};
 
-use crate::reader::{PdfReader, Revision, Source};
+use crate::reader::{Budget, PdfReader, Revision, Source};
 
 /// Most revisions analysed; a file with more is reported as too complex (fail closed).
 pub const MAX_REVISIONS: usize = 512;
@@ -71,9 +71,10 @@ pub fn open_view<R: Read + Seek + Clone>(
     input: &R,
     revisions: &[Revision],
     index: usize,
+    budget: &Budget,
 ) -> io::Result<RevisionView<R>> {
     let end = revisions[index].end_offset;
-    let src = Source::new(Prefix::new(input.clone(), end))
+    let src = Source::with_budget(Prefix::new(input.clone(), end), budget.clone())
         .map_err(|e| io::Error::other(e.to_string()))?;
     Ok(PdfReader::from_parts(
         src,

@@ -48,7 +48,7 @@ pub use report::{
 pub use revocation::OcspFetch;
 
 use crate::object::{ObjRef, Object};
-use crate::reader::{PdfReader, Revision, XrefEntry};
+use crate::reader::{Budget, PdfReader, Revision, XrefEntry, DEFAULT_DECODED_BYTES};
 use crate::sigdict::{field_locks, DocMdpPermission, FieldLock, Level, SubFilter};
 use changes::Change;
 use crypto::{TrustContext, ValidationOutcome};
@@ -77,6 +77,9 @@ pub struct VerifyOptions {
     pub at: Option<SystemTime>,
     /// The file name for the report.
     pub file_name: Option<String>,
+    /// Decoded stream bytes the whole document may produce ([`DEFAULT_DECODED_BYTES`] when
+    /// not given); a document that needs more is refused ([`VerifyError::TooCostly`]).
+    pub decoded_bytes: Option<u64>,
     /// Products' checks that add their facts to the report (see [`ReportExtension`]).
     pub extensions: Vec<Arc<dyn ReportExtension>>,
 }
@@ -111,7 +114,8 @@ pub fn verify<R: Read + Seek + Clone>(
     let at = opts.at.unwrap_or(now);
     let length = input.clone().seek(std::io::SeekFrom::End(0))?;
     let mut report = Report::new(opts.file_name.clone(), length, now, at);
-    let reader = match PdfReader::open(input.clone()) {
+    let budget = Budget::new(opts.decoded_bytes.unwrap_or(DEFAULT_DECODED_BYTES));
+    let reader = match PdfReader::open_with_budget(input.clone(), budget.clone()) {
         Ok(r) => Some(r),
         Err(crate::Error::NotPdf(m)) => return Err(VerifyError::NotPdf(m.to_string())),
         Err(crate::Error::Io(e)) => return Err(VerifyError::Io(e)),
@@ -133,8 +137,15 @@ pub fn verify<R: Read + Seek + Clone>(
             report.file.length,
             opts,
             at,
+            &budget,
             &mut report,
         );
+    }
+    // Whatever was judged after the budget ran out was judged on part of the document.
+    if budget.spent() {
+        return Err(VerifyError::TooCostly {
+            limit: budget.limit(),
+        });
     }
     finish(&mut report);
     Ok(report)
@@ -146,6 +157,7 @@ fn examine_document<R: Read + Seek + Clone>(
     file_len: u64,
     opts: &VerifyOptions,
     at: SystemTime,
+    budget: &Budget,
     report: &mut Report,
 ) {
     let problems = &mut report.document_problems;
@@ -157,7 +169,7 @@ fn examine_document<R: Read + Seek + Clone>(
         problems.push(p);
     }
     let last = revisions.len() - 1;
-    let Ok(mut newest) = open_view(input, revisions, last) else {
+    let Ok(mut newest) = open_view(input, revisions, last, budget) else {
         problems.push("the newest revision cannot be read".into());
         return;
     };
@@ -177,7 +189,7 @@ fn examine_document<R: Read + Seek + Clone>(
     let material = TrustMaterial::gather(&mut newest, opts);
     let mdp = MdpFacts::read(&mut newest, &found);
     drop(newest);
-    let changes = analyse_changes(input, revisions, first, last);
+    let changes = analyse_changes(input, revisions, first, last, budget);
     let doc = DocumentFacts {
         input,
         file_len,
@@ -351,9 +363,10 @@ fn analyse_changes<R: Read + Seek + Clone>(
     revisions: &[Revision],
     first: usize,
     last: usize,
+    budget: &Budget,
 ) -> HashMap<usize, Vec<Change>> {
     ((first + 1)..=last)
-        .map(|k| (k, changes::analyse_revision(input, revisions, k)))
+        .map(|k| (k, changes::analyse_revision(input, revisions, k, budget)))
         .collect()
 }
 

@@ -80,7 +80,10 @@ pub async fn verify(
     })
     .await
     .map_err(ApiError::internal)?
-    .map_err(|e| ApiError::Unprocessable(format!("the body is not a readable PDF: {e}")))?;
+    .map_err(|e| match e {
+        pdfverify::VerifyError::TooCostly { .. } => ApiError::Unprocessable(e.to_string()),
+        e => ApiError::Unprocessable(format!("the body is not a readable PDF: {e}")),
+    })?;
     state.metrics.verdict(report.verdict.indication.as_str());
     if html {
         Ok((

@@ -15,7 +15,7 @@ use std::io::{Read, Seek};
 pub use rules::{ChangeRule, Permission};
 
 use crate::object::{Dict, ObjRef, Object};
-use crate::reader::{Revision, XrefEntry};
+use crate::reader::{Budget, Revision, XrefEntry};
 use rules::{HARMLESS_ANNOTATIONS, MAX_NOTE_SIDE};
 
 use super::input::{open_view, RevisionView};
@@ -39,6 +39,7 @@ pub fn analyse_revision<R: Read + Seek + Clone>(
     input: &R,
     revisions: &[Revision],
     k: usize,
+    budget: &Budget,
 ) -> Vec<Change> {
     let mut a = Analysis {
         revision: k,
@@ -60,8 +61,8 @@ pub fn analyse_revision<R: Read + Seek + Clone>(
         return a.changes;
     }
     let (mut prev, mut cur) = match (
-        open_view(input, revisions, k - 1),
-        open_view(input, revisions, k),
+        open_view(input, revisions, k - 1, budget),
+        open_view(input, revisions, k, budget),
     ) {
         (Ok(p), Ok(c)) => (p, c),
         _ => {
