@@ -352,7 +352,7 @@ fn multi_department_document(s: &Server) {
     }
     // Cross-level: a county organisation below the demo bureau, with its own seal and sealer.
     let o: Value = s
-        .post_json("/v1/organizations", &s.admin, &json!({"name": "Gulou District Market Bureau", "level": "county", "uscc": "91350100M000100Y43"}))
+        .post_json("/v1/organizations", &s.admin, &json!({"name": "Gulou District Market Bureau", "level": "county", "uscc": "91350102M000200A1R"}))
         .json()
         .unwrap();
     let county_admin = o["admin_key"].as_str().unwrap().to_string();
@@ -496,6 +496,52 @@ fn append_only(s: &Server) {
     assert!(del.unwrap_err().contains("append-only"));
 }
 both!(append_only);
+
+/// A unified social credit code identifies one organisation: no admin, however high, can
+/// create a second organisation with a code already on the platform (the way to obtain seal
+/// certificates in another's name), in any case of letters.
+fn uscc_names_one_organisation(s: &Server) {
+    let taken = [
+        "91350100M000100Y43", // the demo bureau's
+        "91350100m000100y43",
+    ];
+    for uscc in taken {
+        let r = s.post_json(
+            "/v1/organizations",
+            &s.admin,
+            &json!({"name": "Fuzhou Market Regulation Bureau", "level": "county", "uscc": uscc}),
+        );
+        let p = problem(r, 409);
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .contains("one code names one organisation"),
+            "{p}"
+        );
+    }
+    let r = s.post_json(
+        "/v1/organizations",
+        &s.admin,
+        &json!({"name": "Cangshan Bureau", "level": "county", "uscc": "91350103m000300b24"}),
+    );
+    assert_eq!(r.status(), 201);
+    let child: Value = r.json().unwrap();
+    // Stored upper case: the child cannot be given the same code in the other case either.
+    let r = s.post_json(
+        "/v1/organizations",
+        child["admin_key"].as_str().unwrap(),
+        &json!({"name": "Cangshan Sub-bureau", "level": "county", "uscc": "91350103M000300B24"}),
+    );
+    problem(r, 409);
+    let bad = s.post_json(
+        "/v1/organizations",
+        &s.admin,
+        &json!({"name": "Typo Bureau", "level": "county", "uscc": "91350103M000300B25"}),
+    );
+    problem(bad, 400);
+}
+both!(uscc_names_one_organisation);
 
 /// CAs: create a sub-CA, issue and revoke a certificate; public certificate and CRL downloads.
 fn cas_and_certificates(s: &Server) {

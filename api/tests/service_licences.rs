@@ -310,6 +310,39 @@ fn contract(s: &Server) {
     .expect("json");
     assert_eq!(list.as_array().map(Vec::len), Some(1));
 
+    // An organisation that takes the agency's name does not receive its copies: a name that
+    // two organisations bear is refused, naming both, and the holder must give the id.
+    let r = s.post_json(
+        "/v1/organizations",
+        &s.admin,
+        &json!({"name": "Fuzhou Housing Provident Fund Centre", "level": "county"}),
+    );
+    assert_eq!(r.status().as_u16(), 201);
+    let impostor: Value = r.json().expect("org");
+    let r = grant(&days_from_now(30), &token);
+    assert_eq!(r.status().as_u16(), 422);
+    let detail = r.json::<Value>().expect("problem")["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        detail.contains(agency_id.as_str())
+            && detail.contains(impostor["organization_id"].as_str().expect("id")),
+        "{detail}"
+    );
+    // By id the grant goes to the agency meant.
+    let grant_by_id = |until: &str| {
+        holder_req(
+            s,
+            reqwest::Method::POST,
+            &format!("/v1/licences/{id}/grants"),
+            &token,
+        )
+        .json(&json!({"agency": agency_id, "matter": "住房公积金贷款审核", "until": until}))
+        .send()
+        .expect("grant")
+    };
+
     // The agency's annotated copy: both seals valid, the annotation shown.
     let copy = bytes(s.get(&format!("/v1/grants/{gid}/copy"), Some(&agency)), 200);
     assert!(
@@ -372,7 +405,10 @@ fn contract(s: &Server) {
         403
     );
     // A second grant, withdrawn: 403.
-    let g2: Value = grant(&days_from_now(10), &token).json().expect("grant");
+    let r = grant_by_id(&days_from_now(10));
+    assert_eq!(r.status().as_u16(), 201);
+    let g2: Value = r.json().expect("grant");
+    assert_eq!(g2["agency_id"], agency_id.as_str());
     let g2 = g2["id"].as_str().expect("id").to_string();
     assert_eq!(
         s.get(&format!("/v1/grants/{g2}/copy"), Some(&agency))

@@ -140,9 +140,7 @@ pub async fn create_grant(
     let t = now();
     let until = check_until(state, &req.until, t)?;
     let agency = req.agency.trim();
-    let org = orgs::by_id_or_name(&state.db, agency)
-        .await?
-        .ok_or_else(|| ApiError::Unprocessable(format!("agency: no organisation '{agency}'")))?;
+    let org = agency_named(state, agency).await?;
     let licence = licences::get(&state.db, licence_id).await?;
     if licence.status != LicenceStatus::Active {
         return Err(ApiError::Conflict(format!(
@@ -329,6 +327,27 @@ async fn annotate(
     .await
     .map_err(ApiError::internal)??;
     Ok((out, seal_id))
+}
+
+/// The relying agency a holder names, by id, or by name only when exactly one organisation
+/// bears it: the copy must never go to another organisation that shares the name.
+async fn agency_named(state: &Shared, agency: &str) -> ApiResult<String> {
+    let mut found = orgs::by_id_or_name(&state.db, agency).await?;
+    match found.len() {
+        0 => Err(ApiError::Unprocessable(format!(
+            "agency: no organisation '{agency}'"
+        ))),
+        1 => Ok(found.remove(0).id),
+        _ => Err(ApiError::Unprocessable(format!(
+            "agency: {} organisations are named '{agency}'; give the id of the one meant ({})",
+            found.len(),
+            found
+                .iter()
+                .map(|o| o.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use eseal_certs::national_codes;
+
 use crate::service::audit::{self, NewEntry};
 use crate::service::auth::{insert_api_key, Caller, Role};
 use crate::service::db::{new_id, now, rfc3339};
@@ -34,23 +36,6 @@ pub(super) fn check_name(name: &str) -> ApiResult<&str> {
         return Err(ApiError::BadRequest("name: 1 to 200 characters".into()));
     }
     Ok(n)
-}
-
-/// A USCC (GB 32100-2015): 18 characters, check character over the first 17.
-pub fn valid_uscc(s: &str) -> bool {
-    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [u32; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let v: Vec<u32> = s
-        .chars()
-        .filter_map(|c| CHARS.find(c).map(|i| i as u32))
-        .collect();
-    if s.chars().count() != 18 || v.len() != 18 {
-        return false;
-    }
-    let sum: u32 = v[..17].iter().zip(W).map(|(a, w)| a * w).sum();
-    (31 - sum % 31) % 31 == v[17]
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -84,21 +69,33 @@ pub async fn create_organization(
         .await?;
     let name = check_name(&req.name)?;
     let level = parse_level(&req.level)?;
-    if let Some(u) = &req.uscc {
-        if !valid_uscc(u) {
-            return Err(ApiError::BadRequest(format!(
-                "uscc '{u}' is not a valid unified social credit code"
+    let uscc = req
+        .uscc
+        .as_deref()
+        .map(|u| {
+            national_codes::validate_uscc(u).map_err(|e| {
+                ApiError::BadRequest(format!(
+                    "uscc '{u}' is not a valid unified social credit code: {e}"
+                ))
+            })
+        })
+        .transpose()?;
+    let id = new_id("org");
+    let mut tx = state.db.begin().await?;
+    if let Some(u) = &uscc {
+        if orgs::holder_of_uscc(&mut *tx, u).await?.is_some() {
+            return Err(ApiError::Conflict(format!(
+                "the unified social credit code {u} already identifies an organisation on this \
+                 platform; one code names one organisation"
             )));
         }
     }
-    let id = new_id("org");
-    let mut tx = state.db.begin().await?;
     orgs::insert(
         &mut *tx,
         orgs::NewOrg {
             id: &id,
             name,
-            uscc: req.uscc.as_deref(),
+            uscc: uscc.as_deref(),
             level,
             parent_id: Some(&caller.organization_id),
             created_at: now(),
@@ -452,14 +449,4 @@ async fn below(state: &Shared, top: &str) -> ApiResult<Vec<String>> {
         level = next;
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn uscc_check_character() {
-        assert!(super::valid_uscc("91350100M000100Y43"));
-        assert!(!super::valid_uscc("91350100M000100Y44"));
-        assert!(!super::valid_uscc("short"));
-    }
 }

@@ -49,16 +49,33 @@ pub async fn get<'e>(db: impl Db<'e>, id: &str) -> ApiResult<OrgRow> {
     org_row(&row)
 }
 
-/// The organisation with this id, or else the first with this exact name.
-pub async fn by_id_or_name<'e>(db: impl Db<'e>, key: &str) -> ApiResult<Option<String>> {
-    Ok(
-        sqlx::query("SELECT id FROM organizations WHERE id = $1 OR name = $1 ORDER BY id LIMIT 1")
-            .bind(key)
-            .fetch_optional(db)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?,
-    )
+/// The organisation that a unified social credit code (upper case) identifies.
+pub async fn holder_of_uscc<'e>(db: impl Db<'e>, uscc: &str) -> ApiResult<Option<String>> {
+    Ok(sqlx::query("SELECT id FROM organizations WHERE uscc = $1")
+        .bind(uscc)
+        .fetch_optional(db)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?)
+}
+
+/// The organisations a holder may mean by `key`: the one with that id, else every one with
+/// that exact name (a name alone may be ambiguous; the caller decides what to do with several).
+pub async fn by_id_or_name<'e>(db: impl Db<'e> + Copy, key: &str) -> ApiResult<Vec<OrgRow>> {
+    if let Some(row) = sqlx::query(&format!("{SELECT} WHERE id = $1"))
+        .bind(key)
+        .fetch_optional(db)
+        .await?
+    {
+        return Ok(vec![org_row(&row)?]);
+    }
+    sqlx::query(&format!("{SELECT} WHERE name = $1 ORDER BY id LIMIT 20"))
+        .bind(key)
+        .fetch_all(db)
+        .await?
+        .iter()
+        .map(org_row)
+        .collect()
 }
 
 /// The parent of an organisation (`None` for a root or an unknown id).
