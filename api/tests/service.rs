@@ -39,6 +39,13 @@ fn first_start(s: &Server) {
             .permissions()
             .mode();
         assert_eq!(mode & 0o077, 0, "master.key must be private");
+        // The SQLite store holds names, identity numbers and licences (PostgreSQL runs keep
+        // no file here).
+        for f in ["eseal.db", "eseal.db-wal", "eseal.db-shm"] {
+            if let Ok(m) = std::fs::metadata(s.data.join(f)) {
+                assert_eq!(m.permissions().mode() & 0o077, 0, "{f} must be private");
+            }
+        }
     }
     assert!(s.admin.starts_with("esk_") && s.admin.len() == 68);
     assert!(s.get("/healthz", None).status().is_success());
@@ -265,6 +272,21 @@ both!(sealing_round_trip);
 /// Bad bodies and unknown objects give problem documents.
 fn problems(s: &Server) {
     let seal = s.demo_seal();
+    // Names end up in certificate subjects and terminals: no NUL, no escape sequences.
+    for name in ["Bureau\u{0}", "Bureau \u{1b}[31mred", "Two\nlines"] {
+        problem(
+            s.post_json(
+                "/v1/organizations",
+                &s.admin,
+                &json!({"name": name, "level": "county"}),
+            ),
+            400,
+        );
+        problem(
+            s.post_json("/v1/seals", &s.admin, &json!({ "name": name })),
+            400,
+        );
+    }
     problem(
         s.post_pdf(
             &format!("/v1/seals/{seal}/sign"),

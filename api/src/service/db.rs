@@ -24,6 +24,7 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Dialect), String> {
     let dialect = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Dialect::Postgres
     } else if url.starts_with("sqlite:") {
+        owner_only_sqlite_files(url)?;
         Dialect::Sqlite
     } else {
         return Err("the database URL must start with sqlite: or postgres:".into());
@@ -70,6 +71,40 @@ pub async fn connect(url: &str) -> Result<(AnyPool, Dialect), String> {
         .await
         .map_err(|e| format!("database migration failed: {e}"))?;
     Ok((pool, dialect))
+}
+
+/// The SQLite file holds names, identity numbers and licences: it is created readable by the
+/// service's user only (SQLite gives its WAL and shared-memory files the database file's
+/// mode), and an existing one is made so.
+fn owner_only_sqlite_files(url: &str) -> Result<(), String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    let db = std::path::Path::new(path);
+    let err = |e: std::io::Error| format!("{}: {e}", db.display());
+    if !db.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(db)
+            .map_err(err)?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{path}{suffix}"));
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(err)?;
+        }
+    }
+    Ok(())
 }
 
 /// Seconds since the Unix epoch.

@@ -35,6 +35,12 @@ pub(super) fn check_name(name: &str) -> ApiResult<&str> {
     if n.is_empty() || n.len() > 200 {
         return Err(ApiError::BadRequest("name: 1 to 200 characters".into()));
     }
+    // Names go into certificate subjects, logs and terminals: no NUL, no escape sequences.
+    if n.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(
+            "name: control characters (NUL, escape sequences, line breaks) are not allowed".into(),
+        ));
+    }
     Ok(n)
 }
 
