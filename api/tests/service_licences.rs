@@ -240,6 +240,46 @@ fn contract(s: &Server) {
         compare(&service_support::sample_pdf(2000))["comparison"]["result"],
         "not-ours"
     );
+    // A page's errors are pages for a browser and problem documents for a program.
+    let wrong_body = |accept: &str| {
+        Server::client()
+            .post(s.url(&format!("/v/{identifier}")))
+            .header("accept", accept)
+            .header("content-type", "text/plain")
+            .body("not a licence")
+            .send()
+            .expect("upload")
+    };
+    let r = wrong_body("text/html,application/xhtml+xml");
+    assert_eq!(r.status().as_u16(), 415);
+    let ct = r.headers()["content-type"]
+        .to_str()
+        .expect("ct")
+        .to_string();
+    let page = r.text().expect("page");
+    assert!(ct.starts_with("text/html"), "{ct}");
+    assert!(
+        page.contains("证照核验") && !page.contains("\"detail\""),
+        "{page}"
+    );
+    // The unknown licence too: a page in the browser (it was a problem document with the
+    // page inside its detail).
+    let r = Server::client()
+        .get(s.url("/v/1.2.156.0.unknown"))
+        .header("accept", "text/html")
+        .send()
+        .expect("unknown");
+    assert_eq!(r.status().as_u16(), 404);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .expect("ct")
+        .starts_with("text/html"));
+    let r = wrong_body("application/json");
+    assert_eq!(r.status().as_u16(), 415);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .expect("ct")
+        .starts_with("application/problem+json"));
     let html = Server::client()
         .post(s.url(&format!("/v/{identifier}")))
         .multipart(reqwest::blocking::multipart::Form::new().part(

@@ -191,12 +191,14 @@ async fn problem_for_layers(
 ) -> axum::response::Response {
     let resp = next.run(req).await;
     let status = resp.status();
-    let is_problem = resp
+    // Problem documents, and the error pages that HTML routes answer browsers with, are
+    // answers already; only bare bodies (layers, rejections) are turned into problems.
+    let is_answer = resp
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json"));
-    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("text/html"));
+    if (status.is_client_error() || status.is_server_error()) && !is_answer {
         let (parts, body) = resp.into_parts();
         let detail = axum::body::to_bytes(body, 4096)
             .await

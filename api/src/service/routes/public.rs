@@ -32,6 +32,28 @@ fn wants_json(h: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("application/json") && !v.contains("text/html"))
 }
 
+/// These routes are pages: a person in a browser gets an error as a page, a program that asks
+/// for JSON gets a problem document.
+fn answer(h: &HeaderMap, result: ApiResult<Response>) -> Response {
+    match result {
+        Ok(r) => r,
+        Err(e) if wants_json(h) => e.into_response(),
+        Err(e) => {
+            let status = e.status();
+            if let ApiError::Internal(detail) = &e {
+                tracing::error!(%detail, "internal error");
+            }
+            let title = status.canonical_reason().unwrap_or("Error");
+            (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                page::message_page(title, &e.to_string()),
+            )
+                .into_response()
+        }
+    }
+}
+
 async fn verify_options(state: &Shared) -> ApiResult<VerifyOptions> {
     let mut conn = state.db.acquire().await?;
     Ok(VerifyOptions {
@@ -126,13 +148,23 @@ pub async fn verify_page(
     Path(identifier): Path<String>,
     Query(q): Query<PageQuery>,
     headers: HeaderMap,
+) -> Response {
+    let result = verify_page_for(state, identifier, q, &headers).await;
+    answer(&headers, result)
+}
+
+async fn verify_page_for(
+    state: Shared,
+    identifier: String,
+    q: PageQuery,
+    headers: &HeaderMap,
 ) -> ApiResult<Response> {
     let Some(s) = licence::version_status(&state, &identifier).await? else {
-        return Ok(unknown_licence(&headers));
+        return Ok(unknown_licence(headers));
     };
     let f = facts(&state, &s, q.d.as_deref()).await?;
     Ok(respond(
-        &headers,
+        headers,
         &f,
         &action_of(&identifier, q.d.as_deref()),
     ))
@@ -194,6 +226,17 @@ pub async fn compare_upload(
     Path(identifier): Path<String>,
     Query(q): Query<PageQuery>,
     req: Request,
+) -> Response {
+    let headers = req.headers().clone();
+    let result = compare_upload_for(state, identifier, q, req).await;
+    answer(&headers, result)
+}
+
+async fn compare_upload_for(
+    state: Shared,
+    identifier: String,
+    q: PageQuery,
+    req: Request,
 ) -> ApiResult<Response> {
     let headers = req.headers().clone();
     let Some(s) = licence::version_status(&state, &identifier).await? else {
@@ -222,11 +265,20 @@ pub async fn presentation_page(
     State(state): State<Shared>,
     Path(code): Path<String>,
     headers: HeaderMap,
+) -> Response {
+    let result = presentation_page_for(state, code, &headers).await;
+    answer(&headers, result)
+}
+
+async fn presentation_page_for(
+    state: Shared,
+    code: String,
+    headers: &HeaderMap,
 ) -> ApiResult<Response> {
     let row = licences::presentation(&state.db, &token_hash(code.trim())).await?;
     let Some((expires, identifier)) = row else {
         return Ok(not_found(
-            &headers,
+            headers,
             StatusCode::NOT_FOUND,
             "Unknown code 无效码",
             "No licence was shown with this code.",
@@ -234,7 +286,7 @@ pub async fn presentation_page(
     };
     if expires <= now() {
         return Ok(not_found(
-            &headers,
+            headers,
             StatusCode::GONE,
             "Code expired 已过期",
             "This presentation code has expired; ask the holder to show the licence again.",
@@ -245,5 +297,5 @@ pub async fn presentation_page(
         .ok_or_else(|| ApiError::internal("presented licence has no version"))?;
     let mut f = facts(&state, &s, None).await?;
     f.presentation_expires_at = Some(rfc3339(expires));
-    Ok(respond(&headers, &f, &action_of(&identifier, None)))
+    Ok(respond(headers, &f, &action_of(&identifier, None)))
 }
