@@ -564,3 +564,31 @@ fn token_seal_without_token_is_refused() {
         409,
     );
 }
+
+/// A database that cannot be reached answers 503 with Retry-After, a state to retry, not 500
+/// (PostgreSQL: the database is dropped under the running service). The health check says so.
+#[test]
+fn database_outage_answers_503() {
+    let Some(s) = Server::start(Db::Postgres) else {
+        return;
+    };
+    assert_eq!(s.get("/v1/seals", Some(&s.admin)).status().as_u16(), 200);
+    s.drop_database();
+    // Past the 1-second caches of keys and seals, so the request needs the store.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let r = s.get("/v1/seals", Some(&s.admin));
+    assert_eq!(r.status().as_u16(), 503);
+    assert_eq!(r.headers()["retry-after"], "5");
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/problem+json"));
+    let detail = r.json::<Value>().unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(detail.contains("cannot be reached"), "{detail}");
+    let health = s.get("/healthz", None);
+    assert_eq!(health.status().as_u16(), 503);
+    assert_eq!(health.json::<Value>().unwrap()["database"], "unreachable");
+}

@@ -26,6 +26,10 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("the service could not complete the request")]
     Internal(String),
+    /// The store cannot be reached (connection refused or lost, pool exhausted, database
+    /// gone): a passing state the client may retry, not a fault of the request.
+    #[error("the service's database cannot be reached; try again shortly")]
+    Unavailable(String),
 }
 
 /// An RFC 9457 problem document.
@@ -51,6 +55,7 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -65,6 +70,7 @@ impl ApiError {
             ApiError::TooLarge(_) => "too-large",
             ApiError::Unprocessable(_) => "unprocessable",
             ApiError::Internal(_) => "internal",
+            ApiError::Unavailable(_) => "unavailable",
         }
     }
 
@@ -92,11 +98,17 @@ pub fn problem_response(status: StatusCode, slug: &str, detail: String) -> Respo
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(detail) = &self {
-            tracing::error!(%detail, "internal error");
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            ApiError::Unavailable(detail) => tracing::error!(%detail, "database unreachable"),
+            _ => {}
         }
         let status = self.status();
         let mut resp = problem_response(status, self.slug(), self.to_string());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             if let Ok(v) = "Bearer".parse() {
                 resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
@@ -108,7 +120,29 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::Internal(format!("database: {e}"))
+        if store_unreachable(&e) {
+            ApiError::Unavailable(format!("database: {e}"))
+        } else {
+            ApiError::Internal(format!("database: {e}"))
+        }
+    }
+}
+
+/// Errors that say the store cannot be reached rather than that a query failed: I/O and TLS,
+/// an exhausted or closed pool, and PostgreSQL's connection exceptions (SQLSTATE class 08),
+/// insufficient resources (53), operator intervention such as a shutdown (57P) and a
+/// database that no longer exists (3D000).
+fn store_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || c.starts_with("53") || c.starts_with("57P") || c == "3D000"
+        }),
+        _ => false,
     }
 }
 

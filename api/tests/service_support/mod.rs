@@ -272,6 +272,25 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Drops the PostgreSQL database under the running service (a database outage); nothing
+    /// for SQLite.
+    pub fn drop_database(&self) {
+        if let (Some(admin), Some(db)) = (&self.admin_url, &self.database) {
+            let name = db.rsplit('/').next().unwrap_or_default().to_string();
+            let admin = admin.clone();
+            rt().block_on(async move {
+                use sqlx::Connection;
+                let mut c = sqlx::PgConnection::connect(&admin).await.expect("connect");
+                sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                    .execute(&mut c)
+                    .await
+                    .expect("drop database");
+            });
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill();

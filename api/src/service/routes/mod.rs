@@ -191,14 +191,15 @@ async fn problem_for_layers(
 ) -> axum::response::Response {
     let resp = next.run(req).await;
     let status = resp.status();
-    // Problem documents, and the error pages that HTML routes answer browsers with, are
-    // answers already; only bare bodies (layers, rejections) are turned into problems.
-    let is_answer = resp
+    // Only bare bodies (the layers' and axum's rejections: no type, or plain text) are turned
+    // into problems; a problem document, an HTML error page or a JSON answer such as the
+    // health check's is an answer already.
+    let bare = resp
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/problem+json") || v.starts_with("text/html"));
-    if (status.is_client_error() || status.is_server_error()) && !is_answer {
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if (status.is_client_error() || status.is_server_error()) && bare {
         let (parts, body) = resp.into_parts();
         let detail = axum::body::to_bytes(body, 4096)
             .await
