@@ -592,14 +592,30 @@ fn cas_and_certificates(s: &Server) {
         .text()
         .unwrap();
     assert!(pem.contains("BEGIN CERTIFICATE"));
+    // Nobody obtains a certificate in another's name or code, even from their own CA.
+    for other in [
+        json!({"common_name": "Seal", "organization": "福建省人民政府"}),
+        json!({"common_name": "Seal", "uscc": "91350102M000200A1R"}),
+    ] {
+        problem(
+            s.post_json(&format!("/v1/cas/{sub_id}/certificates"), &s.admin, &other),
+            422,
+        );
+    }
     let issued: Value = s
         .post_json(
             &format!("/v1/cas/{sub_id}/certificates"),
             &s.admin,
-            &json!({"common_name": "Invoice Seal", "uscc": "91350100M000100Y43"}),
+            &json!({"common_name": "Invoice Seal", "uscc": "91350100m000100y43"}),
         )
         .json()
         .unwrap();
+    // The subject names the organisation as recorded.
+    let subject = issued["subject"].as_str().unwrap();
+    assert!(
+        subject.contains("91350100M000100Y43") && !subject.contains("O=Invoice Seal"),
+        "{subject}"
+    );
     let cert_id = issued["id"].as_str().unwrap();
     assert!(issued["key_pem"]
         .as_str()

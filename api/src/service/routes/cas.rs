@@ -14,8 +14,8 @@ use crate::service::auth::{Caller, Role, READERS};
 use crate::service::db::{now, rfc3339};
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::pki::{self, SealSubject};
-use crate::service::store::cas;
 use crate::service::store::certificates::{self, CertificateStatus};
+use crate::service::store::{cas, orgs};
 use crate::service::Shared;
 
 use super::orgs::{check_name, parse_level};
@@ -160,9 +160,10 @@ pub async fn ca_crl(State(state): State<Shared>, Path(id): Path<String>) -> ApiR
 pub struct NewCertificate {
     /// The certificate's common name.
     pub common_name: String,
+    /// The organisation, when given, must be the caller's own, as recorded.
     pub organization: Option<String>,
     pub unit: Option<String>,
-    /// Unified social credit code (18 characters).
+    /// The unified social credit code, when given, must be the caller's own, as recorded.
     pub uscc: Option<String>,
 }
 
@@ -205,10 +206,32 @@ pub async fn issue_certificate(
         tx.rollback().await?;
         return Err(caller.hidden(&state, "issue certificate", "CA").await);
     }
-    let org = req
+    // A certificate names its holder as the platform knows it: nobody obtains one in
+    // another organisation's name or code.
+    let holder = orgs::get(&mut *tx, &caller.organization_id).await?;
+    if req
         .organization
-        .clone()
-        .unwrap_or_else(|| req.common_name.clone());
+        .as_deref()
+        .is_some_and(|o| o.trim() != holder.name)
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "organization: certificates name the caller's own organisation, '{}'",
+            holder.name
+        )));
+    }
+    let uscc =
+        match (req.uscc.as_deref(), holder.uscc.as_deref()) {
+            (None, recorded) => recorded,
+            (Some(asked), Some(recorded)) if asked.trim().eq_ignore_ascii_case(recorded) => {
+                Some(recorded)
+            }
+            (Some(_), _) => return Err(ApiError::Unprocessable(
+                "uscc: certificates carry only the caller's own recorded unified social credit \
+                 code"
+                    .into(),
+            )),
+        };
+    let org = holder.name.clone();
     let (key, cert_id, cert) = pki::issue_seal_certificate(
         &mut tx,
         &state.vault,
@@ -218,7 +241,7 @@ pub async fn issue_certificate(
             seal_name: req.common_name.trim(),
             organization: &org,
             unit: req.unit.as_deref(),
-            uscc: req.uscc.as_deref(),
+            uscc,
         },
         &state.config.public_base(),
     )
