@@ -519,6 +519,83 @@ fn append_only(s: &Server) {
 }
 both!(append_only);
 
+/// A department's admin key acts within its department: it makes keys and seals for that
+/// department only, and nothing that binds the whole organisation (org-wide keys and seals,
+/// child organisations, CAs, suspending the official seal). A suspended seal is reactivated
+/// by an admin of its scope.
+fn department_scope(s: &Server) {
+    let dept = |name: &str| -> String {
+        let d: Value = s
+            .post_json("/v1/departments", &s.admin, &json!({ "name": name }))
+            .json()
+            .unwrap();
+        d["id"].as_str().unwrap().to_string()
+    };
+    let (a, b) = (dept("Licensing Section"), dept("Inspection Section"));
+    let official = s.demo_seal();
+    let key: Value = s
+        .post_json(
+            "/v1/api-keys",
+            &s.admin,
+            &json!({"role": "admin", "department_id": a}),
+        )
+        .json()
+        .unwrap();
+    let dept_admin = key["key"].as_str().unwrap().to_string();
+    for (path, body) in [
+        ("/v1/api-keys", json!({"role": "admin"})),
+        (
+            "/v1/api-keys",
+            json!({"role": "sealer", "department_id": b}),
+        ),
+        ("/v1/seals", json!({"name": "Org-wide Seal"})),
+        ("/v1/seals", json!({"name": "B Seal", "department_id": b})),
+        (
+            "/v1/organizations",
+            json!({"name": "Child", "level": "county"}),
+        ),
+        ("/v1/cas", json!({"name": "Dept CA"})),
+        ("/v1/departments", json!({"name": "Another"})),
+    ] {
+        problem(s.post_json(path, &dept_admin, &body), 403);
+    }
+    let r = s.post_json(
+        "/v1/api-keys",
+        &dept_admin,
+        &json!({"role": "sealer", "department_id": a}),
+    );
+    assert_eq!(r.status(), 201);
+    let r = s.post_json(
+        "/v1/seals",
+        &dept_admin,
+        &json!({"name": "Licensing Seal", "department_id": a}),
+    );
+    assert_eq!(r.status(), 201);
+    let own: Value = r.json().unwrap();
+    let own = own["id"].as_str().unwrap().to_string();
+    // The official seal is the organisation's: not the department's to suspend.
+    problem(
+        s.post_json(
+            &format!("/v1/seals/{official}/suspend"),
+            &dept_admin,
+            &json!({}),
+        ),
+        403,
+    );
+    // Its own seal: suspended, suspended again (409), reactivated.
+    let suspend = format!("/v1/seals/{own}/suspend");
+    let activate = format!("/v1/seals/{own}/activate");
+    assert_eq!(s.post_json(&suspend, &dept_admin, &json!({})).status(), 200);
+    problem(s.post_json(&suspend, &dept_admin, &json!({})), 409);
+    let v: Value = s
+        .post_json(&activate, &dept_admin, &json!({}))
+        .json()
+        .unwrap();
+    assert_eq!(v["status"], "active");
+    problem(s.post_json(&activate, &s.admin, &json!({})), 409);
+}
+both!(department_scope);
+
 /// A unified social credit code identifies one organisation: no admin, however high, can
 /// create a second organisation with a code already on the platform (the way to obtain seal
 /// certificates in another's name), in any case of letters.

@@ -113,6 +113,37 @@ impl Caller {
         Err(ApiError::Forbidden(reason))
     }
 
+    /// An admin of the whole organisation: the actions that bind it as a whole (CAs and
+    /// certificates, licences and their types, departments, child organisations).
+    pub async fn require_org_admin(&self, state: &Shared, action: &str) -> ApiResult<()> {
+        self.require(state, action, &[Role::Admin]).await?;
+        self.require_scope(state, action, None).await
+    }
+
+    /// A department-scoped key acts within its department only: on what belongs to that
+    /// department (`target`), never on what is organisation-wide (`None`) or another
+    /// department's. A key of the whole organisation may act on all of it. Refusals are 403
+    /// and logged.
+    pub async fn require_scope(
+        &self,
+        state: &Shared,
+        action: &str,
+        target: Option<&str>,
+    ) -> ApiResult<()> {
+        let Some(own) = self.department_id.as_deref() else {
+            return Ok(());
+        };
+        if target == Some(own) {
+            return Ok(());
+        }
+        let reason = match target {
+            None => format!("a department's key may not {action} for the whole organisation"),
+            Some(_) => format!("a department's key may not {action} for another department"),
+        };
+        record_denial(state, Some(self), action, 403, &reason).await;
+        Err(ApiError::Forbidden(reason))
+    }
+
     /// The 404 for an object of another organisation, logged as a denial.
     pub async fn hidden(&self, state: &Shared, action: &str, what: &str) -> ApiError {
         record_denial(

@@ -78,9 +78,7 @@ pub async fn create(
     caller: Caller,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<BatchView>)> {
-    caller
-        .require(&state, "issue licences", &[Role::Admin])
-        .await?;
+    caller.require_org_admin(&state, "issue licences").await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::BadRequest("the body is not UTF-8 JSON lines".into()))?;
     let (items, errors) = parse_lines(text);

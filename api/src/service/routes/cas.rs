@@ -74,7 +74,7 @@ pub async fn create_ca(
     caller: Caller,
     Json(req): Json<NewCa>,
 ) -> ApiResult<(StatusCode, Json<CaView>)> {
-    caller.require(&state, "create CAs", &[Role::Admin]).await?;
+    caller.require_org_admin(&state, "create CAs").await?;
     let name = check_name(&req.name)?;
     let level = parse_level(req.level.as_deref().unwrap_or("city"))?;
     let mut tx = state.db.begin().await?;
@@ -191,7 +191,7 @@ pub async fn issue_certificate(
     Json(req): Json<NewCertificate>,
 ) -> ApiResult<(StatusCode, Json<IssuedCertificate>)> {
     caller
-        .require(&state, "issue certificates", &[Role::Admin])
+        .require_org_admin(&state, "issue certificates")
         .await?;
     if req.common_name.trim().is_empty() || req.common_name.len() > 200 {
         return Err(ApiError::BadRequest(
@@ -340,7 +340,7 @@ pub async fn revoke_certificate(
     Json(req): Json<Revoke>,
 ) -> ApiResult<Json<CertificateView>> {
     caller
-        .require(&state, "revoke certificates", &[Role::Admin])
+        .require_org_admin(&state, "revoke certificates")
         .await?;
     let c = find_certificate(&state, &caller, &id).await?;
     if c.status == CertificateStatus::Revoked {

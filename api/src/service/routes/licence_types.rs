@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::service::audit::{self, NewEntry};
-use crate::service::auth::{Caller, Role};
+use crate::service::auth::Caller;
 use crate::service::db::now;
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::licence::check_text;
@@ -118,7 +118,7 @@ pub async fn create(
     Json(req): Json<NewLicenceType>,
 ) -> ApiResult<(StatusCode, Json<LicenceTypeView>)> {
     caller
-        .require(&state, "add licence types", &[Role::Admin])
+        .require_org_admin(&state, "add licence types")
         .await?;
     let code = check_code(&req.code)?;
     let name = check_text("name", &req.name, 200)?;

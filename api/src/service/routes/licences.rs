@@ -51,9 +51,7 @@ pub async fn issue(
     caller: Caller,
     Json(req): Json<NewLicence>,
 ) -> ApiResult<(StatusCode, Json<Issued>)> {
-    caller
-        .require(&state, "issue licences", &[Role::Admin])
-        .await?;
+    caller.require_org_admin(&state, "issue licences").await?;
     let issued = licence::issue(&state, &caller, &req).await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
@@ -163,9 +161,7 @@ async fn step(
     step: Step,
     body: OptJson<NewVersion>,
 ) -> ApiResult<Json<LicenceView>> {
-    caller
-        .require(&state, "change licences", &[Role::Admin])
-        .await?;
+    caller.require_org_admin(&state, "change licences").await?;
     let req = body.0.unwrap_or_default();
     Ok(Json(
         licence::new_version(&state, &caller, &id, step, &req).await?,
@@ -222,9 +218,7 @@ pub async fn cancel(
     Path(id): Path<String>,
     body: OptJson<CancelRequest>,
 ) -> ApiResult<Json<LicenceView>> {
-    caller
-        .require(&state, "cancel licences", &[Role::Admin])
-        .await?;
+    caller.require_org_admin(&state, "cancel licences").await?;
     let reason = body.0.and_then(|b| b.reason);
     Ok(Json(licence::cancel(&state, &caller, &id, reason).await?))
 }
@@ -246,7 +240,7 @@ pub async fn reset_holder_token(
     Path(id): Path<String>,
 ) -> ApiResult<Json<HolderToken>> {
     caller
-        .require(&state, "reset holder tokens", &[Role::Admin])
+        .require_org_admin(&state, "reset holder tokens")
         .await?;
     licence::owned(&state, &caller, &id, "reset holder token").await?;
     let token = holder::new_token()?;

@@ -36,7 +36,7 @@ use super::Shared;
     info(title = "eseal", description = "Electronic seals: CAs, seals, sealing, multi-department documents, verification and a tamper-evident audit log. Authenticate with `Authorization: Bearer KEY`. Hashes in the log API are lowercase hex; signatures are base64 DER."),
     paths(
         system::healthz, system::metrics, system::me,
-        seals::list_seals, seals::create_seal, seals::get_seal, seals::suspend_seal, seals::revoke_seal, seals::sign, seals::get_sealing,
+        seals::list_seals, seals::create_seal, seals::get_seal, seals::suspend_seal, seals::activate_seal, seals::revoke_seal, seals::sign, seals::get_sealing,
         verify::verify,
         cas::list_cas, cas::create_ca, cas::ca_certificate, cas::ca_crl, cas::issue_certificate, cas::get_certificate, cas::revoke_certificate,
         ocsp::ocsp_post, ocsp::ocsp_get,
@@ -79,6 +79,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/seals", get(seals::list_seals).post(seals::create_seal))
         .route("/v1/seals/{id}", get(seals::get_seal))
         .route("/v1/seals/{id}/suspend", post(seals::suspend_seal))
+        .route("/v1/seals/{id}/activate", post(seals::activate_seal))
         .route("/v1/seals/{id}/revoke", post(seals::revoke_seal))
         .route("/v1/seals/{id}/sign", post(seals::sign))
         .route("/v1/sealings/{id}", get(seals::get_sealing))

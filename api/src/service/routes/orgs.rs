@@ -71,7 +71,7 @@ pub async fn create_organization(
     Json(req): Json<NewOrganization>,
 ) -> ApiResult<(StatusCode, Json<CreatedOrganization>)> {
     caller
-        .require(&state, "create organisations", &[Role::Admin])
+        .require_org_admin(&state, "create organisations")
         .await?;
     let name = check_name(&req.name)?;
     let level = parse_level(&req.level)?;
@@ -156,7 +156,7 @@ pub async fn create_department(
     Json(req): Json<NewDepartment>,
 ) -> ApiResult<(StatusCode, Json<Department>)> {
     caller
-        .require(&state, "create departments", &[Role::Admin])
+        .require_org_admin(&state, "create departments")
         .await?;
     let name = check_name(&req.name)?;
     let level = match &req.level {
@@ -225,6 +225,9 @@ pub async fn create_api_key(
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
     caller
         .require(&state, "create API keys", &[Role::Admin])
+        .await?;
+    caller
+        .require_scope(&state, "create API keys", req.department_id.as_deref())
         .await?;
     let mut tx = state.db.begin().await?;
     if let Some(d) = &req.department_id {

@@ -213,6 +213,9 @@ pub async fn create_seal(
     caller
         .require(&state, "create seals", &[Role::Admin])
         .await?;
+    caller
+        .require_scope(&state, "create seals", req.department_id.as_deref())
+        .await?;
     let plan = req.plan(&state)?;
     let id = new_id("seal");
     let mut tx = state.db.begin().await?;
@@ -372,10 +375,16 @@ async fn change_status(
         .require(state, &format!("{to} seals"), &[Role::Admin])
         .await?;
     let seal = find_seal(state, caller, id, "change seal").await?;
+    caller
+        .require_scope(state, "change seals", seal.department_id.as_deref())
+        .await?;
     if seal.status == SealStatus::Revoked {
         return Err(ApiError::Conflict(
             "the seal is revoked; nothing changes it any more".into(),
         ));
+    }
+    if seal.status == to {
+        return Err(ApiError::Conflict(format!("the seal is {to} already")));
     }
     let mut tx = state.db.begin().await?;
     seals::set_status(&mut *tx, id, to, now()).await?;
@@ -391,10 +400,10 @@ async fn change_status(
     audit::append(
         &mut tx,
         NewEntry {
-            kind: if to == SealStatus::Revoked {
-                "seal.revoked"
-            } else {
-                "seal.suspended"
+            kind: match to {
+                SealStatus::Revoked => "seal.revoked",
+                SealStatus::Suspended => "seal.suspended",
+                SealStatus::Active => "seal.activated",
             },
             organization_id: Some(&caller.organization_id),
             actor: &caller.key_id,
@@ -418,6 +427,18 @@ pub async fn suspend_seal(
     Path(id): Path<String>,
 ) -> ApiResult<Json<SealView>> {
     change_status(&state, &caller, &id, SealStatus::Suspended).await
+}
+
+/// A suspended seal comes back into use; only its own scope's admin may do it.
+#[utoipa::path(post, path = "/v1/seals/{id}/activate", tag = "eseal", security(("bearer" = [])),
+    params(("id" = String, Path, description = "seal id")),
+    responses((status = 200, body = SealView), (status = 404, body = crate::service::error::Problem), (status = 409, body = crate::service::error::Problem)))]
+pub async fn activate_seal(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SealView>> {
+    change_status(&state, &caller, &id, SealStatus::Active).await
 }
 
 #[utoipa::path(post, path = "/v1/seals/{id}/revoke", tag = "eseal", security(("bearer" = [])),
