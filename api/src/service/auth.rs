@@ -102,6 +102,13 @@ pub async fn record_denial(
     }
 }
 
+/// A request refused before anyone was identified: a counter and a log line, never an audit
+/// entry each (anonymous traffic must not grow the append-only log without bound).
+fn anonymous_denial(state: &Shared, action: &str, reason: &'static str) {
+    state.metrics.anonymous_denied(reason);
+    tracing::info!(%action, reason, "request denied: no valid API key");
+}
+
 impl Caller {
     /// Refuses (403, logged) unless the caller has one of `roles`.
     pub async fn require(&self, state: &Shared, action: &str, roles: &[Role]) -> ApiResult<()> {
@@ -174,7 +181,7 @@ impl FromRequestParts<Shared> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty());
         let Some(token) = token else {
-            record_denial(state, None, &action, 401, "no API key").await;
+            anonymous_denial(state, &action, "no-key");
             return Err(ApiError::Unauthorized);
         };
         let hash = key_hash(token);
@@ -182,7 +189,7 @@ impl FromRequestParts<Shared> for Caller {
             return Ok(caller);
         }
         let Some(row) = keys::live_by_hash(&state.db, &hash).await? else {
-            record_denial(state, None, &action, 401, "unknown or revoked API key").await;
+            anonymous_denial(state, &action, "unknown-key");
             return Err(ApiError::Unauthorized);
         };
         let caller = Caller {

@@ -29,6 +29,7 @@ struct Inner {
     latency: BTreeMap<String, Histogram>,
     seals_applied: u64,
     verdicts: BTreeMap<String, u64>,
+    anonymous_denials: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Default)]
@@ -61,6 +62,12 @@ impl Metrics {
 
     pub fn seal_applied(&self) {
         self.with(|m| m.seals_applied += 1);
+    }
+
+    /// A request refused before anyone was identified (no key, an unknown key): counted, not
+    /// logged one by one, so anonymous traffic cannot grow the audit log.
+    pub fn anonymous_denied(&self, reason: &'static str) {
+        self.with(|m| *m.anonymous_denials.entry(reason).or_default() += 1);
     }
 
     pub fn verdict(&self, indication: &str) {
@@ -113,6 +120,16 @@ impl Metrics {
         o.push_str("# TYPE eseal_verifications_total counter\n");
         for (v, n) in &m.verdicts {
             let _ = writeln!(o, "eseal_verifications_total{{indication=\"{v}\"}} {n}");
+        }
+        o.push_str(
+            "# HELP eseal_anonymous_denials_total Requests refused before a key was known.\n",
+        );
+        o.push_str("# TYPE eseal_anonymous_denials_total counter\n");
+        for (reason, n) in &m.anonymous_denials {
+            let _ = writeln!(
+                o,
+                "eseal_anonymous_denials_total{{reason=\"{reason}\"}} {n}"
+            );
         }
         o
     }
