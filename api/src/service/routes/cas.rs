@@ -14,8 +14,9 @@ use crate::service::auth::{Caller, Role, READERS};
 use crate::service::db::{now, rfc3339};
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::pki::{self, SealSubject};
+use crate::service::store::cas;
 use crate::service::store::certificates::{self, CertificateStatus};
-use crate::service::store::{cas, orgs};
+use crate::service::store::orgs::{self, OrgRow};
 use crate::service::Shared;
 
 use super::orgs::{check_name, parse_level};
@@ -167,6 +168,35 @@ pub struct NewCertificate {
     pub uscc: Option<String>,
 }
 
+impl NewCertificate {
+    /// The holder's code for the subject. A certificate names its holder as the platform
+    /// knows it: a name or code other than the recorded ones is refused, so nobody obtains one
+    /// in another organisation's name.
+    fn recorded_identity<'a>(&self, holder: &'a OrgRow) -> ApiResult<Option<&'a str>> {
+        if self
+            .organization
+            .as_deref()
+            .is_some_and(|o| o.trim() != holder.name)
+        {
+            return Err(ApiError::Unprocessable(format!(
+                "organization: certificates name the caller's own organisation, '{}'",
+                holder.name
+            )));
+        }
+        match (self.uscc.as_deref(), holder.uscc.as_deref()) {
+            (None, recorded) => Ok(recorded),
+            (Some(asked), Some(recorded)) if asked.trim().eq_ignore_ascii_case(recorded) => {
+                Ok(Some(recorded))
+            }
+            (Some(_), _) => Err(ApiError::Unprocessable(
+                "uscc: certificates carry only the caller's own recorded unified social credit \
+                 code"
+                    .into(),
+            )),
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct IssuedCertificate {
     pub id: String,
@@ -206,31 +236,8 @@ pub async fn issue_certificate(
         tx.rollback().await?;
         return Err(caller.hidden(&state, "issue certificate", "CA").await);
     }
-    // A certificate names its holder as the platform knows it: nobody obtains one in
-    // another organisation's name or code.
     let holder = orgs::get(&mut *tx, &caller.organization_id).await?;
-    if req
-        .organization
-        .as_deref()
-        .is_some_and(|o| o.trim() != holder.name)
-    {
-        return Err(ApiError::Unprocessable(format!(
-            "organization: certificates name the caller's own organisation, '{}'",
-            holder.name
-        )));
-    }
-    let uscc =
-        match (req.uscc.as_deref(), holder.uscc.as_deref()) {
-            (None, recorded) => recorded,
-            (Some(asked), Some(recorded)) if asked.trim().eq_ignore_ascii_case(recorded) => {
-                Some(recorded)
-            }
-            (Some(_), _) => return Err(ApiError::Unprocessable(
-                "uscc: certificates carry only the caller's own recorded unified social credit \
-                 code"
-                    .into(),
-            )),
-        };
+    let uscc = req.recorded_identity(&holder)?;
     let org = holder.name.clone();
     let (key, cert_id, cert) = pki::issue_seal_certificate(
         &mut tx,
