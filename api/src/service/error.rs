@@ -74,6 +74,15 @@ impl ApiError {
         }
     }
 
+    /// Logs what the client is not told: the detail of an internal or unavailable error.
+    pub fn log(&self) {
+        match self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            ApiError::Unavailable(detail) => tracing::error!(%detail, "database unreachable"),
+            _ => {}
+        }
+    }
+
     pub fn internal(e: impl std::fmt::Display) -> Self {
         ApiError::Internal(e.to_string())
     }
@@ -98,11 +107,7 @@ pub fn problem_response(status: StatusCode, slug: &str, detail: String) -> Respo
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match &self {
-            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
-            ApiError::Unavailable(detail) => tracing::error!(%detail, "database unreachable"),
-            _ => {}
-        }
+        self.log();
         let status = self.status();
         let mut resp = problem_response(status, self.slug(), self.to_string());
         if status == StatusCode::SERVICE_UNAVAILABLE {
@@ -122,6 +127,10 @@ impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         if store_unreachable(&e) {
             ApiError::Unavailable(format!("database: {e}"))
+        } else if matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation()) {
+            // A unique index caught what a check before the write could not (a race): the
+            // request conflicts with a record that exists, it did not fail.
+            ApiError::Conflict("the request conflicts with a record that exists already".into())
         } else {
             ApiError::Internal(format!("database: {e}"))
         }

@@ -20,9 +20,15 @@ pub const MAX_DECODED_STREAM: u64 = 64 * 1024 * 1024;
 /// The decoded bytes left to one document; clones share the count.
 #[derive(Clone, Debug)]
 pub struct Budget {
-    left: Rc<Cell<u64>>,
-    spent: Rc<Cell<bool>>,
+    state: Rc<State>,
     limit: u64,
+}
+
+#[derive(Debug)]
+struct State {
+    left: Cell<u64>,
+    /// Set when a decoding was refused for want of budget (not merely when it reached 0).
+    spent: Cell<bool>,
 }
 
 impl Default for Budget {
@@ -35,8 +41,10 @@ impl Budget {
     /// A budget of `decoded_bytes` for all streams of a document together.
     pub fn new(decoded_bytes: u64) -> Self {
         Budget {
-            left: Rc::new(Cell::new(decoded_bytes)),
-            spent: Rc::new(Cell::new(false)),
+            state: Rc::new(State {
+                left: Cell::new(decoded_bytes),
+                spent: Cell::new(false),
+            }),
             limit: decoded_bytes,
         }
     }
@@ -48,22 +56,26 @@ impl Budget {
 
     /// Whether a decoding was refused because the budget ran out.
     pub fn spent(&self) -> bool {
-        self.spent.get()
+        self.state.spent.get()
     }
 
     /// Decodes with `decode(cap)`, where `cap` is what this stream may produce: the smaller of
     /// the per-stream cap and what is left. Charges what it produced.
     pub(crate) fn decode(&self, decode: impl FnOnce(u64) -> Result<Vec<u8>>) -> Result<Vec<u8>> {
-        let left = self.left.get();
+        let State {
+            left: remaining,
+            spent,
+        } = &*self.state;
+        let left = remaining.get();
         let cap = MAX_DECODED_STREAM.min(left);
         match decode(cap) {
             Ok(data) => {
-                self.left.set(left.saturating_sub(data.len() as u64));
+                remaining.set(left.saturating_sub(data.len() as u64));
                 Ok(data)
             }
             Err(Error::LimitExceeded { .. }) if cap == left => {
-                self.left.set(0);
-                self.spent.set(true);
+                remaining.set(0);
+                spent.set(true);
                 Err(Error::LimitExceeded {
                     what: "decoded stream bytes of one document",
                     limit: self.limit,

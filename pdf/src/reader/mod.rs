@@ -77,11 +77,6 @@ impl<R: Read + Seek> PdfReader<R> {
         Ok(reader)
     }
 
-    /// The decoding budget this reader draws on.
-    pub fn budget(&self) -> &Budget {
-        &self.src.budget
-    }
-
     pub(crate) fn from_parts(src: Source<R>, revisions: Vec<Revision>, repaired: bool) -> Self {
         let mut merged = BTreeMap::new();
         for rev in &revisions {

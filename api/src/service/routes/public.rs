@@ -39,10 +39,8 @@ fn answer(h: &HeaderMap, result: ApiResult<Response>) -> Response {
         Ok(r) => r,
         Err(e) if wants_json(h) => e.into_response(),
         Err(e) => {
+            e.log();
             let status = e.status();
-            if let ApiError::Internal(detail) = &e {
-                tracing::error!(%detail, "internal error");
-            }
             let title = status.canonical_reason().unwrap_or("Error");
             (
                 status,
