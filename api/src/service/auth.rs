@@ -151,6 +151,21 @@ impl Caller {
         Err(ApiError::Forbidden(reason))
     }
 
+    /// The platform's operator: the decisions above organisations (root CAs, trust anchors,
+    /// relying parties, platform-wide licence types). Refusals are 403 and logged.
+    pub async fn require_operator(&self, state: &Shared, action: &str) -> ApiResult<()> {
+        if self.role == Role::Operator {
+            return Ok(());
+        }
+        let reason = format!("only the platform's operators may {action}");
+        record_denial(state, Some(self), action, 403, &reason).await;
+        Err(ApiError::Forbidden(reason))
+    }
+
+    pub fn is_operator(&self) -> bool {
+        self.role == Role::Operator
+    }
+
     /// The 404 for an object of another organisation, logged as a denial.
     pub async fn hidden(&self, state: &Shared, action: &str, what: &str) -> ApiError {
         record_denial(

@@ -20,7 +20,7 @@ use super::error::{ApiError, ApiResult};
 use super::pki::{self, SealSubject};
 use super::store::orgs::{self, Level};
 use super::store::seals::{self, KeyStore};
-use super::store::{licence_types, settings};
+use super::store::{licence_types, relying_parties, settings};
 use super::vault::Vault;
 
 pub const DEMO_USCC: &str = "91350100M000100Y43";
@@ -304,6 +304,7 @@ pub async fn ensure_licence_demo(
         authority_code: &ty.authority_code,
         template: &ty.template,
         metadata_fields: &ty.fields,
+        organization_id: None,
         created_at: now(),
     };
     licence_types::insert(&mut *tx, demo_type).await?;
@@ -339,4 +340,74 @@ pub async fn ensure_licence_demo(
     tracing::info!(file = %data.join("demo-agency.key").display(), agency = %agency,
         "licence demo: type {DEMO_LICENCE_TYPE}, platform seal and a relying agency key created");
     Ok(())
+}
+
+/// The region of the demo's root.
+pub const DEMO_REGION: &str = "CN-FJ";
+
+/// The operator's set-up (issue 14), once per store, also for stores made before it existed:
+/// an operator API key for the platform organisation, written to `DATA/demo-operator.key`;
+/// the first start's root CA as the platform's trust anchor (a root an organisation made
+/// stays untrusted until an operator adds it); and the demo agency as a registered relying
+/// party. One transaction claimed by the `operator_demo` setting.
+pub async fn ensure_operator(pool: &AnyPool, data: &Path) -> ApiResult<()> {
+    if settings::get(pool, settings::OPERATOR_DEMO)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    if !settings::claim(&mut *tx, settings::OPERATOR_DEMO, &now().to_string()).await {
+        let _ = tx.rollback().await;
+        return Ok(());
+    }
+    let platform_seal = settings::require(&mut *tx, settings::PLATFORM_SEAL).await?;
+    let platform = seals::organization_of(&mut *tx, &platform_seal)
+        .await?
+        .ok_or_else(|| ApiError::internal("the platform seal is missing"))?;
+    let (key_id, operator_key) =
+        insert_api_key(&mut tx, &platform, None, Role::Operator, "demo operator").await?;
+    let root = demo_root(&mut tx).await?;
+    let anchor = super::trust::anchor_root(&mut tx, &root.id, &root.name, DEMO_REGION).await?;
+    let agency = orgs::named(&mut *tx, DEMO_AGENCY).await?;
+    if let Some(agency) = &agency {
+        relying_parties::insert(&mut *tx, agency, DEMO_AGENCY, now()).await?;
+    }
+    audit::append(
+        &mut tx,
+        NewEntry {
+            kind: "operator.demo.created",
+            organization_id: None,
+            actor: "system",
+            subject: Some(&key_id),
+            details: json!({ "operator_key": key_id, "platform_organization": platform,
+                "trust_anchor": anchor, "root_ca": root.id, "region": DEMO_REGION,
+                "relying_party": agency }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    eseal_certs::authority::write_file(
+        &data.join("demo-operator.key"),
+        format!("{operator_key}\n").as_bytes(),
+        true,
+    )?;
+    tracing::info!(file = %data.join("demo-operator.key").display(),
+        "operator key created; the first start's root is the platform's trust anchor");
+    Ok(())
+}
+
+/// The root of the default CA's chain: the root the first start made.
+async fn demo_root(conn: &mut AnyConnection) -> ApiResult<pki::CaRecord> {
+    let mut id = settings::require(&mut *conn, settings::DEFAULT_CA).await?;
+    loop {
+        let ca = pki::load_ca(conn, &id)
+            .await?
+            .ok_or_else(|| ApiError::internal(format!("CA {id} vanished")))?;
+        match ca.parent_id.clone() {
+            Some(parent) => id = parent,
+            None => return Ok(ca),
+        }
+    }
 }

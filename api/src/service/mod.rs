@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod pki;
 pub mod routes;
 pub mod store;
+pub mod trust;
 pub mod tsa;
 pub mod vault;
 
@@ -148,6 +149,9 @@ async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     bootstrap::ensure_licence_demo(&pool, &vault, &config.data, &config.public_base())
+        .await
+        .map_err(|e| e.to_string())?;
+    bootstrap::ensure_operator(&pool, &config.data)
         .await
         .map_err(|e| e.to_string())?;
     let log_key = bootstrap::log_key(&pool, &vault)

@@ -156,6 +156,8 @@ pub async fn record_certificate(
     cert: &Certificate,
     kind: &str,
 ) -> ApiResult<String> {
+    let subject = inspect::subject(cert);
+    claim_subject(conn, &subject, organization_id).await?;
     let id = new_id("cert");
     let not_after = inspect::not_after(cert)
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -166,7 +168,7 @@ pub async fn record_certificate(
         ca_id,
         organization_id,
         serial_hex: &inspect::serial_hex(cert),
-        subject: &inspect::subject(cert),
+        subject: &subject,
         kind,
         der: cert_der(cert)?,
         not_after,
@@ -174,6 +176,19 @@ pub async fn record_certificate(
     };
     certificates::insert(conn, row).await?;
     Ok(id)
+}
+
+/// A certificate's subject names one organisation on the platform: the first to hold it keeps
+/// it, so no one can obtain a certificate that reads exactly like another organisation's.
+async fn claim_subject(conn: &mut AnyConnection, subject: &str, org: &str) -> ApiResult<()> {
+    match certificates::subject_holder(&mut *conn, subject).await? {
+        Some(holder) if holder == org => Ok(()),
+        Some(_) => Err(ApiError::Conflict(format!(
+            "another organisation already holds certificates with the subject '{subject}'; \
+             a subject names one organisation"
+        ))),
+        None => certificates::claim_subject(&mut *conn, subject, org).await,
+    }
 }
 
 /// Who a seal certificate names.
@@ -364,13 +379,10 @@ pub async fn load_seal_material(
     }))
 }
 
-/// All root certificates in the store: the trust anchors of `POST /v1/verify`.
+/// The certificates of the anchors in force: what `POST /v1/verify` and the public pages
+/// trust (see [`super::trust`]).
 pub async fn trust_anchors(conn: &mut AnyConnection) -> ApiResult<Vec<Certificate>> {
-    cas::root_certificates(&mut *conn)
-        .await?
-        .iter()
-        .map(|der| cert_from_der(der))
-        .collect()
+    super::trust::anchors(conn).await
 }
 
 /// The latest CRL of every CA that has issued one.

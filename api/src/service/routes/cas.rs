@@ -17,7 +17,7 @@ use crate::service::pki::{self, SealSubject};
 use crate::service::store::cas;
 use crate::service::store::certificates::{self, CertificateStatus};
 use crate::service::store::orgs::{self, OrgRow};
-use crate::service::Shared;
+use crate::service::{trust, Shared};
 
 use super::orgs::{check_name, parse_level};
 
@@ -64,21 +64,58 @@ pub struct NewCa {
     pub name: String,
     /// province, city, county or department.
     pub level: Option<String>,
-    /// One of the organisation's CAs; a new root without it.
+    /// One of the organisation's CAs. Without it, a new root: only operators create roots,
+    /// and each becomes one of the platform's trust anchors.
     pub parent_id: Option<String>,
+    /// For a root: the region it anchors (e.g. `CN-FJ` or `Fujian`), named in reports.
+    pub region: Option<String>,
+    /// For a root made by an operator: the organisation that runs it (default: the
+    /// platform's own).
+    pub organization_id: Option<String>,
 }
 
 #[utoipa::path(post, path = "/v1/cas", tag = "eseal", security(("bearer" = [])), request_body = NewCa,
-    responses((status = 201, body = CaView), (status = 400, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem)))]
+    responses((status = 201, body = CaView), (status = 400, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+/// A subordinate CA under one of the organisation's CAs (organisation admins), or a root CA
+/// (operators only), which becomes a trust anchor of the platform.
 pub async fn create_ca(
     State(state): State<Shared>,
     caller: Caller,
     Json(req): Json<NewCa>,
 ) -> ApiResult<(StatusCode, Json<CaView>)> {
-    caller.require_org_admin(&state, "create CAs").await?;
     let name = check_name(&req.name)?;
     let level = parse_level(req.level.as_deref().unwrap_or("city"))?;
+    let root = req.parent_id.is_none();
+    let (owner, region) = if root {
+        caller.require_operator(&state, "create root CAs").await?;
+        let region = req.region.as_deref().ok_or_else(|| {
+            ApiError::Unprocessable("region: a root CA anchors trust for a region; name it".into())
+        })?;
+        let owner = req
+            .organization_id
+            .clone()
+            .unwrap_or_else(|| caller.organization_id.clone());
+        (
+            owner,
+            Some(trust::check_text("region", region)?.to_string()),
+        )
+    } else {
+        caller.require_org_admin(&state, "create CAs").await?;
+        if req.organization_id.is_some() || req.region.is_some() {
+            return Err(ApiError::BadRequest(
+                "organization_id and region are for root CAs; a subordinate CA belongs to its \
+                 parent's organisation"
+                    .into(),
+            ));
+        }
+        (caller.organization_id.clone(), None)
+    };
     let mut tx = state.db.begin().await?;
+    if orgs::find(&mut *tx, &owner).await?.is_none() {
+        return Err(ApiError::Unprocessable(format!(
+            "organization_id: no organisation '{owner}'"
+        )));
+    }
     let parent = match &req.parent_id {
         Some(p) => {
             let ca = pki::load_ca(&mut tx, p)
@@ -91,26 +128,31 @@ pub async fn create_ca(
     let id = pki::create_ca(
         &mut tx,
         &state.vault,
-        &caller.organization_id,
+        &owner,
         name,
         level.as_str(),
         parent.as_ref(),
         &state.config.public_base(),
     )
     .await?;
+    let anchor = match &region {
+        Some(region) => Some(trust::anchor_root(&mut tx, &id, name, region).await?),
+        None => None,
+    };
     audit::append(
         &mut tx,
         NewEntry {
             kind: "ca.created",
-            organization_id: Some(&caller.organization_id),
+            organization_id: Some(&owner),
             actor: &caller.key_id,
             subject: Some(&id),
-            details: json!({ "name": name, "level": level, "parent_id": req.parent_id }),
+            details: json!({ "name": name, "level": level, "parent_id": req.parent_id,
+                "trust_anchor": anchor, "region": region }),
         },
     )
     .await?;
     tx.commit().await?;
-    let v = ca_views(&state, &caller.organization_id, Some(&id))
+    let v = ca_views(&state, &owner, Some(&id))
         .await?
         .into_iter()
         .next();

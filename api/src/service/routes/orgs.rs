@@ -58,7 +58,8 @@ pub struct CreatedOrganization {
     pub name: String,
     #[schema(value_type = String)]
     pub level: Level,
-    pub parent_id: String,
+    /// The creating admin's organisation; none for a top-level one made by an operator.
+    pub parent_id: Option<String>,
     /// The new organisation's first admin API key; shown once.
     pub admin_key: String,
 }
@@ -70,9 +71,16 @@ pub async fn create_organization(
     caller: Caller,
     Json(req): Json<NewOrganization>,
 ) -> ApiResult<(StatusCode, Json<CreatedOrganization>)> {
-    caller
-        .require_org_admin(&state, "create organisations")
-        .await?;
+    // An admin creates organisations below its own; an operator creates top-level ones (a
+    // province's departments, relying agencies), below no one.
+    let parent = if caller.is_operator() {
+        None
+    } else {
+        caller
+            .require_org_admin(&state, "create organisations")
+            .await?;
+        Some(caller.organization_id.clone())
+    };
     let name = check_name(&req.name)?;
     let level = parse_level(&req.level)?;
     let uscc = req
@@ -103,7 +111,7 @@ pub async fn create_organization(
             name,
             uscc: uscc.as_deref(),
             level,
-            parent_id: Some(&caller.organization_id),
+            parent_id: parent.as_deref(),
             created_at: now(),
         },
     )
@@ -127,7 +135,7 @@ pub async fn create_organization(
             organization_id: id,
             name: name.into(),
             level,
-            parent_id: caller.organization_id,
+            parent_id: parent,
             admin_key: key,
         }),
     ))
@@ -223,9 +231,22 @@ pub async fn create_api_key(
     caller: Caller,
     Json(req): Json<NewApiKey>,
 ) -> ApiResult<(StatusCode, Json<CreatedApiKey>)> {
-    caller
-        .require(&state, "create API keys", &[Role::Admin])
-        .await?;
+    // An admin mints keys for its organisation; only an operator mints operator keys, so no
+    // organisation can lift itself above the others.
+    if req.role == Role::Operator {
+        caller
+            .require_operator(&state, "create operator keys")
+            .await?;
+        if req.department_id.is_some() {
+            return Err(ApiError::BadRequest(
+                "department_id: an operator key is the platform's, not a department's".into(),
+            ));
+        }
+    } else {
+        caller
+            .require(&state, "create API keys", &[Role::Admin])
+            .await?;
+    }
     caller
         .require_scope(&state, "create API keys", req.department_id.as_deref())
         .await?;

@@ -155,14 +155,6 @@ pub async fn save_crl<'e>(db: impl Db<'e>, ca_id: &str, der: &[u8], at: i64) -> 
     Ok(())
 }
 
-/// The certificates of the root CAs.
-pub async fn root_certificates<'e>(db: impl Db<'e>) -> ApiResult<Vec<Vec<u8>>> {
-    let rows = sqlx::query("SELECT certificate FROM cas WHERE parent_id IS NULL")
-        .fetch_all(db)
-        .await?;
-    rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
-}
-
 /// The last CRL of every CA that has signed one.
 pub async fn last_crls<'e>(db: impl Db<'e>) -> ApiResult<Vec<Vec<u8>>> {
     let rows = sqlx::query("SELECT last_crl FROM crl_state WHERE last_crl IS NOT NULL")

@@ -181,3 +181,27 @@ pub async fn revoked_by<'e>(db: impl Db<'e>, ca_id: &str) -> ApiResult<Vec<Revok
         })
         .collect()
 }
+
+/// The organisation that holds certificates with this subject, if any.
+pub async fn subject_holder<'e>(db: impl Db<'e>, subject: &str) -> ApiResult<Option<String>> {
+    let row = sqlx::query("SELECT organization_id FROM certificate_subjects WHERE subject = $1")
+        .bind(subject)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map(|r| r.try_get(0)).transpose()?)
+}
+
+/// Claims `subject` for `organization_id`: the first organisation to hold a certificate with
+/// a subject keeps it (a unique violation, 409, when a concurrent claim won).
+pub async fn claim_subject<'e>(
+    db: impl Db<'e>,
+    subject: &str,
+    organization_id: &str,
+) -> ApiResult<()> {
+    sqlx::query("INSERT INTO certificate_subjects (subject, organization_id) VALUES ($1, $2)")
+        .bind(subject)
+        .bind(organization_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -21,6 +21,9 @@ pub enum Role {
     Verifier,
     /// Read the audit log of its organisation.
     Auditor,
+    /// The platform's own staff, above organisations: root CAs, trust anchors, relying
+    /// parties and platform-wide licence types; reads every audit entry.
+    Operator,
 }
 
 impl Role {
@@ -30,6 +33,7 @@ impl Role {
             Role::Sealer => "sealer",
             Role::Verifier => "verifier",
             Role::Auditor => "auditor",
+            Role::Operator => "operator",
         }
     }
 
@@ -39,6 +43,7 @@ impl Role {
             "sealer" => Some(Role::Sealer),
             "verifier" => Some(Role::Verifier),
             "auditor" => Some(Role::Auditor),
+            "operator" => Some(Role::Operator),
             _ => None,
         }
     }

@@ -5,8 +5,9 @@
 //!
 //! One module per aggregate: [`seals`] (and their uses), [`certificates`], [`cas`],
 //! [`documents`], [`orgs`] (organisations and departments), [`keys`] (API keys),
-//! [`settings`], [`licences`] (licences, their versions, serials and presentations),
-//! [`licence_types`], [`grants`] (grants and annotated copies), [`batches`] and [`log`].
+//! [`settings`], [`licences`] (licences, their versions and presentations),
+//! [`licence_types`], [`grants`] (grants and annotated copies), [`batches`], [`log`],
+//! [`trust_anchors`] and [`relying_parties`].
 //!
 //! Transactions stay with the caller: a function that must run inside one takes
 //! `&mut AnyConnection` (pass `&mut tx`); a single statement takes any [`Db`].
@@ -25,8 +26,10 @@ pub mod licence_types;
 pub mod licences;
 pub mod log;
 pub mod orgs;
+pub mod relying_parties;
 pub mod seals;
 pub mod settings;
+pub mod trust_anchors;
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -134,6 +137,10 @@ mod tests {
     #[test]
     fn states_are_the_stored_texts() {
         round_trip(seals::SealStatus::ALL, seals::SealStatus::as_str);
+        round_trip(
+            trust_anchors::AnchorSource::ALL,
+            trust_anchors::AnchorSource::as_str,
+        );
         round_trip(seals::KeyStore::ALL, seals::KeyStore::as_str);
         round_trip(
             certificates::CertificateStatus::ALL,

@@ -49,6 +49,28 @@ pub async fn get<'e>(db: impl Db<'e>, id: &str) -> ApiResult<OrgRow> {
     org_row(&row)
 }
 
+/// An organisation, if it exists.
+pub async fn find<'e>(db: impl Db<'e>, id: &str) -> ApiResult<Option<OrgRow>> {
+    let row = sqlx::query(&format!("{SELECT} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
+    row.as_ref().map(org_row).transpose()
+}
+
+/// The oldest organisation with this exact name (for the first start's own organisations,
+/// whose names it chose).
+pub async fn named<'e>(db: impl Db<'e>, name: &str) -> ApiResult<Option<String>> {
+    Ok(
+        sqlx::query("SELECT id FROM organizations WHERE name = $1 ORDER BY created_at, id")
+            .bind(name)
+            .fetch_optional(db)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?,
+    )
+}
+
 /// The organisation that a unified social credit code (upper case) identifies.
 pub async fn holder_of_uscc<'e>(db: impl Db<'e>, uscc: &str) -> ApiResult<Option<String>> {
     Ok(sqlx::query("SELECT id FROM organizations WHERE uscc = $1")
@@ -59,23 +81,20 @@ pub async fn holder_of_uscc<'e>(db: impl Db<'e>, uscc: &str) -> ApiResult<Option
         .transpose()?)
 }
 
-/// The organisations a holder may mean by `key`: the one with that id, else every one with
-/// that exact name (a name alone may be ambiguous; the caller decides what to do with several).
-pub async fn by_id_or_name<'e>(db: impl Db<'e> + Copy, key: &str) -> ApiResult<Vec<OrgRow>> {
-    if let Some(row) = sqlx::query(&format!("{SELECT} WHERE id = $1"))
-        .bind(key)
-        .fetch_optional(db)
-        .await?
-    {
-        return Ok(vec![org_row(&row)?]);
+/// An organisation and those above it, nearest first (at most 64: the tree is shallow, and a
+/// damaged store must not loop).
+pub async fn lineage(conn: &mut sqlx::AnyConnection, id: &str) -> ApiResult<Vec<String>> {
+    let mut out = vec![id.to_string()];
+    while out.len() < 64 {
+        let Some(parent) = parent_of(&mut *conn, out[out.len() - 1].as_str()).await? else {
+            break;
+        };
+        if out.contains(&parent) {
+            break;
+        }
+        out.push(parent);
     }
-    sqlx::query(&format!("{SELECT} WHERE name = $1 ORDER BY id LIMIT 20"))
-        .bind(key)
-        .fetch_all(db)
-        .await?
-        .iter()
-        .map(org_row)
-        .collect()
+    Ok(out)
 }
 
 /// The parent of an organisation (`None` for a root or an unknown id).

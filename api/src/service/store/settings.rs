@@ -10,6 +10,9 @@ use crate::service::error::ApiResult;
 pub const BOOTSTRAP: &str = "bootstrap";
 /// Claimed by the licence demo's set-up.
 pub const LICENCE_DEMO: &str = "licence_demo";
+/// Claimed by the operator's set-up (issue 14): the operator key, the platform's anchors and
+/// the demo relying party.
+pub const OPERATOR_DEMO: &str = "operator_demo";
 /// The CA that issues seal certificates when a request names none.
 pub const DEFAULT_CA: &str = "default_ca";
 /// The seal that annotates licence copies.
