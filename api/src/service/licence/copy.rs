@@ -24,7 +24,7 @@ use crate::service::engine;
 use crate::service::error::{ApiError, ApiResult};
 use crate::service::store::grants::{self, GrantRow, GrantStatus};
 use crate::service::store::licences::{self, LicenceStatus};
-use crate::service::store::{orgs, settings};
+use crate::service::store::{relying_parties, settings};
 use crate::service::Shared;
 
 #[derive(Deserialize, ToSchema)]
@@ -184,6 +184,8 @@ pub async fn list_grants(state: &Shared, licence_id: &str) -> ApiResult<Vec<Gran
 
 /// The holder withdraws a grant; later fetches are refused.
 pub async fn withdraw(state: &Shared, grant: &GrantView) -> ApiResult<GrantView> {
+    // The entry belongs to the issuer's log, which its auditors read, and no one else's.
+    let issuer = licences::issuer_of(&state.db, &grant.licence_id).await?;
     let mut tx = state.db.begin().await?;
     if !grants::withdraw(&mut *tx, &grant.id, now()).await? {
         tx.rollback().await?;
@@ -193,7 +195,7 @@ pub async fn withdraw(state: &Shared, grant: &GrantView) -> ApiResult<GrantView>
         &mut tx,
         NewEntry {
             kind: "licence.grant.withdrawn",
-            organization_id: None,
+            organization_id: issuer.as_deref(),
             actor: "holder",
             subject: Some(&grant.id),
             details: json!({ "licence_id": grant.licence_id }),
@@ -329,21 +331,22 @@ async fn annotate(
     Ok((out, seal_id))
 }
 
-/// The relying agency a holder names, by id, or by name only when exactly one organisation
-/// bears it: the copy must never go to another organisation that shares the name.
+/// The relying party a holder names: by its organisation id, or by its registered name only
+/// when exactly one relying party bears it, so the copy never goes to an organisation the
+/// holder did not mean (and never to one the operator has not registered).
 async fn agency_named(state: &Shared, agency: &str) -> ApiResult<String> {
-    let mut found = orgs::by_id_or_name(&state.db, agency).await?;
+    let mut found = relying_parties::by_id_or_name(&state.db, agency).await?;
     match found.len() {
         0 => Err(ApiError::Unprocessable(format!(
-            "agency: no organisation '{agency}'"
+            "agency: no registered relying party '{agency}' (GET /v1/relying-parties lists them)"
         ))),
-        1 => Ok(found.remove(0).id),
+        1 => Ok(found.remove(0).organization_id),
         _ => Err(ApiError::Unprocessable(format!(
-            "agency: {} organisations are named '{agency}'; give the id of the one meant ({})",
+            "agency: {} relying parties are named '{agency}'; give the id of the one meant ({})",
             found.len(),
             found
                 .iter()
-                .map(|o| o.id.as_str())
+                .map(|o| o.organization_id.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         ))),

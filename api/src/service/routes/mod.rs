@@ -12,8 +12,10 @@ mod ocsp;
 mod orgs;
 mod page;
 mod public;
+mod relying_parties;
 pub(crate) mod seals;
 mod system;
+mod trust_anchors;
 mod tsa;
 mod verify;
 
@@ -49,6 +51,8 @@ use super::Shared;
         licences::create_grant, licences::list_grants, licences::withdraw_grant, licences::grant_copy, licences::present,
         batches::create, batches::show,
         tsa::timestamp,
+        trust_anchors::list, trust_anchors::add, trust_anchors::remove,
+        relying_parties::list, relying_parties::register, relying_parties::remove,
     ),
     modifiers(&BearerAuth),
     tags((name = "eseal"))
@@ -150,6 +154,16 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/log/proof/consistency", get(log::consistency))
         .route("/v1/log/entries/{index}", get(log::entry))
         .route("/tsa", post(tsa::timestamp))
+        .route(
+            "/v1/trust-anchors",
+            get(trust_anchors::list).post(trust_anchors::add),
+        )
+        .route("/v1/trust-anchors/{id}", delete(trust_anchors::remove))
+        .route(
+            "/v1/relying-parties",
+            get(relying_parties::list).post(relying_parties::register),
+        )
+        .route("/v1/relying-parties/{id}", delete(relying_parties::remove))
         .fallback(|| async {
             problem_response(
                 StatusCode::NOT_FOUND,
