@@ -185,9 +185,20 @@ fn check_fields(fields: &Map<String, Value>) -> ApiResult<()> {
     Ok(())
 }
 
-async fn load_type(state: &Shared, code: &str) -> ApiResult<TypeRow> {
-    licence_types::find(&state.db, code)
+/// Whether a type owned by `owner` (none: platform-wide) is in the catalogue of a caller whose
+/// organisation and those above it are `lineage`. Operators see every type.
+pub fn type_visible(caller: &Caller, lineage: &[String], owner: Option<&str>) -> bool {
+    caller.is_operator() || owner.is_none_or(|o| lineage.iter().any(|l| l == o))
+}
+
+/// A type in the caller's catalogue (platform-wide, its organisation's own or one above it);
+/// another organisation's type reads as absent.
+async fn load_type(state: &Shared, caller: &Caller, code: &str) -> ApiResult<TypeRow> {
+    let mut conn = state.db.acquire().await?;
+    let lineage = orgs::lineage(&mut conn, &caller.organization_id).await?;
+    licence_types::find(&mut *conn, code)
         .await?
+        .filter(|t| type_visible(caller, &lineage, t.organization_id.as_deref()))
         .ok_or_else(|| ApiError::Unprocessable(format!("type: no licence type '{code}'")))
 }
 
@@ -215,13 +226,34 @@ async fn issuer(state: &Shared, caller: &Caller) -> ApiResult<Issuer> {
     })
 }
 
-/// The next serial of an issuer for a type (gaps are fine: a failed issuance skips one).
-async fn next_serial(state: &Shared, org: &str, type_code: &str) -> ApiResult<String> {
-    let mut tx = state.db.begin().await?;
-    let n = licences::next_serial(&mut tx, org, type_code).await?;
-    tx.commit().await?;
-    Ok(format!("{n:07}"))
+/// `len` characters of an alphabet without look-alikes (no 0/O, 1/I/L), from the OS's random
+/// source: presentation codes and licence serials.
+pub fn random_code(len: usize) -> ApiResult<String> {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    // 256 is not a multiple of 31: bytes from 248 up are drawn again, so every character is
+    // equally likely and the entropy is what the length says.
+    const LIMIT: u8 = (256 / ALPHABET.len() * ALPHABET.len()) as u8;
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        let mut raw = [0u8; 32];
+        getrandom::fill(&mut raw).map_err(ApiError::internal)?;
+        for b in raw.into_iter().filter(|b| *b < LIMIT) {
+            if out.len() < len {
+                out.push(ALPHABET[b as usize % ALPHABET.len()] as char);
+            }
+        }
+    }
+    Ok(out)
 }
+
+/// A new serial for a licence: 12 random characters (about 59 bits), so public identifiers
+/// cannot be enumerated by counting (`/v/...` answers for every identifier that exists).
+/// A collision is caught by the identifiers' unique index.
+fn new_serial() -> ApiResult<String> {
+    random_code(SERIAL_LEN)
+}
+
+const SERIAL_LEN: usize = 12;
 
 /// A sealed version, ready to store.
 struct Made {
@@ -337,9 +369,9 @@ pub async fn issue(state: &Shared, caller: &Caller, req: &NewLicence) -> ApiResu
     let holder_name = check_text("holder_name", &req.holder_name, 200)?;
     let holder_code = check_text("holder_code", &req.holder_code, 64)?;
     check_fields(&req.fields)?;
-    let ty = load_type(state, req.kind.trim()).await?;
+    let ty = load_type(state, caller, req.kind.trim()).await?;
     let iss = issuer(state, caller).await?;
-    let serial = next_serial(state, &caller.organization_id, &ty.type_code).await?;
+    let serial = new_serial()?;
     let holding = Holding {
         holder_name: &holder_name,
         holder_code: &holder_code,
@@ -470,7 +502,9 @@ pub async fn new_version(
     owned(state, caller, id, step.kind().as_str()).await?;
     let r = licences::get(&state.db, id).await?;
     let next = next_version(&r, step, req)?;
-    let ty = load_type(state, &r.kind).await?;
+    let ty = licence_types::find(&state.db, &r.kind)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("licence type '{}' vanished", r.kind)))?;
     let iss = issuer(state, caller).await?;
     let holding = Holding {
         holder_name: &next.holder_name,

@@ -1,5 +1,8 @@
 //! The licence catalogue: licence types (name, GB/T 36904 type code, defining authority,
-//! template, metadata fields). Anyone with a key may read it; admins add types.
+//! template, metadata fields). A type is platform-wide (published by an operator, for any
+//! defining authority) or an organisation's own (its admin adds it, as the defining authority
+//! itself: the type code starts with the organisation's own USCC); an organisation sees and
+//! issues the platform's types, its own and those of the organisations above it.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,11 +13,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::service::audit::{self, NewEntry};
-use crate::service::auth::Caller;
+use crate::service::auth::{record_denial, Caller};
 use crate::service::db::now;
 use crate::service::error::{ApiError, ApiResult, Problem};
-use crate::service::licence::check_text;
-use crate::service::store::licence_types;
+use crate::service::licence::{check_text, type_visible};
+use crate::service::store::{licence_types, orgs};
 use crate::service::Shared;
 
 /// A licence type of the catalogue.
@@ -29,6 +32,8 @@ pub struct LicenceTypeView {
     pub authority_code: String,
     /// The keys of the licence data the template shows.
     pub metadata_fields: Vec<String>,
+    /// The organisation whose own type it is; none for a platform-wide type.
+    pub organization_id: Option<String>,
 }
 
 /// A new licence type.
@@ -50,11 +55,14 @@ pub struct NewLicenceType {
     responses((status = 200, body = [LicenceTypeView]), (status = 401, body = Problem)))]
 pub async fn list(
     State(state): State<Shared>,
-    _caller: Caller,
+    caller: Caller,
 ) -> ApiResult<Json<Vec<LicenceTypeView>>> {
-    let rows = licence_types::all(&state.db).await?;
+    let mut conn = state.db.acquire().await?;
+    let visible = orgs::lineage(&mut conn, &caller.organization_id).await?;
+    let rows = licence_types::all(&mut *conn).await?;
     Ok(Json(
         rows.into_iter()
+            .filter(|r| type_visible(&caller, &visible, r.organization_id.as_deref()))
             .map(|r| LicenceTypeView {
                 code: r.code,
                 name: r.name,
@@ -62,6 +70,7 @@ pub async fn list(
                 authority_name: r.authority_name,
                 authority_code: r.authority_code,
                 metadata_fields: r.metadata_fields,
+                organization_id: r.organization_id,
             })
             .collect(),
     ))
@@ -117,13 +126,34 @@ pub async fn create(
     caller: Caller,
     Json(req): Json<NewLicenceType>,
 ) -> ApiResult<(StatusCode, Json<LicenceTypeView>)> {
-    caller
-        .require_org_admin(&state, "add licence types")
-        .await?;
     let code = check_code(&req.code)?;
     let name = check_text("name", &req.name, 200)?;
     let authority_name = check_text("authority_name", &req.authority_name, 200)?;
     let (type_code, authority_code) = check_type_code(&req.type_code)?;
+    // An operator publishes for the whole platform, for any defining authority; an
+    // organisation defines types only in its own name.
+    let owner =
+        if caller.is_operator() {
+            None
+        } else {
+            caller
+                .require_org_admin(&state, "add licence types")
+                .await?;
+            let org = orgs::get(&state.db, &caller.organization_id).await?;
+            if org.uscc.as_deref() != Some(authority_code.as_str()) || org.name != authority_name {
+                let reason =
+                    format!(
+                "an organisation defines licence types in its own name only: authority_name \
+                 must be '{}' and the type code must start with its unified social credit \
+                 code{}; types of other authorities are published by the platform's operators",
+                org.name,
+                org.uscc.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+            );
+                record_denial(&state, Some(&caller), "add licence types", 403, &reason).await;
+                return Err(ApiError::Forbidden(reason));
+            }
+            Some(caller.organization_id.clone())
+        };
     let template = template_of(req.template.as_ref())?;
     let fields: Vec<String> = template.texts.iter().map(|s| s.key.clone()).collect();
     let mut tx = state.db.begin().await?;
@@ -143,6 +173,7 @@ pub async fn create(
             authority_code: &authority_code,
             template: &template,
             metadata_fields: &fields,
+            organization_id: owner.as_deref(),
             created_at: now(),
         },
     )
@@ -151,7 +182,7 @@ pub async fn create(
         &mut tx,
         NewEntry {
             kind: "licence_type.created",
-            organization_id: Some(&caller.organization_id),
+            organization_id: owner.as_deref(),
             actor: &caller.key_id,
             subject: Some(code),
             details: serde_json::json!({ "name": name, "type_code": type_code }),
@@ -168,6 +199,7 @@ pub async fn create(
             authority_name,
             authority_code,
             metadata_fields: fields,
+            organization_id: owner,
         }),
     ))
 }

@@ -367,23 +367,18 @@ pub async fn present(
     if !(1..=60).contains(&minutes) {
         return Err(ApiError::BadRequest("minutes: 1 to 60".into()));
     }
-    // 10 characters of an alphabet without look-alikes: about 50 bits, for minutes.
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut raw = [0u8; 10];
-    getrandom::fill(&mut raw).map_err(ApiError::internal)?;
-    let code: String = raw
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect();
+    // About 50 bits, for minutes.
+    let code = crate::service::licence::random_code(10)?;
     let t = now();
     let expires = t + minutes * 60;
+    let issuer = licences::issuer_of(&state.db, &id).await?;
     let mut tx = state.db.begin().await?;
     licences::insert_presentation(&mut *tx, &holder::token_hash(&code), &id, expires, t).await?;
     audit::append(
         &mut tx,
         NewEntry {
             kind: "licence.presented",
-            organization_id: None,
+            organization_id: issuer.as_deref(),
             actor: "holder",
             subject: Some(&id),
             details: json!({ "expires_at": rfc3339(expires) }),

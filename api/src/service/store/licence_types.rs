@@ -3,6 +3,7 @@
 use sqlx::{AnyConnection, Row};
 
 use super::Db;
+use crate::service::db::opt_text;
 use crate::service::error::{ApiError, ApiResult};
 
 /// What issuing needs of a type.
@@ -12,11 +13,13 @@ pub struct TypeRow {
     pub type_code: String,
     /// The template as JSON text.
     pub template: String,
+    /// The organisation whose own type it is; none for a platform-wide one.
+    pub organization_id: Option<String>,
 }
 
 pub async fn find<'e>(db: impl Db<'e>, code: &str) -> ApiResult<Option<TypeRow>> {
     let r =
-        sqlx::query("SELECT code, name, type_code, template FROM licence_types WHERE code = $1")
+        sqlx::query("SELECT code, name, type_code, template, organization_id FROM licence_types WHERE code = $1")
             .bind(code)
             .fetch_optional(db)
             .await?;
@@ -26,6 +29,7 @@ pub async fn find<'e>(db: impl Db<'e>, code: &str) -> ApiResult<Option<TypeRow>>
         name: r.try_get(1)?,
         type_code: r.try_get(2)?,
         template: r.try_get(3)?,
+        organization_id: opt_text(&r, "organization_id"),
     }))
 }
 
@@ -37,12 +41,13 @@ pub struct CatalogueRow {
     pub authority_name: String,
     pub authority_code: String,
     pub metadata_fields: Vec<String>,
+    pub organization_id: Option<String>,
 }
 
 pub async fn all<'e>(db: impl Db<'e>) -> ApiResult<Vec<CatalogueRow>> {
     let rows = sqlx::query(
-        "SELECT code, name, type_code, authority_name, authority_code, metadata_fields \
-         FROM licence_types ORDER BY code",
+        "SELECT code, name, type_code, authority_name, authority_code, metadata_fields, \
+         organization_id FROM licence_types ORDER BY code",
     )
     .fetch_all(db)
     .await?;
@@ -56,6 +61,7 @@ pub async fn all<'e>(db: impl Db<'e>) -> ApiResult<Vec<CatalogueRow>> {
                 authority_name: r.try_get(3)?,
                 authority_code: r.try_get(4)?,
                 metadata_fields: serde_json::from_str(&fields).map_err(ApiError::internal)?,
+                organization_id: opt_text(r, "organization_id"),
             })
         })
         .collect()
@@ -79,13 +85,15 @@ pub struct NewType<'a> {
     /// JSON text.
     pub template: &'a str,
     pub metadata_fields: &'a [String],
+    /// The organisation whose own type it is; none for a platform-wide one.
+    pub organization_id: Option<&'a str>,
     pub created_at: i64,
 }
 
 pub async fn insert<'e>(db: impl Db<'e>, t: NewType<'_>) -> ApiResult<()> {
     sqlx::query(
-        "INSERT INTO licence_types (code, name, type_code, authority_name, authority_code, template, metadata_fields, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO licence_types (code, name, type_code, authority_name, authority_code, template, metadata_fields, created_at, organization_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(t.code)
     .bind(t.name)
@@ -95,6 +103,7 @@ pub async fn insert<'e>(db: impl Db<'e>, t: NewType<'_>) -> ApiResult<()> {
     .bind(t.template)
     .bind(serde_json::to_string(t.metadata_fields).map_err(ApiError::internal)?)
     .bind(t.created_at)
+    .bind(t.organization_id)
     .execute(db)
     .await?;
     Ok(())

@@ -137,26 +137,6 @@ pub async fn set_holder_token<'e>(db: impl Db<'e>, id: &str, hash: &str, at: i64
     Ok(())
 }
 
-/// The next serial of an issuer for a type, taken in a transaction of its own by the caller.
-pub async fn next_serial(conn: &mut AnyConnection, org: &str, type_code: &str) -> ApiResult<i64> {
-    sqlx::query(
-        "INSERT INTO licence_serials (organization_id, type_code, last_serial) VALUES ($1, $2, 1) \
-         ON CONFLICT (organization_id, type_code) DO UPDATE SET last_serial = licence_serials.last_serial + 1",
-    )
-    .bind(org)
-    .bind(type_code)
-    .execute(&mut *conn)
-    .await?;
-    Ok(sqlx::query(
-        "SELECT last_serial FROM licence_serials WHERE organization_id = $1 AND type_code = $2",
-    )
-    .bind(org)
-    .bind(type_code)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get(0)?)
-}
-
 /// The data of one version: the licence row's and the file row's.
 pub struct VersionData<'a> {
     pub identifier: &'a str,
