@@ -149,10 +149,16 @@ async fn load(state: &Shared, caller: &Caller, id: &str, action: &str) -> ApiRes
         .into_iter()
         .map(StepView::from)
         .collect();
-    if d.organization_id != caller.organization_id
+    // Whether something of the caller's is in it: the caller's organisation (or, for a
+    // department's key, that department) created it or holds one of its steps' seals.
+    let ours = |org: &str, dept: Option<&str>| {
+        org == caller.organization_id
+            && (caller.department_id.is_none() || dept == caller.department_id.as_deref())
+    };
+    if !ours(&d.organization_id, d.department_id.as_deref())
         && !steps
             .iter()
-            .any(|s| s.organization_id == caller.organization_id)
+            .any(|s| ours(&s.organization_id, s.department_id.as_deref()))
     {
         return Err(caller.hidden(state, action, "document").await);
     }
@@ -217,6 +223,7 @@ pub async fn create_document(
         &mut tx,
         documents::NewDocument {
             id: &id,
+            department_id: caller.department_id.as_deref(),
             organization_id: &caller.organization_id,
             title,
             ordered: req.ordered.unwrap_or(true),
@@ -288,6 +295,7 @@ pub async fn list_documents(
     let rows = documents::page(
         &state.db,
         &caller.organization_id,
+        caller.department_id.as_deref(),
         q.after(),
         limit as i64 + 1,
     )

@@ -2,7 +2,9 @@
 //! and consistency proofs, and single entries. Hashes are lowercase hex; the tree head's
 //! signature is base64 DER (see [`crate::service::audit`] for the signed bytes). Head, key and
 //! proofs are public, as in Certificate Transparency; entries are for the admins and auditors
-//! of the organisation they concern.
+//! of the organisation they concern (a department's key: of that department), entries that
+//! concern no organisation for the platform's operators (the TSA's are public facts), and
+//! every entry for operators.
 
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -142,24 +144,56 @@ pub async fn entry(
     Path(index): Path<i64>,
 ) -> ApiResult<Json<EntryView>> {
     caller
-        .require(&state, "read the audit log", &[Role::Admin, Role::Auditor])
+        .require(
+            &state,
+            "read the audit log",
+            &[Role::Admin, Role::Auditor, Role::Operator],
+        )
         .await?;
     let row = store::log::entry(&state.db, index)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no entry {index}")))?;
-    if row
-        .organization_id
-        .is_some_and(|o| o != caller.organization_id)
-    {
+    let parsed: Entry = serde_json::from_str(&row.entry).map_err(ApiError::internal)?;
+    if !readable(&state, &caller, row.organization_id.as_deref(), &parsed).await? {
         return Err(caller
             .hidden(&state, "read audit entry", "audit entry")
             .await);
     }
-    let parsed: Entry = serde_json::from_str(&row.entry).map_err(ApiError::internal)?;
     Ok(Json(EntryView {
         index: row.index,
         entry: row.entry,
         leaf_hash: hex::encode(row.leaf_hash),
         parsed,
     }))
+}
+
+/// Whether `caller` may read an entry of `organization` (see the module's rules).
+async fn readable(
+    state: &Shared,
+    caller: &Caller,
+    organization: Option<&str>,
+    entry: &Entry,
+) -> ApiResult<bool> {
+    if caller.is_operator() {
+        return Ok(true);
+    }
+    match organization {
+        None => return Ok(entry.kind.starts_with("tsa.")),
+        Some(o) if o != caller.organization_id => return Ok(false),
+        Some(_) => {}
+    }
+    let Some(department) = caller.department_id.as_deref() else {
+        return Ok(true);
+    };
+    // A department's key reads what its department's keys did and what was done to its
+    // department's seals.
+    let actor = store::keys::find(&state.db, &entry.actor).await?;
+    if actor.is_some_and(|k| k.department_id.as_deref() == Some(department)) {
+        return Ok(true);
+    }
+    let Some(subject) = entry.subject.as_deref() else {
+        return Ok(false);
+    };
+    let seal = store::seals::find(&state.db, subject).await?;
+    Ok(seal.is_some_and(|s| s.department_id.as_deref() == Some(department)))
 }

@@ -643,7 +643,9 @@ pub async fn get_sealing(
     let row = seals::find_sealing(&state.db, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no such sealing '{id}'")))?;
-    if row.organization_id != caller.organization_id {
+    let other_department =
+        caller.department_id.is_some() && row.department_id != caller.department_id;
+    if row.organization_id != caller.organization_id || other_department {
         return Err(caller.hidden(&state, "read sealing", "sealing").await);
     }
     Ok(Json(SealingView {

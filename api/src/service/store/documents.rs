@@ -40,6 +40,8 @@ pub struct DocumentRow {
     pub id: String,
     pub title: String,
     pub organization_id: String,
+    /// The department whose key created it (none: an organisation-wide key).
+    pub department_id: Option<String>,
     pub ordered: bool,
     pub created_at: i64,
     pub updated_at: i64,
@@ -50,6 +52,7 @@ fn document_row(r: &AnyRow) -> ApiResult<DocumentRow> {
         id: r.try_get("id")?,
         title: r.try_get("title")?,
         organization_id: r.try_get("organization_id")?,
+        department_id: opt_text(r, "department_id"),
         ordered: r.try_get::<i64, _>("ordered")? != 0,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
@@ -57,7 +60,7 @@ fn document_row(r: &AnyRow) -> ApiResult<DocumentRow> {
 }
 
 pub async fn find<'e>(db: impl Db<'e>, id: &str) -> ApiResult<Option<DocumentRow>> {
-    let row = sqlx::query("SELECT id, title, organization_id, ordered, created_at, updated_at FROM documents WHERE id = $1")
+    let row = sqlx::query("SELECT id, title, organization_id, department_id, ordered, created_at, updated_at FROM documents WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
         .await?;
@@ -111,27 +114,40 @@ pub struct SummaryRow {
 }
 
 /// Up to `limit` documents after `after` that `org` created or has a step in.
+/// A page of the documents `org` (or, for a department's key, `department` of it) sees: those
+/// it created and those with a step for one of its seals.
 pub async fn page<'e>(
     db: impl Db<'e>,
     org: &str,
+    department: Option<&str>,
     after: &str,
     limit: i64,
 ) -> ApiResult<Vec<SummaryRow>> {
-    let rows = sqlx::query(
-        "SELECT d.id, d.title, d.organization_id, d.ordered, d.created_at, d.updated_at, \
+    let (own, seal) = match department {
+        None => ("d.organization_id = $1", "s.organization_id = $1"),
+        Some(_) => (
+            "d.organization_id = $1 AND d.department_id = $5",
+            "s.organization_id = $1 AND s.department_id = $5",
+        ),
+    };
+    let sql = format!(
+        "SELECT d.id, d.title, d.organization_id, d.department_id, d.ordered, d.created_at, d.updated_at, \
          (SELECT COUNT(*) FROM document_steps t WHERE t.document_id = d.id) AS total, \
          (SELECT COUNT(*) FROM document_steps t WHERE t.document_id = d.id AND t.status = $4) AS sealed \
          FROM documents d \
-         WHERE (d.organization_id = $1 OR EXISTS (SELECT 1 FROM document_steps t JOIN seals s ON s.id = t.seal_id \
-                WHERE t.document_id = d.id AND s.organization_id = $1)) AND d.id > $2 \
-         ORDER BY d.id LIMIT $3",
-    )
-    .bind(org)
-    .bind(after)
-    .bind(limit)
-    .bind(StepStatus::Sealed.as_str())
-    .fetch_all(db)
-    .await?;
+         WHERE (({own}) OR EXISTS (SELECT 1 FROM document_steps t JOIN seals s ON s.id = t.seal_id \
+                WHERE t.document_id = d.id AND {seal})) AND d.id > $2 \
+         ORDER BY d.id LIMIT $3"
+    );
+    let mut query = sqlx::query(&sql)
+        .bind(org)
+        .bind(after)
+        .bind(limit)
+        .bind(StepStatus::Sealed.as_str());
+    if let Some(d) = department {
+        query = query.bind(d);
+    }
+    let rows = query.fetch_all(db).await?;
     rows.iter()
         .map(|r| {
             Ok(SummaryRow {
@@ -147,6 +163,7 @@ pub async fn page<'e>(
 pub struct NewDocument<'a> {
     pub id: &'a str,
     pub organization_id: &'a str,
+    pub department_id: Option<&'a str>,
     pub title: &'a str,
     pub ordered: bool,
     pub content: Vec<u8>,
@@ -159,7 +176,7 @@ pub async fn insert(
     steps: &[(i64, &str, String)],
 ) -> ApiResult<()> {
     sqlx::query(
-        "INSERT INTO documents (id, organization_id, title, ordered, version, content, created_at, updated_at) VALUES ($1, $2, $3, $4, 0, $5, $6, $6)",
+        "INSERT INTO documents (id, organization_id, title, ordered, version, content, created_at, updated_at, department_id) VALUES ($1, $2, $3, $4, 0, $5, $6, $6, $7)",
     )
     .bind(d.id)
     .bind(d.organization_id)
@@ -167,6 +184,7 @@ pub async fn insert(
     .bind(i64::from(d.ordered))
     .bind(d.content)
     .bind(d.created_at)
+    .bind(d.department_id)
     .execute(&mut *conn)
     .await?;
     for (n, seal_id, field) in steps {

@@ -236,6 +236,8 @@ pub struct SealingRow {
     pub id: String,
     pub seal_id: String,
     pub organization_id: String,
+    /// The department of the seal used (none: an organisation-wide seal).
+    pub department_id: Option<String>,
     pub document_id: Option<String>,
     pub input_sha256: String,
     pub output_sha256: String,
@@ -246,7 +248,9 @@ pub struct SealingRow {
 
 pub async fn find_sealing<'e>(db: impl Db<'e>, id: &str) -> ApiResult<Option<SealingRow>> {
     let row = sqlx::query(
-        "SELECT id, seal_id, organization_id, document_id, input_sha256, output_sha256, output_len, log_index, created_at FROM sealings WHERE id = $1",
+        "SELECT u.id, u.seal_id, u.organization_id, s.department_id, u.document_id, u.input_sha256, \
+         u.output_sha256, u.output_len, u.log_index, u.created_at \
+         FROM sealings u JOIN seals s ON s.id = u.seal_id WHERE u.id = $1",
     )
     .bind(id)
     .fetch_optional(db)
@@ -256,6 +260,7 @@ pub async fn find_sealing<'e>(db: impl Db<'e>, id: &str) -> ApiResult<Option<Sea
         id: r.try_get("id")?,
         seal_id: r.try_get("seal_id")?,
         organization_id: r.try_get("organization_id")?,
+        department_id: opt_text(&r, "department_id"),
         document_id: opt_text(&r, "document_id"),
         input_sha256: r.try_get("input_sha256")?,
         output_sha256: r.try_get("output_sha256")?,
