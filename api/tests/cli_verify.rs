@@ -8,26 +8,7 @@ use common::*;
 
 fn setup() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
-    hierarchy(d.path(), "p256");
-    std::fs::write(d.path().join("in.pdf"), simple_pdf(1)).unwrap();
-    ok(
-        d.path(),
-        &[
-            "sign",
-            "--in",
-            "in.pdf",
-            "--out",
-            "signed.pdf",
-            "--key",
-            "seal.key",
-            "--cert",
-            "seal.pem",
-            "--chain",
-            "seal.chain.pem",
-            "--name",
-            "合同专用章",
-        ],
-    );
+    sealed_with_hierarchy(d.path(), "p256", &["--name", "合同专用章"]);
     d
 }
 

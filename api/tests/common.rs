@@ -50,6 +50,29 @@ pub fn tool(name: &str) -> bool {
     found
 }
 
+/// Seals `in.pdf` (a one-page PDF written here) into `signed.pdf` with the [`hierarchy`]'s seal,
+/// passing `extra` options to `eseal sign`; returns the sealed bytes.
+pub fn sealed_with_hierarchy(dir: &Path, alg: &str, extra: &[&str]) -> Vec<u8> {
+    hierarchy(dir, alg);
+    std::fs::write(dir.join("in.pdf"), simple_pdf(1)).expect("write in.pdf");
+    let mut args = vec![
+        "sign",
+        "--in",
+        "in.pdf",
+        "--out",
+        "signed.pdf",
+        "--key",
+        "seal.key",
+        "--cert",
+        "seal.pem",
+        "--chain",
+        "seal.chain.pem",
+    ];
+    args.extend_from_slice(extra);
+    ok(dir, &args);
+    std::fs::read(dir.join("signed.pdf")).expect("read signed.pdf")
+}
+
 /// province (root) → city → county hierarchy and one seal certificate `seal`.
 pub fn hierarchy(dir: &Path, alg: &str) {
     ok(

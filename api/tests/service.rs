@@ -645,14 +645,7 @@ both!(uscc_names_one_organisation);
 
 /// CAs: create a sub-CA, issue and revoke a certificate; public certificate and CRL downloads.
 fn cas_and_certificates(s: &Server) {
-    let root: Value = s
-        .post_json(
-            "/v1/cas",
-            &s.admin,
-            &json!({"name": "Bureau Root CA", "level": "city"}),
-        )
-        .json()
-        .unwrap();
+    let root = s.root_ca_for(&s.admin, "Bureau Root CA");
     let root_id = root["id"].as_str().unwrap();
     let sub: Value = s
         .post_json(

@@ -76,10 +76,7 @@ fn openssl_ocsp(s: &Server, ca: &str, dir: &std::path::Path, extra: &[&str]) -> 
 }
 
 fn responder(s: &Server) {
-    let root: Value = s
-        .post_json("/v1/cas", &s.admin, &json!({"name": "OCSP Root CA"}))
-        .json()
-        .unwrap();
+    let root = s.root_ca_for(&s.admin, "OCSP Root CA");
     let root_id = root["id"].as_str().unwrap().to_string();
     let sub: Value = s
         .post_json(

@@ -43,6 +43,8 @@ pub struct Server {
     pub data: PathBuf,
     _tmp: tempfile::TempDir,
     pub admin: String,
+    /// The platform operator's key (`DATA/demo-operator.key`).
+    pub operator: String,
     pub database: Option<String>,
     admin_url: Option<String>,
     port: u16,
@@ -122,16 +124,21 @@ impl Server {
             data,
             _tmp: tmp,
             admin: String::new(),
+            operator: String::new(),
             database,
             admin_url,
             port,
             env,
         };
         s.spawn();
-        s.admin = std::fs::read_to_string(s.data.join("demo-admin.key"))
-            .expect("demo-admin.key")
-            .trim()
-            .to_string();
+        let key = |name: &str| {
+            std::fs::read_to_string(s.data.join(name))
+                .expect(name)
+                .trim()
+                .to_string()
+        };
+        s.admin = key("demo-admin.key");
+        s.operator = key("demo-operator.key");
         Some(s)
     }
 
@@ -250,6 +257,28 @@ impl Server {
             .json()
             .expect("json");
         seals[0]["id"].as_str().expect("a seal").to_string()
+    }
+
+    /// The organisation of an API key (`GET /v1/me`).
+    pub fn organization_of(&self, key: &str) -> String {
+        let me: serde_json::Value = self.get("/v1/me", Some(key)).json().expect("json");
+        me["organization_id"]
+            .as_str()
+            .expect("an organisation")
+            .to_string()
+    }
+
+    /// A new root CA run by the organisation of `key`: only operators create roots, so the
+    /// operator makes it for that organisation (and the platform trusts it).
+    pub fn root_ca_for(&self, key: &str, name: &str) -> serde_json::Value {
+        let org = self.organization_of(key);
+        let r = self.post_json(
+            "/v1/cas",
+            &self.operator,
+            &serde_json::json!({"name": name, "region": "CN-FJ", "organization_id": org}),
+        );
+        assert_eq!(r.status(), 201, "root CA");
+        r.json().expect("json")
     }
 
     pub fn root_pem(&self) -> Vec<u8> {
@@ -399,8 +428,8 @@ pub fn check_inclusion(index: u64, size: u64, leaf: &[u8], path: &[Vec<u8>], roo
     s == 0 && r == root
 }
 
-/// Fetches entry `index` and its inclusion proof at the current head, and checks both, and
-/// the head's signature with the log key.
+/// Fetches entry `index` (as the operator, who reads every entry) and its inclusion proof at
+/// the current head, and checks both, and the head's signature with the log key.
 pub fn prove_entry(s: &Server, index: i64) -> serde_json::Value {
     let head: serde_json::Value = s.get("/v1/log/head", None).json().expect("head");
     let size = head["tree_size"].as_u64().expect("tree_size");
@@ -412,7 +441,7 @@ pub fn prove_entry(s: &Server, index: i64) -> serde_json::Value {
         .json()
         .expect("proof");
     let entry: serde_json::Value = s
-        .get(&format!("/v1/log/entries/{index}"), Some(&s.admin))
+        .get(&format!("/v1/log/entries/{index}"), Some(&s.operator))
         .json()
         .expect("entry");
     let text = entry["entry"].as_str().expect("entry text");
