@@ -260,7 +260,7 @@ pub fn print_usage(data: &Path, addr: &str, demo: &Demo) {
     eprintln!(
         "\nFirst start: created a demo CA hierarchy (Fujian Province Root CA -> Fuzhou City CA),\n\
          the organisation '{DEMO_ORG}' (USCC {DEMO_USCC}) with seal {seal}, and an admin API key.\n\
-         \n  admin API key:  {d}/demo-admin.key\n  trust anchor:   {d}/demo-root.pem\n\n\
+         \n  admin API key:  {d}/demo-admin.key\n  operator key:   {d}/demo-operator.key (root CAs, trust anchors, relying parties)\n  trust anchor:   {d}/demo-root.pem\n\n\
          Try:\n  KEY=$(cat {d}/demo-admin.key)\n  \
          curl -s -H \"Authorization: Bearer $KEY\" http://{addr}/v1/seals\n  \
          curl -s -H \"Authorization: Bearer $KEY\" -H 'Content-Type: application/pdf' --data-binary @in.pdf \\\n      \
