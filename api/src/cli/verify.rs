@@ -67,7 +67,10 @@ impl ValidationArgs {
     pub(super) fn options(&self, file_name: String) -> Result<VerifyOptions, Failure> {
         let (ocsp_responses, ocsp_fetch) = ocsp_options(&self.ocsp, &self.ocsp_fetch)?;
         Ok(VerifyOptions {
-            trust_anchors: super::pki::read_all_certs(&self.trust)?,
+            trust_anchors: super::pki::read_all_certs(&self.trust)?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             intermediates: super::pki::read_all_certs(&self.chain)?,
             crls: super::pki::read_all_crls(&self.crl)?,
             ocsp_responses,
