@@ -12,6 +12,11 @@ use super::TrustListError;
 pub(super) const MAX_DEPTH: usize = 64;
 /// Most elements, attributes, text runs, comments and instructions accepted in one list.
 pub(super) const MAX_NODES: usize = 200_000;
+/// Most attributes on one element, and most namespace bindings in scope at once: lists use a
+/// handful. Canonicalization copies the bindings per element and checks attributes pairwise,
+/// so these bounds keep a hostile list's cost linear in its size.
+pub(super) const MAX_ATTRIBUTES: usize = 64;
+pub(super) const MAX_BINDINGS: usize = 64;
 
 /// The namespace of the `xml:` prefix, bound by definition.
 pub(super) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -263,9 +268,21 @@ impl Builder {
         let depth = self.open.len() + 1;
         let mut ns_decls = Vec::new();
         let mut raw_attributes = Vec::new();
-        for a in start.attributes().with_checks(true) {
+        for (n, a) in start.attributes().with_checks(true).enumerate() {
             let a = a.map_err(|e| TrustListError::Xml(e.to_string()))?;
             self.count()?;
+            if n >= MAX_ATTRIBUTES {
+                return Err(TrustListError::Xml(format!(
+                    "an element with more than {MAX_ATTRIBUTES} attributes"
+                )));
+            }
+            if a.value.contains('<') {
+                // quick-xml lets it through; XML 1.0 §3.1 does not.
+                return Err(TrustListError::Xml(format!(
+                    "'<' in the value of attribute '{}'",
+                    a.key.0
+                )));
+            }
             let value = a
                 .normalized_value(XmlVersion::Implicit1_0)
                 .map_err(|e| TrustListError::Xml(e.to_string()))?
@@ -282,6 +299,11 @@ impl Builder {
         }
         for (prefix, uri) in &ns_decls {
             self.scope.push((prefix.clone(), uri.clone(), depth));
+        }
+        if self.scope.len() > MAX_BINDINGS {
+            return Err(TrustListError::Xml(format!(
+                "more than {MAX_BINDINGS} namespace declarations in scope"
+            )));
         }
         let qname = start.name().0.to_string();
         let (prefix, local) = split(&qname);
