@@ -299,7 +299,7 @@ fn a_list_signed_by_another_key_fails_and_names_that_signer() {
     let (xml, _) = f.make("a.xml", "ec-pinned", &[]);
     let err = TrustList::from_xml(&xml, &rsa).unwrap_err();
     assert!(
-        matches!(err, TrustListError::UnsupportedSignature(_)),
+        matches!(err, TrustListError::SignedByAnotherCertificate { .. }),
         "{err}"
     );
 }

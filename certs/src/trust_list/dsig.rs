@@ -126,8 +126,8 @@ pub(super) fn verify(
     if !check_value(signer, rsa, hash, &canonical, &value)? {
         return Err(match key_info_certificate(signature) {
             Some(other) if &other != signer => TrustListError::SignedByAnotherCertificate {
-                subject: inspect::subject(&other),
-                pinned: inspect::subject(signer),
+                signer: named(&other),
+                pinned: named(signer),
             },
             _ => TrustListError::BadSignature(
                 "the signature value does not verify with the pinned signer's key".into(),
@@ -297,13 +297,9 @@ fn check_value(
     value: &[u8],
 ) -> Result<bool, TrustListError> {
     let spki = signer.tbs_certificate().subject_public_key_info();
-    let is_rsa_key = spki.algorithm.oid == OID_RSA;
-    if rsa != is_rsa_key {
-        return Err(TrustListError::UnsupportedSignature(format!(
-            "the signature method is {} but the pinned signer's key is {}",
-            if rsa { "RSA" } else { "ECDSA" },
-            if is_rsa_key { "RSA" } else { "not RSA" }
-        )));
+    if rsa != (spki.algorithm.oid == OID_RSA) {
+        // An RSA signature cannot be the pinned EC key's, nor the reverse: made by another.
+        return Ok(false);
     }
     let der = spki
         .to_der()
@@ -342,6 +338,16 @@ fn check_value(
         )),
         Err(e) => Err(TrustListError::UnsupportedSignerKey(e.to_string())),
     }
+}
+
+/// A certificate's subject and the start of its SHA-256: signers' subjects often look alike.
+fn named(cert: &Certificate) -> String {
+    let sha = inspect::fingerprint_sha256(cert).unwrap_or_default();
+    format!(
+        "{}, SHA-256 {}…",
+        inspect::subject(cert),
+        &sha[..sha.len().min(16)]
+    )
 }
 
 /// The first certificate in the signature's KeyInfo, if one is there and readable.

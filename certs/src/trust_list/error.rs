@@ -26,10 +26,10 @@ pub enum TrustListError {
     #[error("the trusted list is not signed (no ds:Signature in TrustServiceStatusList)")]
     Unsigned,
     #[error(
-        "the trusted list is signed by another certificate ('{subject}'), not by the pinned \
-         signer '{pinned}'"
+        "the trusted list is signed by another certificate ({signer}), not by the pinned \
+         signer ({pinned})"
     )]
-    SignedByAnotherCertificate { subject: String, pinned: String },
+    SignedByAnotherCertificate { signer: String, pinned: String },
     #[error("the trusted list's signature does not verify: {0}")]
     BadSignature(String),
     #[error("the trusted list's signature uses something not supported: {0}")]
