@@ -1,6 +1,7 @@
 //! PKI material for eseal: the two signature suites (P-256/SHA-256 and SM2/SM3), keys behind
 //! one signing trait, certificate profiles and issuance for a provincial CA hierarchy, CRLs,
-//! and RFC 5280 path validation against several trust anchors.
+//! RFC 5280 path validation against several trust anchors, and ETSI TS 119 612 trusted lists
+//! that bring other regions' anchors.
 
 pub mod algorithm;
 pub mod authority;
@@ -13,6 +14,7 @@ pub mod name;
 pub mod national_codes;
 pub mod ocsp;
 pub mod oid;
+pub mod trust_list;
 pub mod validate;
 
 pub use algorithm::{Algorithm, DigestAlgorithm, Hasher};

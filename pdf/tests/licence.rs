@@ -281,7 +281,7 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
     let issuer = TestPki::new(Algorithm::P256).unwrap();
     let (platform_key, platform_cert) = platform_seal(&issuer);
     let options = |at: Option<SystemTime>| VerifyOptions {
-        trust_anchors: vec![issuer.root.clone()],
+        trust_anchors: vec![issuer.root.clone().into()],
         crls: vec![issuer.intermediate_crl(&[]).unwrap()],
         at,
         extensions: vec![Arc::new(AnnotatedCopyCheck)],
@@ -466,7 +466,7 @@ fn changes_beyond_form_filling_still_break_the_issuer_seal() {
     };
     let late = sealed_by(&issuer, &sealed, &extra);
     let opts = VerifyOptions {
-        trust_anchors: vec![issuer.root.clone()],
+        trust_anchors: vec![issuer.root.clone().into()],
         crls: vec![issuer.intermediate_crl(&[]).unwrap()],
         ..Default::default()
     };
@@ -572,7 +572,7 @@ fn a_further_department_seals_its_prepared_field_after_the_qr_code() {
     };
     let done = sealed_with(&pki, &key, &cert, with_qr.get_ref(), &dept);
     let opts = VerifyOptions {
-        trust_anchors: vec![pki.root.clone()],
+        trust_anchors: vec![pki.root.clone().into()],
         crls: vec![pki.intermediate_crl(&[]).unwrap()],
         extensions: vec![Arc::new(AnnotatedCopyCheck)],
         ..Default::default()

@@ -166,7 +166,7 @@ impl World {
     /// Trust the root; CRLs only as given.
     fn options(&self, at: Option<SystemTime>, crls: Vec<Crl>) -> VerifyOptions {
         VerifyOptions {
-            trust_anchors: vec![self.pki.root.clone()],
+            trust_anchors: vec![self.pki.root.clone().into()],
             crls,
             at,
             ..Default::default()
@@ -234,6 +234,12 @@ fn each_level_is_reported() {
     assert_eq!(doc_ts.sub_filter, Some(SubFilter::Rfc3161));
     assert!(doc_ts.timestamps[0].valid);
     assert_eq!(doc_ts.level, None);
+    // The TSA's path ends at the same root: the document timestamp names it too.
+    let fingerprint = inspect::fingerprint_sha256(&w.pki.root).unwrap();
+    for s in &r.signatures {
+        let anchor = s.trust_anchor.as_ref().expect("path to an anchor");
+        assert_eq!(anchor.sha256, fingerprint);
+    }
 }
 
 #[test]
@@ -382,7 +388,7 @@ fn an_sm2_seal_gets_a_p256_timestamp() {
     )
     .unwrap();
     let opts = VerifyOptions {
-        trust_anchors: vec![pki.root.clone(), w.pki.root.clone()],
+        trust_anchors: vec![pki.root.clone().into(), w.pki.root.clone().into()],
         crls: vec![pki.intermediate_crl(&[]).unwrap()],
         ..Default::default()
     };

@@ -67,7 +67,7 @@ fn verify(p: &TestPki, opts: VerifyOptions) -> Report {
     verify_bytes(
         &pdf,
         &VerifyOptions {
-            trust_anchors: vec![p.root.clone()],
+            trust_anchors: vec![p.root.clone().into()],
             ..opts
         },
     )

@@ -10,7 +10,7 @@ use eseal_pdf::sigdict::FieldLock;
 use eseal_pdf::sign::{
     Appearance, AppearanceContent, PreparedField, SealImage, SignOptions, SignatureTarget,
 };
-use eseal_pdf::verify::{Indication, SignatureKind, SubIndication};
+use eseal_pdf::verify::{Indication, SignatureKind, SubIndication, TrustAnchor};
 use eseal_pdf::Dict;
 use verify_common::*;
 
@@ -397,4 +397,50 @@ fn sealing_continues_from_the_inputs_hash() {
         too_long.is_err(),
         "a prefix longer than the signed range is refused"
     );
+}
+
+#[test]
+fn the_report_names_the_trust_anchor_each_path_ended_at() {
+    let pki = pki();
+    let other = verify_common::pki();
+    let pdf = seal_with(&pki, &base_pdf(), &SignOptions::default());
+    let mut opts = options(&pki);
+    opts.trust_anchors = vec![
+        other.root.clone().into(),
+        TrustAnchor {
+            certificate: pki.root.clone(),
+            label: Some("Fujian Market CA / Fujian Root".into()),
+            region: Some("CN-FJ".into()),
+        },
+    ];
+    let r = verify(&pdf, &opts);
+    assert_all_passed(&r);
+    let anchor = r.signatures[0].trust_anchor.as_ref().unwrap();
+    assert_eq!(
+        anchor.label.as_deref(),
+        Some("Fujian Market CA / Fujian Root")
+    );
+    assert_eq!(anchor.region.as_deref(), Some("CN-FJ"));
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    let a = &json["signatures"][0]["trust_anchor"];
+    assert_eq!(a["label"], "Fujian Market CA / Fujian Root");
+    assert_eq!(a["region"], "CN-FJ");
+    assert_eq!(
+        a["sha256"],
+        eseal_certs::inspect::fingerprint_sha256(&pki.root).unwrap()
+    );
+    assert_eq!(a["subject"], eseal_certs::inspect::subject(&pki.root));
+    let line = "trust anchor: Fujian Market CA / Fujian Root (CN-FJ) — ";
+    assert!(r.to_text().contains(line), "{}", r.to_text());
+    assert!(r
+        .to_html()
+        .contains("<th>Trust anchor</th><td>Fujian Market CA / Fujian Root (CN-FJ)"));
+
+    // Only the other root trusted: no path, and the report says null.
+    opts.trust_anchors = vec![other.root.clone().into()];
+    let r = verify(&pdf, &opts);
+    assert!(!r.passed());
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    assert!(json["signatures"][0]["trust_anchor"].is_null());
+    assert!(!r.to_text().contains("trust anchor:"));
 }

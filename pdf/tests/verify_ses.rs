@@ -75,7 +75,7 @@ fn sealed(pki: &TestPki) -> Vec<u8> {
 
 fn opts(pki: &TestPki) -> VerifyOptions {
     VerifyOptions {
-        trust_anchors: vec![pki.root.clone()],
+        trust_anchors: vec![pki.root.clone().into()],
         intermediates: vec![pki.intermediate.clone()],
         crls: vec![pki.intermediate_crl(&[]).unwrap()],
         ..Default::default()
@@ -136,7 +136,7 @@ fn seal_maker_outside_the_trust_anchors_fails_closed() {
     let r = verify_bytes(
         &pdf,
         &VerifyOptions {
-            trust_anchors: vec![other.root.clone()],
+            trust_anchors: vec![other.root.clone().into()],
             intermediates: vec![pki.intermediate.clone()],
             ..Default::default()
         },
@@ -160,7 +160,7 @@ fn missing_intermediate_leaves_no_chain() {
     let r = verify_bytes(
         &pdf,
         &VerifyOptions {
-            trust_anchors: vec![pki.root.clone()],
+            trust_anchors: vec![pki.root.clone().into()],
             ..Default::default()
         },
     )

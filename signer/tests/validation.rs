@@ -9,7 +9,7 @@ use eseal_certs::testing::TestPki;
 use eseal_certs::Algorithm;
 use eseal_signer::cms::{sign_detached, ContentTypeFamily, SignOptions};
 use eseal_signer::validation::{
-    check_cades, verify_detached, Indication, Profile, SubIndication, TrustContext,
+    check_cades, verify_detached, Indication, Profile, SubIndication, TrustAnchor, TrustContext,
 };
 
 const CONTENT: &[u8] = b"a trusted electronic file (\xe5\x8f\xaf\xe4\xbf\xa1\xe7\x94\xb5\xe5\xad\x90\xe6\x96\x87\xe4\xbb\xb6)";
@@ -31,7 +31,7 @@ fn sign(pki: &TestPki, signing_time: Option<SystemTime>) -> Vec<u8> {
     .unwrap()
 }
 
-fn context(anchors: &[eseal_certs::Certificate]) -> TrustContext<'_> {
+fn context(anchors: &[TrustAnchor]) -> TrustContext<'_> {
     TrustContext {
         anchors,
         extra_certificates: &[],
@@ -49,7 +49,7 @@ fn a_detached_signature_passes_at_b_b_in_both_suites() {
     for alg in [Algorithm::P256, Algorithm::Sm2] {
         let pki = TestPki::new(alg).unwrap();
         let p7s = sign(&pki, Some(SystemTime::now()));
-        let anchors = [pki.root.clone()];
+        let anchors = [pki.root.clone().into()];
         let v = verify_detached(&mut Cursor::new(CONTENT), &p7s, &context(&anchors)).unwrap();
         assert_eq!(v.outcome.failure, None, "{alg}");
         assert_eq!(v.level, Some("b-b"));
@@ -70,7 +70,7 @@ fn a_detached_signature_passes_at_b_b_in_both_suites() {
 fn failures_carry_their_sub_indication() {
     let pki = TestPki::new(Algorithm::P256).unwrap();
     let p7s = sign(&pki, None);
-    let anchors = [pki.root.clone()];
+    let anchors = [pki.root.clone().into()];
     let sub = |content: &[u8], sig: &[u8], anchors| {
         let v = verify_detached(&mut Cursor::new(content), sig, &context(anchors)).unwrap();
         assert_eq!(v.level, None);
@@ -95,7 +95,7 @@ fn failures_carry_their_sub_indication() {
 fn pades_baseline_notes_a_signing_time_attribute_and_cms_does_not() {
     let pki = TestPki::new(Algorithm::P256).unwrap();
     let p7s = sign(&pki, Some(SystemTime::now()));
-    let anchors = [pki.root.clone()];
+    let anchors = [pki.root.clone().into()];
     let ctx = context(&anchors);
     let digest = pki.algorithm.digest().hash(CONTENT);
     let warnings = |profile| {
@@ -108,4 +108,39 @@ fn pades_baseline_notes_a_signing_time_attribute_and_cms_does_not() {
     };
     assert!(warnings(Profile::PadesBaseline));
     assert!(!warnings(Profile::Cms));
+}
+
+#[test]
+fn the_outcome_names_the_anchor_the_path_ended_at() {
+    let pki = TestPki::new(Algorithm::P256).unwrap();
+    let other = TestPki::new(Algorithm::P256).unwrap();
+    let p7s = sign(&pki, Some(SystemTime::now()));
+    let named = TrustAnchor {
+        certificate: pki.root.clone(),
+        label: Some("Fujian Market CA / Fujian Root".into()),
+        region: Some("CN-FJ".into()),
+    };
+    let anchors = [other.root.clone().into(), named];
+    let v = verify_detached(&mut Cursor::new(CONTENT), &p7s, &context(&anchors)).unwrap();
+    let anchor = v.outcome.trust_anchor.expect("the path ends at an anchor");
+    assert_eq!(
+        anchor.label.as_deref(),
+        Some("Fujian Market CA / Fujian Root")
+    );
+    assert_eq!(anchor.region.as_deref(), Some("CN-FJ"));
+    assert_eq!(
+        anchor.sha256,
+        eseal_certs::inspect::fingerprint_sha256(&pki.root).unwrap()
+    );
+    assert!(anchor.subject.contains("Test Province Root CA"));
+
+    let bare = [pki.root.clone().into()];
+    let v = verify_detached(&mut Cursor::new(CONTENT), &p7s, &context(&bare)).unwrap();
+    let anchor = v.outcome.trust_anchor.expect("the path ends at an anchor");
+    assert_eq!((anchor.label, anchor.region), (None, None));
+
+    let elsewhere = [other.root.clone().into()];
+    let v = verify_detached(&mut Cursor::new(CONTENT), &p7s, &context(&elsewhere)).unwrap();
+    assert!(v.outcome.failure.is_some());
+    assert_eq!(v.outcome.trust_anchor, None, "no path, no anchor");
 }

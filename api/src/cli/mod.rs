@@ -16,6 +16,7 @@ mod seal;
 mod seal_picture;
 mod serve;
 mod sign;
+mod trust_list;
 mod verify;
 
 use std::path::PathBuf;

@@ -4,10 +4,11 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use clap::{Args, ValueEnum};
 use eseal_pdf::licence::AnnotatedCopyCheck;
-use eseal_pdf::verify::{verify_file, OcspFetch, Report, VerifyOptions};
+use eseal_pdf::verify::{verify_file, OcspFetch, Report, TrustAnchor, VerifyOptions};
 
 use super::{CliResult, Failure};
 
@@ -26,13 +27,23 @@ pub struct VerifyArgs {
     validation: ValidationArgs,
 }
 
-/// What every verification takes besides its input: trust, revocation evidence, the time and
-/// the report's form (shared by `verify` and `verify-file`).
+/// What every verification takes besides its input: trust (roots, and trusted lists of other
+/// regions), revocation evidence, the time and the report's form (shared by `verify` and
+/// `verify-file`).
 #[derive(Args)]
 pub struct ValidationArgs {
     /// Trust anchors (root certificates, PEM or DER); may be repeated.
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "trust_list")]
     trust: Vec<PathBuf>,
+    /// An ETSI TS 119 612 trusted list (XML) of another region: its active CA services join
+    /// the trust anchors, named in the report by provider, service and the list's territory.
+    /// May be repeated; each needs its --trust-list-signer.
+    #[arg(long, value_name = "XML")]
+    trust_list: Vec<PathBuf>,
+    /// The certificate (PEM or DER) pinned to have signed the --trust-list at the same
+    /// position; a list signed otherwise, changed, or out of date is refused (exit 2).
+    #[arg(long, value_name = "PEM")]
+    trust_list_signer: Vec<PathBuf>,
     /// Intermediate CA certificates for path building (e.g. PREFIX.chain.pem); may be repeated.
     /// Certificates in the file or signature are used too.
     #[arg(long)]
@@ -66,13 +77,24 @@ impl ValidationArgs {
     /// The verifier's options: anchors, intermediates, CRLs, OCSP and the time read from files.
     pub(super) fn options(&self, file_name: String) -> Result<VerifyOptions, Failure> {
         let (ocsp_responses, ocsp_fetch) = ocsp_options(&self.ocsp, &self.ocsp_fetch)?;
+        let at = self.at.as_deref().map(super::pki::parse_time).transpose()?;
+        let mut trust_anchors: Vec<TrustAnchor> = super::pki::read_all_certs(&self.trust)?
+            .into_iter()
+            .map(TrustAnchor::from)
+            .collect();
+        // A list is judged fresh at the time paths are validated at.
+        trust_anchors.extend(super::trust_list::listed_anchors(
+            &self.trust_list,
+            &self.trust_list_signer,
+            at.unwrap_or_else(SystemTime::now),
+        )?);
         Ok(VerifyOptions {
-            trust_anchors: super::pki::read_all_certs(&self.trust)?,
+            trust_anchors,
             intermediates: super::pki::read_all_certs(&self.chain)?,
             crls: super::pki::read_all_crls(&self.crl)?,
             ocsp_responses,
             ocsp_fetch,
-            at: self.at.as_deref().map(super::pki::parse_time).transpose()?,
+            at,
             file_name: Some(file_name),
             decoded_bytes: Some(self.max_decoded_mib.saturating_mul(1024 * 1024)),
             extensions: vec![Arc::new(AnnotatedCopyCheck)],

@@ -381,7 +381,7 @@ pub fn sample_pdf(size: usize) -> Vec<u8> {
 pub fn verify_report(pdf: &[u8], root_pem: &[u8]) -> eseal_pdf::verify::Report {
     let anchors = eseal_certs::inspect::certificates_from_bytes(root_pem).expect("root");
     let opts = eseal_pdf::verify::VerifyOptions {
-        trust_anchors: anchors,
+        trust_anchors: anchors.into_iter().map(Into::into).collect(),
         ..Default::default()
     };
     eseal_pdf::verify::verify_bytes(pdf, &opts).expect("verifiable")

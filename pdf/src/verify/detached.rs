@@ -50,6 +50,7 @@ fn signature_report(validated: DetachedValidation) -> SignatureReport {
             source: "claimed signing-time attribute".into(),
         }),
         chain: out.chain,
+        trust_anchor: out.trust_anchor,
         coverage: Coverage {
             byte_range: None,
             revision: None,

@@ -40,10 +40,12 @@ pub use changes::{ChangeRule, Permission};
 pub use crypto::{sniff, ContentsFormat};
 pub use detached::detached_report;
 pub use error::VerifyError;
+pub use eseal_signer::validation::TrustAnchor;
 pub use extension::{ExtensionFacts, ReportExtension, SignedDict, SummaryNote};
 pub use report::{
-    CertificateFacts, ChangeFacts, Coverage, DocumentVerdict, FileFacts, Indication, Report,
-    SignatureKind, SignatureReport, Signer, SigningTime, SubIndication, TimestampFacts, SCHEMA,
+    AnchorFacts, CertificateFacts, ChangeFacts, Coverage, DocumentVerdict, FileFacts, Indication,
+    Report, SignatureKind, SignatureReport, Signer, SigningTime, SubIndication, TimestampFacts,
+    SCHEMA,
 };
 pub use revocation::OcspFetch;
 
@@ -59,8 +61,9 @@ use time::{parse_pdf_date, rfc3339};
 /// What the verifier is told.
 #[derive(Clone, Default)]
 pub struct VerifyOptions {
-    /// Trust anchors (root certificates).
-    pub trust_anchors: Vec<Certificate>,
+    /// Trust anchors (root certificates), each with the label and region it is trusted under;
+    /// a bare certificate converts with `.into()`. The report names the one each path ends at.
+    pub trust_anchors: Vec<TrustAnchor>,
     /// Intermediate CA certificates given by the caller, for path building (those in the CMS
     /// and in the DSS are used as well). GB/T 38540 seal signatures carry only the signer's
     /// certificate, so their paths often need these.
@@ -646,6 +649,7 @@ fn report_skeleton(
             source: "claimed /M".into(),
         }),
         chain: Vec::new(),
+        trust_anchor: None,
         coverage: Coverage {
             byte_range: sig.raw_byte_range.clone(),
             revision: sig.revision,
@@ -675,6 +679,7 @@ fn apply_outcome(
     }
     r.signer = out.signer;
     r.chain = out.chain;
+    r.trust_anchor = out.trust_anchor;
     r.digest_algorithm = out.digest_algorithm;
     r.signature_algorithm = out.signature_algorithm;
     r.seal = out.seal;

@@ -85,7 +85,7 @@ pub fn seal_with(pki: &TestPki, pdf: &[u8], opts: &SignOptions) -> Vec<u8> {
 /// Trust the PKI's root, with an empty CRL from the intermediate.
 pub fn options(pki: &TestPki) -> VerifyOptions {
     VerifyOptions {
-        trust_anchors: vec![pki.root.clone()],
+        trust_anchors: vec![pki.root.clone().into()],
         crls: vec![pki.intermediate_crl(&[]).expect("crl")],
         at: None,
         file_name: None,

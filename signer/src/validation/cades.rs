@@ -156,8 +156,9 @@ impl Evidence {
         own.extend(self.embedded_crls.iter().cloned());
         let mut own_ocsp = ctx.dss_ocsp.to_vec();
         own_ocsp.extend(self.embedded_ocsp.iter().cloned());
+        let anchors = ctx.anchor_certificates();
         let validation = Validation {
-            anchors: ctx.anchors,
+            anchors: &anchors,
             intermediates: &self.intermediates,
             crls: &own,
             ocsp: &own_ocsp,

@@ -60,6 +60,18 @@ impl CertificateFacts {
     }
 }
 
+/// The trust anchor a certificate path ended at: `trust_anchor` in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnchorFacts {
+    pub subject: String,
+    /// SHA-256 of the anchor certificate's DER, lower-case hex.
+    pub sha256: String,
+    /// The name it was trusted under (a trusted list's `TSP name / service name`).
+    pub label: Option<String>,
+    /// The region it was trusted for (a trusted list's territory).
+    pub region: Option<String>,
+}
+
 /// A timestamp token.
 #[derive(Debug, Clone, Serialize)]
 pub struct TimestampFacts {

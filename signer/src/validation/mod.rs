@@ -17,7 +17,7 @@
 //!
 //! - `indication`: indications and sub-indications (TS 119 102-1 §5.1.3, Table 5);
 //! - `facts`: what an outcome says about signer, chain, timestamps and seal;
-//! - `trust`: the validation context (anchors, certificates, CRLs, OCSP, time);
+//! - `trust`: the validation context (named anchors, certificates, CRLs, OCSP, time);
 //! - `outcome`: the result of one validation;
 //! - `format`: CMS or GB/T 38540, told by the outer DER structure;
 //! - `cades`: a detached CMS signature, from digest to path;
@@ -45,7 +45,7 @@ use eseal_certs::DigestAlgorithm;
 
 pub use cades::check_cades;
 pub use detached::{digest_stream, verify_detached, DetachedValidation};
-pub use facts::{rfc3339, CertificateFacts, SealFacts, Signer, TimestampFacts};
+pub use facts::{rfc3339, AnchorFacts, CertificateFacts, SealFacts, Signer, TimestampFacts};
 pub use format::{sniff, ContentsFormat};
 pub use indication::{Indication, SubIndication};
 pub use outcome::ValidationOutcome;
@@ -53,7 +53,7 @@ pub use revocation::OcspFetch;
 pub use ses::check_seal_signature;
 pub use signed_attributes::{claimed_signing_time, Profile};
 pub use timestamp::check_document_timestamp;
-pub use trust::TrustContext;
+pub use trust::{TrustAnchor, TrustContext};
 
 pub(crate) use cades::cms_failure;
 

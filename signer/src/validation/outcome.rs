@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use super::{CertificateFacts, SealFacts, Signer, SubIndication, TimestampFacts};
+use super::{AnchorFacts, CertificateFacts, SealFacts, Signer, SubIndication, TimestampFacts};
 
 /// The result of checking one signature's container, signer, timestamps and path.
 #[derive(Debug, Default)]
@@ -12,6 +12,9 @@ pub struct ValidationOutcome {
     pub failure: Option<(SubIndication, String)>,
     pub signer: Option<Signer>,
     pub chain: Vec<CertificateFacts>,
+    /// The trust anchor the signer's path (a document timestamp's TSA path) ended at; `None`
+    /// when no path was found.
+    pub trust_anchor: Option<AnchorFacts>,
     pub digest_algorithm: Option<String>,
     pub signature_algorithm: Option<String>,
     pub timestamps: Vec<TimestampFacts>,

@@ -26,8 +26,9 @@ pub(crate) fn check_path(
     poe: Option<SystemTime>,
     mut out: ValidationOutcome,
 ) -> ValidationOutcome {
+    let anchors = ctx.anchor_certificates();
     let validation = Validation {
-        anchors: ctx.anchors,
+        anchors: &anchors,
         intermediates,
         crls,
         ocsp: ctx.ocsp,
@@ -39,6 +40,7 @@ pub(crate) fn check_path(
     match validate_fetching(cert, &validation, ctx, &mut out.warnings) {
         Ok(path) => {
             out.revocation_complete = all_good(&path);
+            out.trust_anchor = ctx.anchor_facts(path.anchor());
             chain_facts(&path, &mut out);
             out
         }

@@ -88,8 +88,9 @@ fn check_maker_path(
     ctx: &TrustContext<'_>,
     out: ValidationOutcome,
 ) -> ValidationOutcome {
+    let anchors = ctx.anchor_certificates();
     let validation = Validation {
-        anchors: ctx.anchors,
+        anchors: &anchors,
         intermediates: ctx.extra_certificates,
         crls: ctx.crls,
         ocsp: ctx.ocsp,

@@ -86,6 +86,7 @@ pub fn check_document_timestamp(
         Ok((tsa, path)) => {
             out.signature_algorithm = Some(tsa.algorithm.to_string());
             out.signer = Some(Signer::of(&tsa.tsa_certificate));
+            out.trust_anchor = ctx.anchor_facts(path.anchor());
             for (i, c) in path.certificates.iter().enumerate() {
                 out.chain.push(CertificateFacts::of(
                     c,
@@ -148,7 +149,8 @@ fn verify_token(
         }
     };
     let tsa = Some(inspect::subject(&checked.tsa_certificate));
-    match checked.validate_path(token, ctx.anchors, ctx.extra_certificates, ctx.crls, at) {
+    let anchors = ctx.anchor_certificates();
+    match checked.validate_path(token, &anchors, ctx.extra_certificates, ctx.crls, at) {
         Ok(path) => (
             TimestampFacts {
                 kind: kind.into(),

@@ -55,7 +55,11 @@ fn answer(h: &HeaderMap, result: ApiResult<Response>) -> Response {
 async fn verify_options(state: &Shared) -> ApiResult<VerifyOptions> {
     let mut conn = state.db.acquire().await?;
     Ok(VerifyOptions {
-        trust_anchors: pki::trust_anchors(&mut conn).await?,
+        trust_anchors: pki::trust_anchors(&mut conn)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
         crls: pki::current_crls(&mut conn).await?,
         ..Default::default()
     })

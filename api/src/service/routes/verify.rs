@@ -69,7 +69,7 @@ pub async fn verify(
         }
     }
     let opts = VerifyOptions {
-        trust_anchors: anchors,
+        trust_anchors: anchors.into_iter().map(Into::into).collect(),
         crls,
         extensions,
         ..Default::default()

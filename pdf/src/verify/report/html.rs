@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::text::timestamp_status;
+use super::text::{anchor_text, timestamp_status};
 use super::{
     CertificateFacts, Coverage, Indication, Report, SealFacts, SignatureReport, Signer,
     TimestampFacts,
@@ -110,6 +110,9 @@ fn signature(o: &mut String, s: &SignatureReport) {
         row(o, "PAdES level", &l.name().to_uppercase());
     }
     row(o, "Coverage", &coverage(&s.coverage));
+    if let Some(a) = &s.trust_anchor {
+        row(o, "Trust anchor", &anchor_text(a));
+    }
     evidence_rows(o, &s.chain, &s.timestamps);
     o.push_str("</table>");
     change_lists(o, s);

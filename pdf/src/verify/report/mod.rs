@@ -13,7 +13,8 @@
 //! `TOTAL-FAILED` | `INDETERMINATE`), `sub_indication` (below, or null), `reasons`, `warnings`,
 //! `signer` {`common_name`, `organization`, `uscc`, `subject`, `serial`}, `seal_name`,
 //! `signing_time` {`time`, `source`}, `chain` [{`subject`, `issuer`, `serial`, `not_before`,
-//! `not_after`, `revocation`}], `coverage` {`byte_range`, `revision`, `covers_whole_file`,
+//! `not_after`, `revocation`}], `trust_anchor` {`subject`, `sha256`, `label`, `region`} (null
+//! when no path was found), `coverage` {`byte_range`, `revision`, `covers_whole_file`,
 //! `bytes_after`}, `digest_algorithm`, `signature_algorithm`, `timestamps` [{`kind`,
 //! `claimed_time`, `status`, `valid`, `tsa`}], `level` (`b-b` | `b-t` | `b-lt` | `b-lta` or
 //! null), `allowed_changes` and `disallowed_changes` [{`revision`, `rule`,
@@ -45,7 +46,7 @@ pub const SCHEMA: &str = "eseal-verify/1";
 // The indications and the signature facts are the validation's (shared with detached
 // signatures); their serde names are this schema's.
 pub use eseal_signer::validation::{
-    CertificateFacts, Indication, SealFacts, Signer, SubIndication, TimestampFacts,
+    AnchorFacts, CertificateFacts, Indication, SealFacts, Signer, SubIndication, TimestampFacts,
 };
 
 /// The whole report.
@@ -131,6 +132,9 @@ pub struct SignatureReport {
     pub signing_time: Option<SigningTime>,
     /// Certificates from the signer to the trust anchor (or as far as a path was built).
     pub chain: Vec<CertificateFacts>,
+    /// The trust anchor the path ended at, with the label and region it was trusted under
+    /// (for a document timestamp, the TSA's path); null when no path was found.
+    pub trust_anchor: Option<AnchorFacts>,
     pub coverage: Coverage,
     /// `SHA-256` or `SM3`.
     pub digest_algorithm: Option<String>,

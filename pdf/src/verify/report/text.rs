@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use super::{
-    CertificateFacts, Coverage, Report, SealFacts, SignatureReport, Signer, TimestampFacts,
+    AnchorFacts, CertificateFacts, Coverage, Report, SealFacts, SignatureReport, Signer,
+    TimestampFacts,
 };
 
 pub(super) fn render(r: &Report) -> String {
@@ -56,6 +57,9 @@ fn signature(out: &mut String, s: &SignatureReport) {
         let _ = writeln!(out, "  PAdES level:  {}", l.name().to_uppercase());
     }
     coverage_line(out, &s.coverage);
+    if let Some(a) = &s.trust_anchor {
+        let _ = writeln!(out, "  trust anchor: {}", anchor_text(a));
+    }
     evidence_lines(out, &s.chain, &s.timestamps);
     change_lines(out, s);
 }
@@ -141,6 +145,16 @@ fn evidence_lines(out: &mut String, chain: &[CertificateFacts], timestamps: &[Ti
     }
     for t in timestamps {
         let _ = writeln!(out, "  {}: {}", t.kind, timestamp_status(t));
+    }
+}
+
+/// `label (region) — subject`, or the subject alone for an unnamed anchor; the HTML report
+/// words it the same.
+pub(super) fn anchor_text(a: &AnchorFacts) -> String {
+    let region = a.region.as_deref().map(|r| format!(" ({r})"));
+    match &a.label {
+        Some(label) => format!("{label}{} — {}", region.unwrap_or_default(), a.subject),
+        None => format!("{}{}", a.subject, region.unwrap_or_default()),
     }
 }
 
