@@ -158,7 +158,7 @@ impl Writer<'_> {
         let declared = self.namespaces(e, &ctx.in_scope, rendered);
         let mut now_rendered = rendered.clone();
         now_rendered.extend(declared.clone());
-        self.start_tag(e, &declared, (is_apex).then_some(&ctx.xml_attributes));
+        self.start_tag(e, &declared, is_apex.then_some(&ctx.xml_attributes));
         for child in &e.children {
             match child {
                 Node::Element(c) => self.element(c, &ctx, Some(&now_rendered)),
