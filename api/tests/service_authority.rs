@@ -463,3 +463,121 @@ fn department_auditors_read_their_department(s: &Server) {
     assert_eq!(entry(&org_auditor).status(), 404);
 }
 both!(department_auditors_read_their_department);
+
+/// Another province's roots arrive in its ETSI TS 119 612 trusted list (signed by xmlsec1, an
+/// independent XMLDSig implementation): an operator imports the CA services of a list whose
+/// signature verifies with the pinned signer; the report then names the anchor's label and
+/// region. A list signed by another key, or changed after signing, imports nothing.
+fn trusted_list_import(s: &Server) {
+    if !common::tool("xmlsec1") {
+        return;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let signed = common::sealed_with_hierarchy(p, "p256", &[]);
+    let make = |out: &str, signer: &str, services: &[&str]| {
+        let mut cmd = std::process::Command::new("python3");
+        cmd.current_dir(p)
+            .arg(common::testdata("make-trust-list.py"))
+            .args(["--out", out, "--territory", "CN-ZJ"])
+            .args(["--operator", "Zhejiang Trust List Operator"])
+            .args(["--signer-key", &format!("{signer}.key")])
+            .args(["--signer-cert", &format!("{signer}.pem")]);
+        if !p.join(format!("{signer}.pem")).exists() {
+            cmd.args(["--new-signer", "ec"]);
+        }
+        for svc in services {
+            cmd.args(["--service", svc]);
+        }
+        let run = cmd.output().unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        std::fs::read_to_string(p.join(out)).unwrap()
+    };
+    let services = [
+        "CA/QC|granted|Zhejiang Market Regulation CA|Zhejiang Province Root|prov/ca.pem",
+        "CA/QC|withdrawn|Zhejiang Old CA|Old Root|prov/ca.pem",
+    ];
+    let list = make("zj.xml", "zj-signer", &services);
+    let signer = std::fs::read_to_string(p.join("zj-signer.pem")).unwrap();
+    let body = |list: &str, signer: &str| json!({"list": list, "signer": signer});
+
+    // The same list signed by someone else, and the genuine list changed after signing.
+    let forged = make("forged.xml", "other-signer", &services);
+    let p422 = problem(
+        s.post_json(
+            "/v1/trust-anchors/trusted-list",
+            &s.operator,
+            &body(&forged, &signer),
+        ),
+        422,
+    );
+    assert!(
+        p422["detail"]
+            .as_str()
+            .unwrap()
+            .contains("signed by another"),
+        "{p422}"
+    );
+    let changed = list.replace("Zhejiang Province Root", "Zhejiang Province Rooq");
+    problem(
+        s.post_json(
+            "/v1/trust-anchors/trusted-list",
+            &s.operator,
+            &body(&changed, &signer),
+        ),
+        422,
+    );
+    problem(
+        s.post_json(
+            "/v1/trust-anchors/trusted-list",
+            &s.admin,
+            &body(&list, &signer),
+        ),
+        403,
+    );
+    assert_ne!(
+        verify_indication(s, &s.admin, &signed)["indication"],
+        "TOTAL-PASSED"
+    );
+
+    let imported = created(s.post_json(
+        "/v1/trust-anchors/trusted-list",
+        &s.operator,
+        &body(&list, &signer),
+    ));
+    assert_eq!(imported["territory"], "CN-ZJ");
+    assert_eq!(
+        imported["imported"].as_array().unwrap().len(),
+        1,
+        "{imported}"
+    );
+    assert_eq!(imported["imported"][0]["source"], "trusted-list");
+    assert_eq!(
+        imported["skipped"].as_array().unwrap().len(),
+        1,
+        "{imported}"
+    );
+    let sig = verify_indication(s, &s.admin, &signed);
+    assert_eq!(sig["indication"], "TOTAL-PASSED", "{sig}");
+    assert_eq!(sig["trust_anchor"]["region"], "CN-ZJ", "{sig}");
+    assert!(
+        sig["trust_anchor"]["label"]
+            .as_str()
+            .unwrap()
+            .contains("Zhejiang Market Regulation CA"),
+        "{sig}"
+    );
+    // Importing it again adds nothing.
+    let again = created(s.post_json(
+        "/v1/trust-anchors/trusted-list",
+        &s.operator,
+        &body(&list, &signer),
+    ));
+    assert!(again["imported"].as_array().unwrap().is_empty());
+    assert_eq!(again["already_anchored"].as_array().unwrap().len(), 1);
+}
+both!(trusted_list_import);

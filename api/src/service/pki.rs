@@ -381,7 +381,9 @@ pub async fn load_seal_material(
 
 /// The certificates of the anchors in force: what `POST /v1/verify` and the public pages
 /// trust (see [`super::trust`]).
-pub async fn trust_anchors(conn: &mut AnyConnection) -> ApiResult<Vec<Certificate>> {
+pub async fn trust_anchors(
+    conn: &mut AnyConnection,
+) -> ApiResult<Vec<eseal_signer::validation::TrustAnchor>> {
     super::trust::anchors(conn).await
 }
 

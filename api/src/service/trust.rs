@@ -4,6 +4,7 @@
 //! it, with a label and a region that the reports name.
 
 use eseal_certs::{inspect, Certificate};
+use eseal_signer::validation::TrustAnchor;
 use sqlx::AnyConnection;
 
 use super::db::{new_id, now};
@@ -107,11 +108,17 @@ pub async fn anchor_root(
     .await
 }
 
-/// The certificates of the anchors in force.
-pub async fn anchors(conn: &mut AnyConnection) -> ApiResult<Vec<Certificate>> {
+/// The anchors in force, each with the label and region reports name it by.
+pub async fn anchors(conn: &mut AnyConnection) -> ApiResult<Vec<TrustAnchor>> {
     trust_anchors::active(&mut *conn)
         .await?
-        .iter()
-        .map(|row| cert_from_der(&row.certificate))
+        .into_iter()
+        .map(|row| {
+            Ok(TrustAnchor {
+                certificate: cert_from_der(&row.certificate)?,
+                label: Some(row.label),
+                region: Some(row.region),
+            })
+        })
         .collect()
 }

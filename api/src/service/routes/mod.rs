@@ -51,7 +51,7 @@ use super::Shared;
         licences::create_grant, licences::list_grants, licences::withdraw_grant, licences::grant_copy, licences::present,
         batches::create, batches::show,
         tsa::timestamp,
-        trust_anchors::list, trust_anchors::add, trust_anchors::remove,
+        trust_anchors::list, trust_anchors::add, trust_anchors::remove, trust_anchors::import_trusted_list,
         relying_parties::list, relying_parties::register, relying_parties::remove,
     ),
     modifiers(&BearerAuth),
@@ -159,6 +159,10 @@ pub fn router(state: Shared) -> Router {
             get(trust_anchors::list).post(trust_anchors::add),
         )
         .route("/v1/trust-anchors/{id}", delete(trust_anchors::remove))
+        .route(
+            "/v1/trust-anchors/trusted-list",
+            post(trust_anchors::import_trusted_list),
+        )
         .route(
             "/v1/relying-parties",
             get(relying_parties::list).post(relying_parties::register),

@@ -55,11 +55,7 @@ fn answer(h: &HeaderMap, result: ApiResult<Response>) -> Response {
 async fn verify_options(state: &Shared) -> ApiResult<VerifyOptions> {
     let mut conn = state.db.acquire().await?;
     Ok(VerifyOptions {
-        trust_anchors: pki::trust_anchors(&mut conn)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
+        trust_anchors: pki::trust_anchors(&mut conn).await?,
         crls: pki::current_crls(&mut conn).await?,
         ..Default::default()
     })

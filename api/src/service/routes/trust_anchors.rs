@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use eseal_certs::inspect;
+use eseal_certs::trust_list::TrustList;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -178,4 +179,127 @@ pub async fn remove(
     .await?;
     tx.commit().await?;
     Ok(Json(row.try_into()?))
+}
+
+/// Another region's trusted list, with the certificate pinned to check its signature.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedListImport {
+    /// The ETSI TS 119 612 trusted list, XML text.
+    pub list: String,
+    /// The certificate (PEM) the list must be signed with, obtained out of band from the
+    /// region's scheme operator.
+    pub signer: String,
+}
+
+/// A listed service that did not become an anchor, and why.
+#[derive(Serialize, ToSchema)]
+pub struct SkippedService {
+    pub label: String,
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub struct TrustedListImported {
+    /// The list's territory: the region of its anchors.
+    pub territory: String,
+    pub scheme_operator: String,
+    pub sequence_number: u64,
+    /// The anchors added.
+    pub imported: Vec<TrustAnchorView>,
+    /// Listed CA certificates already in force (their ids), left as they were.
+    pub already_anchored: Vec<String>,
+    /// Listed services that are not anchors (not a CA, withdrawn, ...).
+    pub skipped: Vec<SkippedService>,
+}
+
+#[utoipa::path(post, path = "/v1/trust-anchors/trusted-list", tag = "eseal", security(("bearer" = [])),
+    request_body = TrustedListImport,
+    responses((status = 201, body = TrustedListImported), (status = 403, body = Problem), (status = 422, body = Problem)))]
+/// Imports the CA anchors of another region's ETSI TS 119 612 trusted list (operators only),
+/// after its signature verifies with the pinned signer and it is current. Region: the list's
+/// territory; label: the provider's and service's names.
+pub async fn import_trusted_list(
+    State(state): State<Shared>,
+    caller: Caller,
+    Json(req): Json<TrustedListImport>,
+) -> ApiResult<(StatusCode, Json<TrustedListImported>)> {
+    caller
+        .require_operator(&state, "import trusted lists")
+        .await?;
+    let signers = inspect::certificates_from_bytes(req.signer.as_bytes())
+        .map_err(|e| ApiError::Unprocessable(format!("signer: {e}")))?;
+    let [signer] = signers.as_slice() else {
+        return Err(ApiError::Unprocessable(format!(
+            "signer: give exactly one certificate ({} found)",
+            signers.len()
+        )));
+    };
+    let list = TrustList::from_xml(req.list.as_bytes(), signer)
+        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let region = trust::check_text("territory", &list.territory)?;
+    let mut tx = state.db.begin().await?;
+    let present = trust_anchors::active(&mut *tx).await?;
+    let (mut added, mut already) = (Vec::new(), Vec::new());
+    for anchor in &list.anchors {
+        let sha256 = inspect::fingerprint_sha256(&anchor.certificate)?;
+        if let Some(p) = present.iter().find(|p| p.sha256 == sha256) {
+            already.push(p.id.clone());
+            continue;
+        }
+        let label = trust::check_text("label", &anchor.label)?;
+        let id = trust::add(
+            &mut tx,
+            trust::Anchor {
+                certificate: &anchor.certificate,
+                label,
+                region,
+                source: AnchorSource::TrustedList,
+                ca_id: None,
+            },
+        )
+        .await?;
+        added.push(id);
+    }
+    audit::append(
+        &mut tx,
+        NewEntry {
+            kind: "trust_anchor.list_imported",
+            organization_id: None,
+            actor: &caller.key_id,
+            subject: None,
+            details: json!({ "territory": region, "scheme_operator": list.operator,
+                "sequence_number": list.sequence_number, "added": added,
+                "already_anchored": already, "skipped": list.skipped.len(),
+                "signer": inspect::subject(signer) }),
+        },
+    )
+    .await?;
+    let mut imported = Vec::new();
+    for id in &added {
+        let row = trust_anchors::find(&mut *tx, id)
+            .await?
+            .ok_or_else(|| ApiError::internal("a new anchor vanished"))?;
+        imported.push(TrustAnchorView::try_from(row)?);
+    }
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TrustedListImported {
+            territory: region.to_string(),
+            scheme_operator: list.operator.clone(),
+            sequence_number: list.sequence_number,
+            imported,
+            already_anchored: already,
+            skipped: list
+                .skipped
+                .iter()
+                .map(|s| SkippedService {
+                    label: s.label.clone(),
+                    reason: s.reason.clone(),
+                })
+                .collect(),
+        }),
+    ))
 }

@@ -69,7 +69,7 @@ pub async fn verify(
         }
     }
     let opts = VerifyOptions {
-        trust_anchors: anchors.into_iter().map(Into::into).collect(),
+        trust_anchors: anchors,
         crls,
         extensions,
         ..Default::default()
