@@ -11,13 +11,21 @@
 //! | longest annotated-copy validity (days) | | `ESEAL_LICENCE_COPY_MAX_DAYS` | `licence_copy_max_days` | 90 |
 //! | PKCS#11 module | | `ESEAL_PKCS11_MODULE` | `pkcs11_module` | none |
 //! | PKCS#11 token label | | `ESEAL_PKCS11_TOKEN` | `pkcs11_token` | none |
+//! | parses at once | | `ESEAL_PARSE_WORKERS` | `parse_workers` | the machine's cores |
+//! | parses waiting beyond them (then 503) | | `ESEAL_PARSE_QUEUE` | `parse_queue` | 32 |
+//! | time limit of one parse (s; then 422) | | `ESEAL_PARSE_TIMEOUT_SECS` | `parse_timeout_secs` | 10 |
+//!
+//! What happens at each limit: [`super::parse_pool`].
 //!
 //! The key passphrase is never read from the file: only `ESEAL_KEY_PASSPHRASE`, or the
 //! generated `DATA/master.key`. Likewise the token's user PIN: only `ESEAL_PKCS11_PIN`.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
+
+pub use super::parse_pool::ParseSettings;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +38,9 @@ struct FileConfig {
     licence_copy_max_days: Option<u64>,
     pkcs11_module: Option<PathBuf>,
     pkcs11_token: Option<String>,
+    parse_workers: Option<u64>,
+    parse_queue: Option<u64>,
+    parse_timeout_secs: Option<u64>,
 }
 
 /// The effective configuration.
@@ -45,6 +56,8 @@ pub struct Config {
     pub licence_copy_max_days: u64,
     /// The PKCS#11 module and token label seals may keep their keys in (both or neither).
     pub pkcs11: Option<(PathBuf, String)>,
+    /// Where and how long request bytes are parsed.
+    pub parse: ParseSettings,
 }
 
 impl Config {
@@ -56,6 +69,23 @@ impl Config {
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `ESEAL_TEST_PARSE_DELAY_MS`: every parse job first sleeps this long, so that tests can hold
+/// the parse pool busy with ordinary documents. Honoured by debug builds only (the ones the
+/// tests run); a release build never reads it.
+fn test_parse_delay() -> Result<Option<Duration>, String> {
+    if !cfg!(debug_assertions) {
+        return Ok(None);
+    }
+    const VAR: &str = "ESEAL_TEST_PARSE_DELAY_MS";
+    env(VAR)
+        .map(|v| {
+            v.parse()
+                .map(Duration::from_millis)
+                .map_err(|_| format!("{VAR}: expected a number, got '{v}'"))
+        })
+        .transpose()
 }
 
 impl Config {
@@ -78,8 +108,27 @@ impl Config {
                 None => Ok(file.unwrap_or(default)),
             }
         };
+        // Settings where 0 would mean "never serve anything".
+        let positive = |var: &str, file: Option<u64>, default: u64| -> Result<u64, String> {
+            match num(var, file, default)? {
+                0 => Err(format!("{var}: must be at least 1")),
+                n => Ok(n),
+            }
+        };
+        let secs = |var: &str, file: Option<u64>, default: u64| -> Result<Duration, String> {
+            positive(var, file, default).map(Duration::from_secs)
+        };
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u64);
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        let parse = ParseSettings {
+            workers: count(positive("ESEAL_PARSE_WORKERS", fc.parse_workers, cores)?),
+            queue: count(num("ESEAL_PARSE_QUEUE", fc.parse_queue, 32)?),
+            timeout: secs("ESEAL_PARSE_TIMEOUT_SECS", fc.parse_timeout_secs, 10)?,
+            delay_for_tests: test_parse_delay()?,
+        };
         let db_default = format!("sqlite://{}?mode=rwc", data.join("eseal.db").display());
         Ok(Config {
+            parse,
             data: data.to_path_buf(),
             listen: listen
                 .or_else(|| env("ESEAL_LISTEN"))

@@ -1,5 +1,5 @@
 //! Prometheus metrics in the text exposition format: requests by route and status, a latency
-//! histogram per route, seals applied, verification verdicts.
+//! histogram per route, seals applied, verification verdicts, anonymous refusals and the parse pool.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -131,8 +131,41 @@ impl Metrics {
                 "eseal_anonymous_denials_total{{reason=\"{reason}\"}} {n}"
             );
         }
+        drop(m);
+        render_parse_pool(&mut o, super::parse_pool::global().stats());
         o
     }
+}
+
+fn render_parse_pool(o: &mut String, s: super::parse_pool::PoolStats) {
+    let gauges = [
+        (
+            "eseal_parse_workers",
+            "Parse jobs that may run at once.",
+            s.workers,
+        ),
+        ("eseal_parse_running", "Parse jobs running now.", s.running),
+        (
+            "eseal_parse_waiting",
+            "Parse jobs waiting for a worker.",
+            s.waiting,
+        ),
+    ];
+    for (name, help, v) in gauges {
+        let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+    }
+    o.push_str("# HELP eseal_parse_refused_total Parse jobs refused: queue full (503) or over the time limit (422).\n");
+    o.push_str("# TYPE eseal_parse_refused_total counter\n");
+    let _ = writeln!(
+        o,
+        "eseal_parse_refused_total{{reason=\"queue_full\"}} {}",
+        s.refused_full
+    );
+    let _ = writeln!(
+        o,
+        "eseal_parse_refused_total{{reason=\"timeout\"}} {}",
+        s.timed_out
+    );
 }
 
 /// Middleware: counts and times every request under its route template (never the raw path,

@@ -9,6 +9,8 @@
 //! - [`licence`]: the licence registry: issuance, lifecycle, grants, annotated copies and
 //!   the public scan-to-verify page.
 //! - [`tsa`]: the RFC 3161 time-stamping authority at `POST /tsa`.
+//! - Hostile load: [`parse_pool`] (every parse of request bytes bounded in concurrency and
+//!   time).
 
 pub mod audit;
 pub mod auth;
@@ -21,6 +23,7 @@ pub mod error;
 pub mod licence;
 pub mod merkle;
 pub mod metrics;
+pub mod parse_pool;
 pub mod pki;
 pub mod routes;
 pub mod store;
@@ -132,6 +135,7 @@ fn init_tracing(filter: &str) {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    parse_pool::install(config.parse.clone())?;
     std::fs::create_dir_all(&config.data).map_err(|e| format!("{}: {e}", config.data.display()))?;
     tracing::info!(data = %config.data.display(), database = %config.database_for_log(), "starting");
     let (pool, _dialect) = db::connect(&config.database_url).await?;
