@@ -1,9 +1,12 @@
 //! The service under hostile load, on SQLite and PostgreSQL: parses run on a bounded pool with
-//! a time limit (the async workers stay free, a parse beyond the queue gets 503).
+//! a time limit (the async workers stay free, a parse beyond the queue gets 503), and
+//! connections have a header-read timeout, an idle timeout and a cap.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod service_support;
 
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use service_support::{sample_pdf, Db, Server};
@@ -127,4 +130,144 @@ fn a_parse_past_its_time_limit_is_unprocessable() {
             );
         },
     );
+}
+// ---------------------------------------------------------------------------------------
+// 2. Connections
+
+/// Reads one HTTP/1.1 response (head and Content-Length body); its status line.
+fn read_response(c: &mut TcpStream) -> String {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = c.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before a response");
+        data.extend_from_slice(&buf[..n]);
+        let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&data[..end]).to_string();
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())?
+            })
+            .unwrap_or(0);
+        if data.len() >= end + 4 + len {
+            return head.lines().next().unwrap_or_default().to_string();
+        }
+    }
+}
+
+/// What a read on an otherwise silent connection gives within `wait`: the server closed it
+/// (`Closed`), or it stayed open (`Open`).
+#[derive(Debug, PartialEq)]
+enum Silence {
+    Closed,
+    Open,
+    Data,
+}
+
+fn after_silence(c: &mut TcpStream, wait: Duration) -> Silence {
+    c.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = [0u8; 256];
+    match c.read(&mut buf) {
+        Ok(0) => Silence::Closed,
+        Ok(_) => Silence::Data,
+        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Silence::Open,
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => Silence::Closed,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn connect(s: &Server) -> TcpStream {
+    TcpStream::connect(s.base.trim_start_matches("http://")).unwrap()
+}
+
+const HEALTH: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: eseal\r\n\r\n";
+
+/// Half a request head, then silence: closed after the header timeout, unanswered. An idle
+/// keep-alive connection: closed after the idle timeout. A request that takes longer than
+/// both (a slow parse) is not cut.
+#[test]
+fn slow_heads_and_idle_connections_are_closed() {
+    on_both(
+        &[
+            ("ESEAL_HEADER_READ_TIMEOUT_SECS", "1"),
+            ("ESEAL_IDLE_TIMEOUT_SECS", "2"),
+            ("ESEAL_TEST_PARSE_DELAY_MS", "3500"),
+        ],
+        |s| {
+            let mut half = connect(s);
+            half.write_all(b"GET /healthz HTTP/1.1\r\nHost: ese")
+                .unwrap();
+            assert_eq!(
+                after_silence(&mut half, Duration::from_secs(30)),
+                Silence::Closed
+            );
+            wait_for("the header timeout counted", || {
+                metric(s, "eseal_connections_closed_total{how=\"header_timeout\"}") >= Some(1)
+            });
+
+            // Nothing at all after connecting counts as a slow head too.
+            let mut mute = connect(s);
+            assert_eq!(
+                after_silence(&mut mute, Duration::from_secs(30)),
+                Silence::Closed
+            );
+
+            let mut idle = connect(s);
+            idle.write_all(HEALTH).unwrap();
+            assert_eq!(read_response(&mut idle), "HTTP/1.1 200 OK");
+            // Kept alive for a second request...
+            idle.write_all(HEALTH).unwrap();
+            assert_eq!(read_response(&mut idle), "HTTP/1.1 200 OK");
+            // ...then closed once idle.
+            assert_eq!(
+                after_silence(&mut idle, Duration::from_secs(30)),
+                Silence::Closed
+            );
+            wait_for("the idle timeout counted", || {
+                metric(s, "eseal_connections_closed_total{how=\"idle_timeout\"}") >= Some(1)
+            });
+
+            // A request in flight for longer than both limits is answered.
+            let r = verify_upload(&s.base, &s.admin, sample_pdf(3_000));
+            assert_eq!(r.status().as_u16(), 200);
+        },
+    );
+}
+
+/// With max_connections = 2, a third connection is held in the listen backlog, unserved, until
+/// one of the two closes; then it is served.
+#[test]
+fn connections_beyond_the_cap_wait_until_one_closes() {
+    on_both(&[("ESEAL_MAX_CONNECTIONS", "2")], |s| {
+        let mut first = connect(s);
+        first.write_all(HEALTH).unwrap();
+        assert_eq!(read_response(&mut first), "HTTP/1.1 200 OK");
+        let mut second = connect(s);
+        second.write_all(HEALTH).unwrap();
+        assert_eq!(read_response(&mut second), "HTTP/1.1 200 OK");
+
+        // The kernel completes the handshake; the service does not take the connection.
+        let mut third = connect(s);
+        third.write_all(HEALTH).unwrap();
+        assert_eq!(
+            after_silence(&mut third, Duration::from_secs(2)),
+            Silence::Open
+        );
+
+        drop(first);
+        third
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        assert_eq!(read_response(&mut third), "HTTP/1.1 200 OK");
+        drop(second);
+        drop(third);
+        wait_for("both connections released", || {
+            metric(s, "eseal_connections_open") <= Some(1)
+        });
+    });
 }

@@ -14,8 +14,11 @@
 //! | parses at once | | `ESEAL_PARSE_WORKERS` | `parse_workers` | the machine's cores |
 //! | parses waiting beyond them (then 503) | | `ESEAL_PARSE_QUEUE` | `parse_queue` | 32 |
 //! | time limit of one parse (s; then 422) | | `ESEAL_PARSE_TIMEOUT_SECS` | `parse_timeout_secs` | 10 |
+//! | time to send a request head (s) | | `ESEAL_HEADER_READ_TIMEOUT_SECS` | `header_read_timeout_secs` | 10 |
+//! | idle keep-alive connection kept (s) | | `ESEAL_IDLE_TIMEOUT_SECS` | `idle_timeout_secs` | 60 |
+//! | open connections at most | | `ESEAL_MAX_CONNECTIONS` | `max_connections` | 1024 |
 //!
-//! What happens at each limit: [`super::parse_pool`].
+//! What happens at each limit: [`super::parse_pool`], [`super::connections`].
 //!
 //! The key passphrase is never read from the file: only `ESEAL_KEY_PASSPHRASE`, or the
 //! generated `DATA/master.key`. Likewise the token's user PIN: only `ESEAL_PKCS11_PIN`.
@@ -25,6 +28,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use super::connections::ConnectionSettings;
 pub use super::parse_pool::ParseSettings;
 
 #[derive(Debug, Default, Deserialize)]
@@ -41,6 +45,9 @@ struct FileConfig {
     parse_workers: Option<u64>,
     parse_queue: Option<u64>,
     parse_timeout_secs: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    max_connections: Option<u64>,
 }
 
 /// The effective configuration.
@@ -58,6 +65,7 @@ pub struct Config {
     pub pkcs11: Option<(PathBuf, String)>,
     /// Where and how long request bytes are parsed.
     pub parse: ParseSettings,
+    pub connections: ConnectionSettings,
 }
 
 impl Config {
@@ -126,9 +134,19 @@ impl Config {
             timeout: secs("ESEAL_PARSE_TIMEOUT_SECS", fc.parse_timeout_secs, 10)?,
             delay_for_tests: test_parse_delay()?,
         };
+        let connections = ConnectionSettings {
+            header_read_timeout: secs(
+                "ESEAL_HEADER_READ_TIMEOUT_SECS",
+                fc.header_read_timeout_secs,
+                10,
+            )?,
+            idle_timeout: secs("ESEAL_IDLE_TIMEOUT_SECS", fc.idle_timeout_secs, 60)?,
+            max_connections: count(positive("ESEAL_MAX_CONNECTIONS", fc.max_connections, 1024)?),
+        };
         let db_default = format!("sqlite://{}?mode=rwc", data.join("eseal.db").display());
         Ok(Config {
             parse,
+            connections,
             data: data.to_path_buf(),
             listen: listen
                 .or_else(|| env("ESEAL_LISTEN"))

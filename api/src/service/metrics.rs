@@ -1,5 +1,5 @@
 //! Prometheus metrics in the text exposition format: requests by route and status, a latency
-//! histogram per route, seals applied, verification verdicts, anonymous refusals and the parse pool.
+//! histogram per route, seals applied, verification verdicts, anonymous refusals, the parse pool and connections.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -30,6 +30,9 @@ struct Inner {
     seals_applied: u64,
     verdicts: BTreeMap<String, u64>,
     anonymous_denials: BTreeMap<&'static str, u64>,
+    connections_open: u64,
+    connections_accepted: u64,
+    connections_closed: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Default)]
@@ -68,6 +71,22 @@ impl Metrics {
     /// logged one by one, so anonymous traffic cannot grow the audit log.
     pub fn anonymous_denied(&self, reason: &'static str) {
         self.with(|m| *m.anonymous_denials.entry(reason).or_default() += 1);
+    }
+
+    pub fn connection_opened(&self) {
+        self.with(|m| {
+            m.connections_open += 1;
+            m.connections_accepted += 1;
+        });
+    }
+
+    /// A connection ended: `closed` by either side as usual, or by a limit (`header_timeout`,
+    /// `idle_timeout`).
+    pub fn connection_closed(&self, how: &'static str) {
+        self.with(|m| {
+            m.connections_open = m.connections_open.saturating_sub(1);
+            *m.connections_closed.entry(how).or_default() += 1;
+        });
     }
 
     pub fn verdict(&self, indication: &str) {
@@ -130,6 +149,21 @@ impl Metrics {
                 o,
                 "eseal_anonymous_denials_total{{reason=\"{reason}\"}} {n}"
             );
+        }
+        o.push_str("# HELP eseal_connections_open Client connections open now.\n");
+        o.push_str("# TYPE eseal_connections_open gauge\n");
+        let _ = writeln!(o, "eseal_connections_open {}", m.connections_open);
+        o.push_str("# HELP eseal_connections_accepted_total Client connections accepted.\n");
+        o.push_str("# TYPE eseal_connections_accepted_total counter\n");
+        let _ = writeln!(
+            o,
+            "eseal_connections_accepted_total {}",
+            m.connections_accepted
+        );
+        o.push_str("# HELP eseal_connections_closed_total Client connections ended, by how.\n");
+        o.push_str("# TYPE eseal_connections_closed_total counter\n");
+        for (how, n) in &m.connections_closed {
+            let _ = writeln!(o, "eseal_connections_closed_total{{how=\"{how}\"}} {n}");
         }
         drop(m);
         render_parse_pool(&mut o, super::parse_pool::global().stats());

@@ -9,14 +9,15 @@
 //! - [`licence`]: the licence registry: issuance, lifecycle, grants, annotated copies and
 //!   the public scan-to-verify page.
 //! - [`tsa`]: the RFC 3161 time-stamping authority at `POST /tsa`.
-//! - Hostile load: [`parse_pool`] (every parse of request bytes bounded in concurrency and
-//!   time).
+//! - Hostile load: [`connections`] (timeouts and a cap on connections), [`parse_pool`] (every
+//!   parse of request bytes bounded in concurrency and time).
 
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod commit;
 pub mod config;
+pub mod connections;
 pub mod db;
 pub mod engine;
 pub mod error;
@@ -179,16 +180,16 @@ async fn serve(config: Config) -> Result<(), String> {
         config: config.clone(),
         tsa,
     });
-    let app = routes::router(state);
+    let app = routes::router(state.clone());
     tracing::info!(%addr, "listening");
-    // No Nagle delay: a response's head and streamed body go out at once.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server: {e}"))?;
+    connections::serve(
+        listener,
+        app,
+        config.connections.clone(),
+        state.clone(),
+        shutdown_signal(),
+    )
+    .await;
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
