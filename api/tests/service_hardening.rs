@@ -1,14 +1,17 @@
 //! The service under hostile load, on SQLite and PostgreSQL: parses run on a bounded pool with
-//! a time limit (the async workers stay free, a parse beyond the queue gets 503), and
-//! connections have a header-read timeout, an idle timeout and a cap.
+//! a time limit (the async workers stay free, a parse beyond the queue gets 503); connections
+//! have a header-read timeout, an idle timeout and a cap; and anonymous routes are
+//! rate-limited per client address (429, counted, never audited).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod service_support;
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
+use std::net::{IpAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use eseal_certs::DigestAlgorithm;
+use eseal_signer::tsp::{Request, QUERY_CONTENT_TYPE};
 use service_support::{sample_pdf, Db, Server};
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -270,4 +273,137 @@ fn connections_beyond_the_cap_wait_until_one_closes() {
             metric(s, "eseal_connections_open") <= Some(1)
         });
     });
+}
+
+fn audit_entries(s: &Server) -> i64 {
+    s.sql(async |pool| {
+        use sqlx::Row;
+        sqlx::query("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap()
+    })
+}
+// ---------------------------------------------------------------------------------------
+// 3. Rate limits
+
+fn client_from(ip: &str) -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .local_address(ip.parse::<IpAddr>().unwrap())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+fn timestamp_request() -> Vec<u8> {
+    Request::new(DigestAlgorithm::Sha256, &DigestAlgorithm::Sha256.hash(b"x"))
+        .unwrap()
+        .to_der()
+        .unwrap()
+}
+
+/// A burst beyond the limit gets 429 with Retry-After (an HTML page on the pages, a problem
+/// document when asked for JSON and on the TSA), counted per route and never audited; another
+/// client address has its own allowance.
+#[test]
+fn anonymous_routes_are_limited_per_client() {
+    on_both(
+        &[
+            ("ESEAL_PAGE_RATE_PER_MINUTE", "1"),
+            ("ESEAL_PAGE_BURST", "3"),
+            ("ESEAL_TSA_RATE_PER_MINUTE", "1"),
+            ("ESEAL_TSA_BURST", "2"),
+        ],
+        |s| {
+            let audited = audit_entries(s);
+            let me = client_from("127.0.0.1");
+            let page = s.url("/v/NO-SUCH-LICENCE");
+            for _ in 0..3 {
+                assert_eq!(me.get(&page).send().unwrap().status().as_u16(), 404);
+            }
+            let r = me.get(&page).send().unwrap();
+            assert_eq!(r.status().as_u16(), 429);
+            let wait: u64 = r.headers()["retry-after"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(wait >= 1, "{wait}");
+            assert!(r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"));
+            assert!(r.text().unwrap().contains("Too many requests"));
+            let r = me
+                .get(&page)
+                .header("accept", "application/json")
+                .send()
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 429);
+            assert_eq!(
+                r.headers()["content-type"].to_str().unwrap(),
+                "application/problem+json"
+            );
+            let p: serde_json::Value = r.json().unwrap();
+            assert_eq!(p["status"], 429);
+            assert!(p["type"].as_str().unwrap().ends_with("/rate-limited"));
+            // The upload-and-compare and the presentation pages share the pages' allowance.
+            let r = me
+                .post(&page)
+                .header("content-type", "application/pdf")
+                .body(sample_pdf(2_000))
+                .send()
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 429);
+            let r = me.get(s.url("/p/NOCODE")).send().unwrap();
+            assert_eq!(r.status().as_u16(), 429);
+
+            // Another address is another client.
+            let other = client_from("127.0.0.2");
+            assert_eq!(other.get(&page).send().unwrap().status().as_u16(), 404);
+
+            // The TSA has its own allowance, answered as problem documents.
+            let tsa = |c: &reqwest::blocking::Client| {
+                c.post(s.url("/tsa"))
+                    .header("content-type", QUERY_CONTENT_TYPE)
+                    .body(timestamp_request())
+                    .send()
+                    .unwrap()
+            };
+            assert_eq!(tsa(&me).status().as_u16(), 200);
+            assert_eq!(tsa(&me).status().as_u16(), 200);
+            let r = tsa(&me);
+            assert_eq!(r.status().as_u16(), 429);
+            assert!(r.headers().contains_key("retry-after"));
+            assert_eq!(
+                r.headers()["content-type"].to_str().unwrap(),
+                "application/problem+json"
+            );
+            assert_eq!(tsa(&other).status().as_u16(), 200);
+
+            // Routes with keys are not limited here.
+            for _ in 0..10 {
+                assert_eq!(
+                    me.get(s.url("/healthz")).send().unwrap().status().as_u16(),
+                    200
+                );
+            }
+            assert_eq!(
+                metric(s, "eseal_rate_limited_total{route=\"/v/{identifier}\"}"),
+                Some(3)
+            );
+            assert_eq!(
+                metric(s, "eseal_rate_limited_total{route=\"/p/{code}\"}"),
+                Some(1)
+            );
+            assert_eq!(
+                metric(s, "eseal_rate_limited_total{route=\"/tsa\"}"),
+                Some(1)
+            );
+            // Only the three tokens issued are in the log (one entry each, for now).
+            assert_eq!(audit_entries(s), audited + 3, "nothing else audited");
+        },
+    );
 }

@@ -14,11 +14,16 @@
 //! | parses at once | | `ESEAL_PARSE_WORKERS` | `parse_workers` | the machine's cores |
 //! | parses waiting beyond them (then 503) | | `ESEAL_PARSE_QUEUE` | `parse_queue` | 32 |
 //! | time limit of one parse (s; then 422) | | `ESEAL_PARSE_TIMEOUT_SECS` | `parse_timeout_secs` | 10 |
+//! | public pages (`/v`, `/p`): requests per minute per client | | `ESEAL_PAGE_RATE_PER_MINUTE` | `page_rate_per_minute` | 60 |
+//! | public pages: burst per client | | `ESEAL_PAGE_BURST` | `page_burst` | 20 |
+//! | `POST /tsa`: requests per minute per client | | `ESEAL_TSA_RATE_PER_MINUTE` | `tsa_rate_per_minute` | 600 |
+//! | `POST /tsa`: burst per client | | `ESEAL_TSA_BURST` | `tsa_burst` | 100 |
 //! | time to send a request head (s) | | `ESEAL_HEADER_READ_TIMEOUT_SECS` | `header_read_timeout_secs` | 10 |
 //! | idle keep-alive connection kept (s) | | `ESEAL_IDLE_TIMEOUT_SECS` | `idle_timeout_secs` | 60 |
 //! | open connections at most | | `ESEAL_MAX_CONNECTIONS` | `max_connections` | 1024 |
 //!
-//! What happens at each limit: [`super::parse_pool`], [`super::connections`].
+//! A rate of 0 per minute turns that limit off (behind a reverse proxy every client has the
+//! proxy's address; limit there instead). What happens at each limit: [`super::parse_pool`], [`super::connections`], [`super::rate_limit`].
 //!
 //! The key passphrase is never read from the file: only `ESEAL_KEY_PASSPHRASE`, or the
 //! generated `DATA/master.key`. Likewise the token's user PIN: only `ESEAL_PKCS11_PIN`.
@@ -30,6 +35,7 @@ use serde::Deserialize;
 
 pub use super::connections::ConnectionSettings;
 pub use super::parse_pool::ParseSettings;
+pub use super::rate_limit::RateSettings;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,6 +51,10 @@ struct FileConfig {
     parse_workers: Option<u64>,
     parse_queue: Option<u64>,
     parse_timeout_secs: Option<u64>,
+    page_rate_per_minute: Option<u64>,
+    page_burst: Option<u64>,
+    tsa_rate_per_minute: Option<u64>,
+    tsa_burst: Option<u64>,
     header_read_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
     max_connections: Option<u64>,
@@ -65,6 +75,9 @@ pub struct Config {
     pub pkcs11: Option<(PathBuf, String)>,
     /// Where and how long request bytes are parsed.
     pub parse: ParseSettings,
+    /// Per-client limits of the anonymous routes.
+    pub page_rate: RateSettings,
+    pub tsa_rate: RateSettings,
     pub connections: ConnectionSettings,
 }
 
@@ -128,6 +141,16 @@ impl Config {
         };
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u64);
         let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        let rate = |(var_rate, file_rate, default_rate): (&str, Option<u64>, u64),
+                    (var_burst, file_burst, default_burst): (&str, Option<u64>, u64)|
+         -> Result<RateSettings, String> {
+            Ok(RateSettings {
+                per_minute: u32::try_from(num(var_rate, file_rate, default_rate)?)
+                    .map_err(|_| format!("{var_rate}: too large"))?,
+                burst: u32::try_from(positive(var_burst, file_burst, default_burst)?)
+                    .map_err(|_| format!("{var_burst}: too large"))?,
+            })
+        };
         let parse = ParseSettings {
             workers: count(positive("ESEAL_PARSE_WORKERS", fc.parse_workers, cores)?),
             queue: count(num("ESEAL_PARSE_QUEUE", fc.parse_queue, 32)?),
@@ -143,9 +166,19 @@ impl Config {
             idle_timeout: secs("ESEAL_IDLE_TIMEOUT_SECS", fc.idle_timeout_secs, 60)?,
             max_connections: count(positive("ESEAL_MAX_CONNECTIONS", fc.max_connections, 1024)?),
         };
+        let page_rate = rate(
+            ("ESEAL_PAGE_RATE_PER_MINUTE", fc.page_rate_per_minute, 60),
+            ("ESEAL_PAGE_BURST", fc.page_burst, 20),
+        )?;
+        let tsa_rate = rate(
+            ("ESEAL_TSA_RATE_PER_MINUTE", fc.tsa_rate_per_minute, 600),
+            ("ESEAL_TSA_BURST", fc.tsa_burst, 100),
+        )?;
         let db_default = format!("sqlite://{}?mode=rwc", data.join("eseal.db").display());
         Ok(Config {
             parse,
+            page_rate,
+            tsa_rate,
             connections,
             data: data.to_path_buf(),
             listen: listen

@@ -1,5 +1,6 @@
 //! Prometheus metrics in the text exposition format: requests by route and status, a latency
-//! histogram per route, seals applied, verification verdicts, anonymous refusals, the parse pool and connections.
+//! histogram per route, seals applied, verification verdicts, anonymous refusals and rate
+//! limits, the parse pool and connections.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -30,6 +31,7 @@ struct Inner {
     seals_applied: u64,
     verdicts: BTreeMap<String, u64>,
     anonymous_denials: BTreeMap<&'static str, u64>,
+    rate_limited: BTreeMap<String, u64>,
     connections_open: u64,
     connections_accepted: u64,
     connections_closed: BTreeMap<&'static str, u64>,
@@ -71,6 +73,11 @@ impl Metrics {
     /// logged one by one, so anonymous traffic cannot grow the audit log.
     pub fn anonymous_denied(&self, reason: &'static str) {
         self.with(|m| *m.anonymous_denials.entry(reason).or_default() += 1);
+    }
+
+    /// A request refused by a rate limit (route template).
+    pub fn rate_limited(&self, route: &str) {
+        self.with(|m| *m.rate_limited.entry(route.to_string()).or_default() += 1);
     }
 
     pub fn connection_opened(&self) {
@@ -149,6 +156,11 @@ impl Metrics {
                 o,
                 "eseal_anonymous_denials_total{{reason=\"{reason}\"}} {n}"
             );
+        }
+        o.push_str("# HELP eseal_rate_limited_total Requests refused by a per-client rate limit, by route.\n");
+        o.push_str("# TYPE eseal_rate_limited_total counter\n");
+        for (route, n) in &m.rate_limited {
+            let _ = writeln!(o, "eseal_rate_limited_total{{route=\"{route}\"}} {n}");
         }
         o.push_str("# HELP eseal_connections_open Client connections open now.\n");
         o.push_str("# TYPE eseal_connections_open gauge\n");

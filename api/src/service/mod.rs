@@ -10,7 +10,8 @@
 //!   the public scan-to-verify page.
 //! - [`tsa`]: the RFC 3161 time-stamping authority at `POST /tsa`.
 //! - Hostile load: [`connections`] (timeouts and a cap on connections), [`parse_pool`] (every
-//!   parse of request bytes bounded in concurrency and time).
+//!   parse of request bytes bounded in concurrency and time), [`rate_limit`] (per-client
+//!   limits on the anonymous routes).
 
 pub mod audit;
 pub mod auth;
@@ -26,6 +27,7 @@ pub mod merkle;
 pub mod metrics;
 pub mod parse_pool;
 pub mod pki;
+pub mod rate_limit;
 pub mod routes;
 pub mod store;
 pub mod tsa;

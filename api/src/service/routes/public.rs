@@ -107,12 +107,25 @@ fn respond(h: &HeaderMap, f: &PageFacts, action: &str) -> Response {
 }
 
 fn not_found(h: &HeaderMap, status: StatusCode, title: &str, text: &str) -> Response {
+    let slug = if status == StatusCode::GONE {
+        "gone"
+    } else {
+        "not-found"
+    };
+    refusal_page(h, status, slug, title, text)
+}
+
+/// A refusal on a page route (also from layers in front of the pages, such as the rate
+/// limit): an HTML page for a person, a problem document (`slug`) for a program asking for
+/// JSON.
+pub(crate) fn refusal_page(
+    h: &HeaderMap,
+    status: StatusCode,
+    slug: &str,
+    title: &str,
+    text: &str,
+) -> Response {
     if wants_json(h) {
-        let slug = if status == StatusCode::GONE {
-            "gone"
-        } else {
-            "not-found"
-        };
         crate::service::error::problem_response(status, slug, text.to_string())
     } else {
         (
