@@ -1,7 +1,8 @@
 //! The service under hostile load, on SQLite and PostgreSQL: parses run on a bounded pool with
 //! a time limit (the async workers stay free, a parse beyond the queue gets 503); connections
-//! have a header-read timeout, an idle timeout and a cap; and anonymous routes are
-//! rate-limited per client address (429, counted, never audited).
+//! have a header-read timeout, an idle timeout and a cap; anonymous routes are rate-limited
+//! per client address (429, counted, never audited); and the TSA accounts for its tokens with
+//! one audit entry per period.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod service_support;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use eseal_certs::DigestAlgorithm;
 use eseal_signer::tsp::{Request, QUERY_CONTENT_TYPE};
-use service_support::{sample_pdf, Db, Server};
+use service_support::{prove_entry, sample_pdf, Db, Server};
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -402,8 +403,70 @@ fn anonymous_routes_are_limited_per_client() {
                 metric(s, "eseal_rate_limited_total{route=\"/tsa\"}"),
                 Some(1)
             );
-            // Only the three tokens issued are in the log (one entry each, for now).
-            assert_eq!(audit_entries(s), audited + 3, "nothing else audited");
+            assert_eq!(audit_entries(s), audited, "nothing audited");
         },
     );
+}
+// ---------------------------------------------------------------------------------------
+// 4. TSA accounting
+
+/// 200 timestamps add one audit entry (written when the process stops, the period being a
+/// minute), whose count and serial ranges match the tokens; the entry is in the Merkle log.
+#[test]
+fn tsa_tokens_are_accounted_for_in_one_entry_per_period() {
+    on_both(&[("ESEAL_TSA_BURST", "1000")], |s| {
+        let before = audit_entries(s);
+        let client = Server::client();
+        let mut serials = Vec::new();
+        for i in 0..200u32 {
+            let req = Request::new(
+                DigestAlgorithm::Sha256,
+                &DigestAlgorithm::Sha256.hash(&i.to_be_bytes()),
+            )
+            .unwrap();
+            let r = client
+                .post(s.url("/tsa"))
+                .header("content-type", QUERY_CONTENT_TYPE)
+                .body(req.to_der().unwrap())
+                .send()
+                .unwrap();
+            assert_eq!(r.status().as_u16(), 200);
+            let t = req.read_response(&r.bytes().unwrap()).unwrap();
+            serials.push(u64::from_str_radix(&t.serial_hex(), 16).unwrap());
+        }
+        assert_eq!(metric(s, "eseal_tsa_tokens_total"), Some(200));
+        assert!(audit_entries(s) - before <= 2);
+        assert!(s.terminate().success());
+        s.spawn();
+        let added = audit_entries(s) - before;
+        assert!((1..=2).contains(&added), "{added} entries for 200 tokens");
+        let rows: Vec<(i64, String)> = s.sql(async |pool| {
+            use sqlx::Row;
+            sqlx::query("SELECT idx, entry FROM audit_log WHERE kind = 'tsa.tokens' ORDER BY idx")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.try_get(0).unwrap(), r.try_get(1).unwrap()))
+                .collect()
+        });
+        assert!(!rows.is_empty());
+        let mut count = 0;
+        let mut ranges = Vec::new();
+        for (_, e) in &rows {
+            let v: serde_json::Value = serde_json::from_str(e).unwrap();
+            count += v["details"]["count"].as_u64().unwrap();
+            for r in v["details"]["serials"].as_array().unwrap() {
+                ranges.push((r[0].as_u64().unwrap(), r[1].as_u64().unwrap()));
+            }
+        }
+        assert_eq!(count, 200);
+        let covered: u64 = ranges.iter().map(|(a, b)| b - a + 1).sum();
+        assert_eq!(covered, 200, "{ranges:?}");
+        for serial in &serials {
+            assert!(ranges.iter().any(|(a, b)| a <= serial && serial <= b));
+        }
+        let parsed = prove_entry(s, rows[0].0);
+        assert_eq!(parsed["kind"], "tsa.tokens");
+    });
 }

@@ -18,12 +18,14 @@
 //! | public pages: burst per client | | `ESEAL_PAGE_BURST` | `page_burst` | 20 |
 //! | `POST /tsa`: requests per minute per client | | `ESEAL_TSA_RATE_PER_MINUTE` | `tsa_rate_per_minute` | 600 |
 //! | `POST /tsa`: burst per client | | `ESEAL_TSA_BURST` | `tsa_burst` | 100 |
+//! | period of the TSA's audit entry (s) | | `ESEAL_TSA_AUDIT_PERIOD_SECS` | `tsa_audit_period_secs` | 60 |
 //! | time to send a request head (s) | | `ESEAL_HEADER_READ_TIMEOUT_SECS` | `header_read_timeout_secs` | 10 |
 //! | idle keep-alive connection kept (s) | | `ESEAL_IDLE_TIMEOUT_SECS` | `idle_timeout_secs` | 60 |
 //! | open connections at most | | `ESEAL_MAX_CONNECTIONS` | `max_connections` | 1024 |
 //!
 //! A rate of 0 per minute turns that limit off (behind a reverse proxy every client has the
-//! proxy's address; limit there instead). What happens at each limit: [`super::parse_pool`], [`super::connections`], [`super::rate_limit`].
+//! proxy's address; limit there instead). What happens at each limit: [`super::parse_pool`],
+//! [`super::rate_limit`], [`super::connections`], [`super::tsa`].
 //!
 //! The key passphrase is never read from the file: only `ESEAL_KEY_PASSPHRASE`, or the
 //! generated `DATA/master.key`. Likewise the token's user PIN: only `ESEAL_PKCS11_PIN`.
@@ -55,6 +57,7 @@ struct FileConfig {
     page_burst: Option<u64>,
     tsa_rate_per_minute: Option<u64>,
     tsa_burst: Option<u64>,
+    tsa_audit_period_secs: Option<u64>,
     header_read_timeout_secs: Option<u64>,
     idle_timeout_secs: Option<u64>,
     max_connections: Option<u64>,
@@ -78,6 +81,8 @@ pub struct Config {
     /// Per-client limits of the anonymous routes.
     pub page_rate: RateSettings,
     pub tsa_rate: RateSettings,
+    /// How often the TSA writes its one audit entry for the tokens issued since the last.
+    pub tsa_audit_period: Duration,
     pub connections: ConnectionSettings,
 }
 
@@ -174,11 +179,13 @@ impl Config {
             ("ESEAL_TSA_RATE_PER_MINUTE", fc.tsa_rate_per_minute, 600),
             ("ESEAL_TSA_BURST", fc.tsa_burst, 100),
         )?;
+        let tsa_audit_period = secs("ESEAL_TSA_AUDIT_PERIOD_SECS", fc.tsa_audit_period_secs, 60)?;
         let db_default = format!("sqlite://{}?mode=rwc", data.join("eseal.db").display());
         Ok(Config {
             parse,
             page_rate,
             tsa_rate,
+            tsa_audit_period,
             connections,
             data: data.to_path_buf(),
             listen: listen

@@ -1,6 +1,6 @@
 //! Prometheus metrics in the text exposition format: requests by route and status, a latency
 //! histogram per route, seals applied, verification verdicts, anonymous refusals and rate
-//! limits, the parse pool and connections.
+//! limits, TSA tokens, the parse pool and connections.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -32,6 +32,7 @@ struct Inner {
     verdicts: BTreeMap<String, u64>,
     anonymous_denials: BTreeMap<&'static str, u64>,
     rate_limited: BTreeMap<String, u64>,
+    tsa_tokens: u64,
     connections_open: u64,
     connections_accepted: u64,
     connections_closed: BTreeMap<&'static str, u64>,
@@ -78,6 +79,11 @@ impl Metrics {
     /// A request refused by a rate limit (route template).
     pub fn rate_limited(&self, route: &str) {
         self.with(|m| *m.rate_limited.entry(route.to_string()).or_default() += 1);
+    }
+
+    /// A token issued by the TSA (the audit log has one entry per period, not per token).
+    pub fn tsa_token(&self) {
+        self.with(|m| m.tsa_tokens += 1);
     }
 
     pub fn connection_opened(&self) {
@@ -162,6 +168,9 @@ impl Metrics {
         for (route, n) in &m.rate_limited {
             let _ = writeln!(o, "eseal_rate_limited_total{{route=\"{route}\"}} {n}");
         }
+        o.push_str("# HELP eseal_tsa_tokens_total Time-stamp tokens issued by this process.\n");
+        o.push_str("# TYPE eseal_tsa_tokens_total counter\n");
+        let _ = writeln!(o, "eseal_tsa_tokens_total {}", m.tsa_tokens);
         o.push_str("# HELP eseal_connections_open Client connections open now.\n");
         o.push_str("# TYPE eseal_connections_open gauge\n");
         let _ = writeln!(o, "eseal_connections_open {}", m.connections_open);

@@ -59,7 +59,7 @@ pub struct AppState {
     pub token: Option<Arc<Pkcs11Token>>,
     pub config: Config,
     /// The RFC 3161 TSA (`POST /tsa`).
-    pub tsa: Arc<tsa::TsaMaterial>,
+    pub tsa: Arc<tsa::Authority>,
     /// Callers by the hash of their API key, and seals by id, as read for the last requests:
     /// most requests would otherwise pay two database round trips before their real work.
     /// Entries live [`CACHE_TTL`]; this process drops them at once when it changes them, and
@@ -160,9 +160,12 @@ async fn serve(config: Config) -> Result<(), String> {
     let log_key = bootstrap::log_key(&pool, &vault)
         .await
         .map_err(|e| e.to_string())?;
-    let tsa = tsa::ensure(&pool, &vault, &config.public_base())
-        .await
-        .map_err(|e| e.to_string())?;
+    let tsa = Arc::new(tsa::Authority::new(
+        tsa::ensure(&pool, &vault, &config.public_base())
+            .await
+            .map_err(|e| e.to_string())?,
+    ));
+    tsa::spawn_accounting(pool.clone(), tsa.clone(), config.tsa_audit_period);
     if let Some(demo) = demo {
         bootstrap::print_usage(&config.data, &addr.to_string(), &demo);
     }
@@ -192,6 +195,10 @@ async fn serve(config: Config) -> Result<(), String> {
         shutdown_signal(),
     )
     .await;
+    // The tokens of the last period get their audit entry before the store closes.
+    if let Err(e) = tsa::write_tally(&pool, &state.tsa).await {
+        tracing::warn!(error = %e, "the TSA's last audit entry could not be written");
+    }
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
