@@ -1,4 +1,4 @@
-//! Sealing on the blocking pool: an input PDF, a seal's material and a placement give a sealed
+//! Sealing on the parse pool: an input PDF, a seal's material and a placement give a sealed
 //! output (an incremental update; earlier bytes untouched). An input held in memory is sealed
 //! into memory (no file system calls on the common path); an input spooled to a temporary file
 //! (above the memory limit of [`super::routes`]' bodies) is sealed into another temporary file,
@@ -102,26 +102,16 @@ fn options(
     })
 }
 
-/// Documents up to this size are sealed with a software key on the async worker that
-/// received them: that takes a few hundred microseconds, less than handing the work to the
-/// blocking pool and back.
-pub const INLINE_LIMIT: u64 = 512 * 1024;
-
-/// Seals a document of `len` bytes: here when it is small and the key is in memory, else on
-/// the blocking pool, so that a large document or a token's round trip does not hold up the
-/// other requests of this worker.
-pub async fn run_sealing<T, F>(len: u64, key_store: KeyStore, work: F) -> Result<T, ApiError>
+/// Seals an upload on the parse pool ([`super::parse_pool`]), whatever its size or key store:
+/// parsing the upload is where hostile input costs, and a few kilobytes can be made to cost
+/// seconds, so none of it runs on the async workers. (`len` and `key_store` once chose
+/// between here and the blocking pool; they stay for the caller in `routes/seals.rs`.)
+pub async fn run_sealing<T, F>(_len: u64, _key_store: KeyStore, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
 {
-    if len <= INLINE_LIMIT && key_store == KeyStore::Software {
-        work()
-    } else {
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(ApiError::internal)?
-    }
+    super::parse_pool::run(work).await
 }
 
 /// A PDF held in memory or in an anonymous temporary file (rewound).

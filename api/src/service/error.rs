@@ -30,6 +30,9 @@ pub enum ApiError {
     /// gone): a passing state the client may retry, not a fault of the request.
     #[error("the service's database cannot be reached; try again shortly")]
     Unavailable(String),
+    /// A bounded resource (the parse pool) is full: 503 with `Retry-After`, the detail shown.
+    #[error("{0}")]
+    Busy(String),
 }
 
 /// An RFC 9457 problem document.
@@ -55,7 +58,7 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -71,6 +74,7 @@ impl ApiError {
             ApiError::Unprocessable(_) => "unprocessable",
             ApiError::Internal(_) => "internal",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Busy(_) => "busy",
         }
     }
 

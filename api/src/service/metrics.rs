@@ -1,5 +1,6 @@
 //! Prometheus metrics in the text exposition format: requests by route and status, a latency
-//! histogram per route, seals applied, verification verdicts.
+//! histogram per route, seals applied, verification verdicts, anonymous refusals and rate
+//! limits, TSA tokens, the parse pool and connections.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -30,6 +31,11 @@ struct Inner {
     seals_applied: u64,
     verdicts: BTreeMap<String, u64>,
     anonymous_denials: BTreeMap<&'static str, u64>,
+    rate_limited: BTreeMap<String, u64>,
+    tsa_tokens: u64,
+    connections_open: u64,
+    connections_accepted: u64,
+    connections_closed: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Default)]
@@ -68,6 +74,32 @@ impl Metrics {
     /// logged one by one, so anonymous traffic cannot grow the audit log.
     pub fn anonymous_denied(&self, reason: &'static str) {
         self.with(|m| *m.anonymous_denials.entry(reason).or_default() += 1);
+    }
+
+    /// A request refused by a rate limit (route template).
+    pub fn rate_limited(&self, route: &str) {
+        self.with(|m| *m.rate_limited.entry(route.to_string()).or_default() += 1);
+    }
+
+    /// A token issued by the TSA (the audit log has one entry per period, not per token).
+    pub fn tsa_token(&self) {
+        self.with(|m| m.tsa_tokens += 1);
+    }
+
+    pub fn connection_opened(&self) {
+        self.with(|m| {
+            m.connections_open += 1;
+            m.connections_accepted += 1;
+        });
+    }
+
+    /// A connection ended: `closed` by either side as usual, or by a limit (`header_timeout`,
+    /// `idle_timeout`).
+    pub fn connection_closed(&self, how: &'static str) {
+        self.with(|m| {
+            m.connections_open = m.connections_open.saturating_sub(1);
+            *m.connections_closed.entry(how).or_default() += 1;
+        });
     }
 
     pub fn verdict(&self, indication: &str) {
@@ -131,8 +163,64 @@ impl Metrics {
                 "eseal_anonymous_denials_total{{reason=\"{reason}\"}} {n}"
             );
         }
+        o.push_str("# HELP eseal_rate_limited_total Requests refused by a per-client rate limit, by route.\n");
+        o.push_str("# TYPE eseal_rate_limited_total counter\n");
+        for (route, n) in &m.rate_limited {
+            let _ = writeln!(o, "eseal_rate_limited_total{{route=\"{route}\"}} {n}");
+        }
+        o.push_str("# HELP eseal_tsa_tokens_total Time-stamp tokens issued by this process.\n");
+        o.push_str("# TYPE eseal_tsa_tokens_total counter\n");
+        let _ = writeln!(o, "eseal_tsa_tokens_total {}", m.tsa_tokens);
+        o.push_str("# HELP eseal_connections_open Client connections open now.\n");
+        o.push_str("# TYPE eseal_connections_open gauge\n");
+        let _ = writeln!(o, "eseal_connections_open {}", m.connections_open);
+        o.push_str("# HELP eseal_connections_accepted_total Client connections accepted.\n");
+        o.push_str("# TYPE eseal_connections_accepted_total counter\n");
+        let _ = writeln!(
+            o,
+            "eseal_connections_accepted_total {}",
+            m.connections_accepted
+        );
+        o.push_str("# HELP eseal_connections_closed_total Client connections ended, by how.\n");
+        o.push_str("# TYPE eseal_connections_closed_total counter\n");
+        for (how, n) in &m.connections_closed {
+            let _ = writeln!(o, "eseal_connections_closed_total{{how=\"{how}\"}} {n}");
+        }
+        drop(m);
+        render_parse_pool(&mut o, super::parse_pool::global().stats());
         o
     }
+}
+
+fn render_parse_pool(o: &mut String, s: super::parse_pool::PoolStats) {
+    let gauges = [
+        (
+            "eseal_parse_workers",
+            "Parse jobs that may run at once.",
+            s.workers,
+        ),
+        ("eseal_parse_running", "Parse jobs running now.", s.running),
+        (
+            "eseal_parse_waiting",
+            "Parse jobs waiting for a worker.",
+            s.waiting,
+        ),
+    ];
+    for (name, help, v) in gauges {
+        let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+    }
+    o.push_str("# HELP eseal_parse_refused_total Parse jobs refused: queue full (503) or over the time limit (422).\n");
+    o.push_str("# TYPE eseal_parse_refused_total counter\n");
+    let _ = writeln!(
+        o,
+        "eseal_parse_refused_total{{reason=\"queue_full\"}} {}",
+        s.refused_full
+    );
+    let _ = writeln!(
+        o,
+        "eseal_parse_refused_total{{reason=\"timeout\"}} {}",
+        s.timed_out
+    );
 }
 
 /// Middleware: counts and times every request under its route template (never the raw path,

@@ -9,19 +9,25 @@
 //! - [`licence`]: the licence registry: issuance, lifecycle, grants, annotated copies and
 //!   the public scan-to-verify page.
 //! - [`tsa`]: the RFC 3161 time-stamping authority at `POST /tsa`.
+//! - Hostile load: [`connections`] (timeouts and a cap on connections), [`parse_pool`] (every
+//!   parse of request bytes bounded in concurrency and time), [`rate_limit`] (per-client
+//!   limits on the anonymous routes).
 
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod commit;
 pub mod config;
+pub mod connections;
 pub mod db;
 pub mod engine;
 pub mod error;
 pub mod licence;
 pub mod merkle;
 pub mod metrics;
+pub mod parse_pool;
 pub mod pki;
+pub mod rate_limit;
 pub mod routes;
 pub mod store;
 pub mod trust;
@@ -54,7 +60,7 @@ pub struct AppState {
     pub token: Option<Arc<Pkcs11Token>>,
     pub config: Config,
     /// The RFC 3161 TSA (`POST /tsa`).
-    pub tsa: Arc<tsa::TsaMaterial>,
+    pub tsa: Arc<tsa::Authority>,
     /// Callers by the hash of their API key, and seals by id, as read for the last requests:
     /// most requests would otherwise pay two database round trips before their real work.
     /// Entries live [`CACHE_TTL`]; this process drops them at once when it changes them, and
@@ -133,6 +139,7 @@ fn init_tracing(filter: &str) {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
+    parse_pool::install(config.parse.clone())?;
     std::fs::create_dir_all(&config.data).map_err(|e| format!("{}: {e}", config.data.display()))?;
     tracing::info!(data = %config.data.display(), database = %config.database_for_log(), "starting");
     let (pool, _dialect) = db::connect(&config.database_url).await?;
@@ -157,9 +164,12 @@ async fn serve(config: Config) -> Result<(), String> {
     let log_key = bootstrap::log_key(&pool, &vault)
         .await
         .map_err(|e| e.to_string())?;
-    let tsa = tsa::ensure(&pool, &vault, &config.public_base())
-        .await
-        .map_err(|e| e.to_string())?;
+    let tsa = Arc::new(tsa::Authority::new(
+        tsa::ensure(&pool, &vault, &config.public_base())
+            .await
+            .map_err(|e| e.to_string())?,
+    ));
+    tsa::spawn_accounting(pool.clone(), tsa.clone(), config.tsa_audit_period);
     if let Some(demo) = demo {
         bootstrap::print_usage(&config.data, &addr.to_string(), &demo);
     }
@@ -179,16 +189,20 @@ async fn serve(config: Config) -> Result<(), String> {
         config: config.clone(),
         tsa,
     });
-    let app = routes::router(state);
+    let app = routes::router(state.clone());
     tracing::info!(%addr, "listening");
-    // No Nagle delay: a response's head and streamed body go out at once.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server: {e}"))?;
+    connections::serve(
+        listener,
+        app,
+        config.connections.clone(),
+        state.clone(),
+        shutdown_signal(),
+    )
+    .await;
+    // The tokens of the last period get their audit entry before the store closes.
+    if let Err(e) = tsa::write_tally(&pool, &state.tsa).await {
+        tracing::warn!(error = %e, "the TSA's last audit entry could not be written");
+    }
     pool.close().await;
     tracing::info!("stopped");
     Ok(())

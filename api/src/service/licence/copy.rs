@@ -321,13 +321,12 @@ async fn annotate(
         },
         max_days,
     )?;
-    let out = tokio::task::spawn_blocking(move || -> ApiResult<Vec<u8>> {
+    let out = crate::service::parse_pool::run(move || -> ApiResult<Vec<u8>> {
         let mut out = Cursor::new(Vec::with_capacity(content.len() + 64 * 1024));
         engine::seal_with(&mut Cursor::new(&content), &mut out, &material, opts)?;
         Ok(out.into_inner())
     })
-    .await
-    .map_err(ApiError::internal)??;
+    .await?;
     Ok((out, seal_id))
 }
 

@@ -295,7 +295,7 @@ async fn make_file(
         h.holder_code.to_string(),
         h.fields.clone(),
     );
-    let (content, digest, in_hash) = tokio::task::spawn_blocking(move || -> ApiResult<_> {
+    let (content, digest, in_hash) = super::parse_pool::run(move || -> ApiResult<_> {
         let rendered = pdf::render(
             &template,
             &pdf::Content {
@@ -318,8 +318,7 @@ async fn make_file(
         let full = pdf::fill_qr(&sealed, &verify_url(&base, &id2, &digest))?;
         Ok((full, digest, in_hash))
     })
-    .await
-    .map_err(ApiError::internal)??;
+    .await?;
     let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&content));
     let record = super::routes::seals::sealing_record(
         caller,
@@ -745,14 +744,6 @@ fn status_in_words(f: &VersionFacts) -> (FileStatus, String) {
         other => format!("This version's status is {other}."),
     };
     (f.status, message)
-}
-
-/// The licence version a file is, by its sealed digest.
-pub async fn status_of_file(state: &Shared, file: &[u8]) -> ApiResult<Option<VersionStatus>> {
-    match pdf::sealed_digest(file) {
-        Ok(d) => status_of_digest(state, &d).await,
-        Err(_) => Ok(None),
-    }
 }
 
 /// The licence version whose issuer-sealed revision has this digest.

@@ -127,13 +127,6 @@ pub fn sealed_digest_of<R: std::io::Read + std::io::Seek>(r: R) -> ApiResult<Str
     lic::sealed_digest(r).map_err(pdf_err)
 }
 
-/// The licence identifier written into a file's metadata, if any.
-pub fn read_identifier(file: &[u8]) -> Option<String> {
-    lic::read_info(Cursor::new(file))
-        .ok()
-        .map(|i| i.identifier.to_string())
-}
-
 /// Fills the sealed file's `licence-qr` field with the verify URL and its QR code.
 pub fn fill_qr(sealed: &[u8], url: &str) -> ApiResult<Vec<u8>> {
     let mut out = Cursor::new(Vec::with_capacity(sealed.len() + 16 * 1024));

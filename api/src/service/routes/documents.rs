@@ -28,7 +28,7 @@ use crate::service::engine::{self, Placement};
 use crate::service::error::{ApiError, ApiResult, Problem};
 use crate::service::store::documents::{self, DocumentState, StepRow, StepStatus};
 use crate::service::store::{orgs, seals};
-use crate::service::Shared;
+use crate::service::{parse_pool, Shared};
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewStep {
@@ -348,11 +348,10 @@ pub async fn seal_step(
     let in_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&content));
     let material = state.seal_material(&seal.id).await?;
     let (placement, title) = (placement(&doc, step), doc.title.clone());
-    let sealed = tokio::task::spawn_blocking(move || {
+    let sealed = parse_pool::run(move || {
         engine::seal_bytes(&content, None, &material, &placement, Some(title))
     })
-    .await
-    .map_err(ApiError::internal)??;
+    .await?;
     let record = sealing_record(
         &caller,
         &seal,

@@ -1,5 +1,6 @@
 //! The HTTP API: routes, the OpenAPI document (utoipa) and the middleware stack (metrics,
-//! request body limit, timeout, request logging without headers or bodies).
+//! request body limit, timeout, request logging without headers or bodies, per-client rate
+//! limits on the anonymous routes).
 
 mod batches;
 mod body;
@@ -31,7 +32,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::OpenApi;
 
 use super::error::problem_response;
+use super::rate_limit::{Answer, RateLimit};
 use super::Shared;
+
+pub(crate) use public::refusal_page;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -143,17 +147,11 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/grants/{id}/copy", get(licences::grant_copy))
         .route("/v1/licence-batches", post(batches::create))
         .route("/v1/licence-batches/{id}", get(batches::show))
-        .route(
-            "/v/{identifier}",
-            get(public::verify_page).post(public::compare_upload),
-        )
-        .route("/p/{code}", get(public::presentation_page))
         .route("/v1/log/head", get(log::head))
         .route("/v1/log/key", get(log::key))
         .route("/v1/log/proof/inclusion", get(log::inclusion))
         .route("/v1/log/proof/consistency", get(log::consistency))
         .route("/v1/log/entries/{index}", get(log::entry))
-        .route("/tsa", post(tsa::timestamp))
         .route(
             "/v1/trust-anchors",
             get(trust_anchors::list).post(trust_anchors::add),
@@ -168,6 +166,15 @@ pub fn router(state: Shared) -> Router {
             get(relying_parties::list).post(relying_parties::register),
         )
         .route("/v1/relying-parties/{id}", delete(relying_parties::remove))
+        .merge(public_pages(&state))
+        .merge(
+            Router::new()
+                .route("/tsa", post(tsa::timestamp))
+                .route_layer(axum::middleware::from_fn_with_state(
+                    RateLimit::new(state.clone(), state.config.tsa_rate, Answer::Problem),
+                    RateLimit::layer,
+                )),
+        )
         .fallback(|| async {
             problem_response(
                 StatusCode::NOT_FOUND,
@@ -200,6 +207,21 @@ pub fn router(state: Shared) -> Router {
             },
         ))
         .with_state(state)
+}
+
+/// The pages anyone may open (scan-to-verify, presentation codes), behind one per-client rate
+/// limit; a public verify page joins them here.
+fn public_pages(state: &Shared) -> Router<Shared> {
+    Router::new()
+        .route(
+            "/v/{identifier}",
+            get(public::verify_page).post(public::compare_upload),
+        )
+        .route("/p/{code}", get(public::presentation_page))
+        .route_layer(axum::middleware::from_fn_with_state(
+            RateLimit::new(state.clone(), state.config.page_rate, Answer::Page),
+            RateLimit::layer,
+        ))
 }
 
 /// Turns the bare errors of the tower layers (413 from the body limit, 408 from the timeout)

@@ -18,7 +18,7 @@ use crate::service::licence::holder::token_hash;
 use crate::service::licence::page::{self, Comparison, Outcome, PageFacts, SealLine};
 use crate::service::licence::{self, pdf, VersionStatus};
 use crate::service::store::licences;
-use crate::service::{pki, Shared};
+use crate::service::{parse_pool, pki, Shared};
 
 #[derive(Deserialize)]
 pub struct PageQuery {
@@ -64,10 +64,11 @@ async fn verify_options(state: &Shared) -> ApiResult<VerifyOptions> {
 /// The seals of a file and their verdicts.
 async fn seals_of(state: &Shared, file: Vec<u8>) -> ApiResult<Vec<SealLine>> {
     let opts = verify_options(state).await?;
-    let report = tokio::task::spawn_blocking(move || pdfverify::verify_bytes(&file, &opts))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| ApiError::internal(format!("stored licence unreadable: {e}")))?;
+    let report = parse_pool::run(move || {
+        pdfverify::verify_bytes(&file, &opts)
+            .map_err(|e| ApiError::internal(format!("stored licence unreadable: {e}")))
+    })
+    .await?;
     Ok(report
         .signatures
         .iter()
@@ -106,12 +107,25 @@ fn respond(h: &HeaderMap, f: &PageFacts, action: &str) -> Response {
 }
 
 fn not_found(h: &HeaderMap, status: StatusCode, title: &str, text: &str) -> Response {
+    let slug = if status == StatusCode::GONE {
+        "gone"
+    } else {
+        "not-found"
+    };
+    refusal_page(h, status, slug, title, text)
+}
+
+/// A refusal on a page route (also from layers in front of the pages, such as the rate
+/// limit): an HTML page for a person, a problem document (`slug`) for a program asking for
+/// JSON.
+pub(crate) fn refusal_page(
+    h: &HeaderMap,
+    status: StatusCode,
+    slug: &str,
+    title: &str,
+    text: &str,
+) -> Response {
     if wants_json(h) {
-        let slug = if status == StatusCode::GONE {
-            "gone"
-        } else {
-            "not-found"
-        };
         crate::service::error::problem_response(status, slug, text.to_string())
     } else {
         (
@@ -168,13 +182,48 @@ async fn verify_page_for(
     ))
 }
 
+/// What the comparison needs to know of an uploaded file.
+struct UploadFacts {
+    /// The digest of its issuer-sealed revision, if it has one.
+    digest: Option<String>,
+    /// The licence identifier in its metadata; read only when the digest is not this page's.
+    identifier: Option<String>,
+}
+
+/// Reads an upload on the parse pool: its sealed digest and, unless that is `page_digest`,
+/// the identifier it names.
+async fn read_upload(data: Spooled, page_digest: String) -> ApiResult<UploadFacts> {
+    fn facts<R: std::io::Read + std::io::Seek>(mut r: R, page_digest: &str) -> UploadFacts {
+        let digest = pdf::sealed_digest_of(&mut r).ok();
+        let identifier = if digest.as_deref() == Some(page_digest) {
+            None
+        } else {
+            std::io::Seek::rewind(&mut r)
+                .ok()
+                .and_then(|_| eseal_pdf::licence::read_info(&mut r).ok())
+                .map(|i| i.identifier.to_string())
+        };
+        UploadFacts { digest, identifier }
+    }
+    parse_pool::run(move || {
+        Ok(match &data {
+            Spooled::Memory(v) => facts(std::io::Cursor::new(v.as_slice()), &page_digest),
+            Spooled::File(f) => facts(f, &page_digest),
+        })
+    })
+    .await
+}
+
 /// What an uploaded file is, compared with the version of this page.
-async fn compare(state: &Shared, s: &VersionStatus, file: &[u8]) -> ApiResult<Comparison> {
-    let digest = pdf::sealed_digest(file).ok();
-    if digest.as_deref() == Some(s.sealed_digest.as_str()) {
-        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(file));
+async fn compare(
+    state: &Shared,
+    s: &VersionStatus,
+    upload: UploadFacts,
+    sha256: &str,
+) -> ApiResult<Comparison> {
+    if upload.digest.as_deref() == Some(s.sealed_digest.as_str()) {
         let stored = licences::sha256_by_identifier(&state.db, &s.identifier).await?;
-        let message = if sha == stored {
+        let message = if sha256 == stored {
             "The file is byte for byte the sealed file of this licence version.".to_string()
         } else {
             "The file holds this licence version exactly as the issuer sealed it, with later \
@@ -187,7 +236,11 @@ async fn compare(state: &Shared, s: &VersionStatus, file: &[u8]) -> ApiResult<Co
             message,
         });
     }
-    if let Some(other) = licence::status_of_file(state, file).await? {
+    let other = match &upload.digest {
+        Some(d) => licence::status_of_digest(state, d).await?,
+        None => None,
+    };
+    if let Some(other) = other {
         let message = if other.licence_id == s.licence_id {
             format!(
                 "The file is version {:03} of this licence, not version {:03}. {}",
@@ -204,7 +257,7 @@ async fn compare(state: &Shared, s: &VersionStatus, file: &[u8]) -> ApiResult<Co
             message,
         });
     }
-    if pdf::read_identifier(file).as_deref() == Some(s.identifier.as_str()) {
+    if upload.identifier.as_deref() == Some(s.identifier.as_str()) {
         return Ok(Comparison {
             result: Outcome::Different,
             message: "The file names this licence but its sealed content differs from what \
@@ -241,16 +294,9 @@ async fn compare_upload_for(
         return Ok(unknown_licence(&headers));
     };
     let upload = pdf_upload(req, &state).await?;
-    let bytes = match upload.data {
-        Spooled::Memory(v) => v,
-        Spooled::File(mut f) => {
-            let mut v = Vec::with_capacity(upload.len as usize);
-            std::io::Read::read_to_end(&mut f, &mut v).map_err(ApiError::internal)?;
-            v
-        }
-    };
+    let read = read_upload(upload.data, s.sealed_digest.clone()).await?;
     let mut f = facts(&state, &s, q.d.as_deref()).await?;
-    f.comparison = Some(compare(&state, &s, &bytes).await?);
+    f.comparison = Some(compare(&state, &s, read, &upload.sha256).await?);
     Ok(respond(
         &headers,
         &f,

@@ -1,5 +1,7 @@
 //! `POST /tsa`: the RFC 3161 time-stamping service over HTTP (§3.4), open to everyone like
-//! the CRLs: a timestamp says only that some hash existed at a time.
+//! the CRLs: a timestamp says only that some hash existed at a time. Rate-limited per client
+//! ([`crate::service::rate_limit`]); tokens are counted, not logged one by one
+//! ([`crate::service::tsa`]).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -18,7 +20,8 @@ const MAX_REQUEST: usize = 4096;
     responses(
         (status = 200, description = "DER TimeStampResp (RFC 3161 §2.4.2): a token signed by the service's TSA (P-256, critical EKU timeStamping, nonce echoed, accuracy 1 s), or a rejection with the failure reason", content_type = "application/timestamp-reply", body = Vec<u8>),
         (status = 413, body = crate::service::error::Problem),
-        (status = 415, body = crate::service::error::Problem)))]
+        (status = 415, body = crate::service::error::Problem),
+        (status = 429, description = "too many requests from the client's address (Retry-After)", body = crate::service::error::Problem)))]
 pub async fn timestamp(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -42,6 +45,9 @@ pub async fn timestamp(
             "a timestamp request has at most {MAX_REQUEST} bytes"
         )));
     }
-    let der = tsa::respond(&state.db, &state.tsa, &body).await?;
+    let (der, issued) = tsa::respond(&state.db, &state.tsa, &body).await?;
+    if issued {
+        state.metrics.tsa_token();
+    }
     Ok(([(header::CONTENT_TYPE, REPLY_CONTENT_TYPE)], der).into_response())
 }

@@ -17,14 +17,15 @@ use super::body::{pdf_upload, Spooled};
 use crate::service::auth::{Caller, Role};
 use crate::service::error::{ApiError, ApiResult};
 use crate::service::licence::{self, status_check::LicenceStatusCheck};
-use crate::service::{pki, Shared};
+use crate::service::{parse_pool, pki, Shared};
 
 #[utoipa::path(post, path = "/v1/verify", tag = "eseal", security(("bearer" = [])),
     request_body(content((super::body::PdfBody = "application/pdf"), (super::body::PdfBody = "application/octet-stream")), description = "the PDF (or multipart/form-data with a field `file`)"),
     responses(
         (status = 200, description = "the verification report (JSON schema eseal-verify/1, or HTML with Accept: text/html)", content_type = "application/json", body = Object),
         (status = 400, body = crate::service::error::Problem), (status = 415, body = crate::service::error::Problem),
-        (status = 422, body = crate::service::error::Problem)))]
+        (status = 422, description = "not a readable PDF, or over the reader's budget or the parse time limit", body = crate::service::error::Problem),
+        (status = 503, description = "the parse pool is full (Retry-After)", body = crate::service::error::Problem)))]
 pub async fn verify(
     State(state): State<Shared>,
     caller: Caller,
@@ -53,15 +54,14 @@ pub async fn verify(
     let data = upload.data;
     // The licence lookup needs only the digest of the first seal's revision, read from the
     // spooled upload: memory does not grow with the upload.
-    let (data, digest) = tokio::task::spawn_blocking(move || {
+    let (data, digest) = parse_pool::run(move || {
         let digest = match &data {
             Spooled::Memory(v) => licence::pdf::sealed_digest_of(Cursor::new(v.as_slice())),
             Spooled::File(f) => licence::pdf::sealed_digest_of(f),
         };
-        (data, digest.ok())
+        Ok((data, digest.ok()))
     })
-    .await
-    .map_err(ApiError::internal)?;
+    .await?;
     let mut extensions: Vec<Arc<dyn ReportExtension>> = vec![Arc::new(AnnotatedCopyCheck)];
     if let Some(d) = digest {
         if let Some(status) = licence::status_of_digest(&state, &d).await? {
@@ -74,16 +74,17 @@ pub async fn verify(
         extensions,
         ..Default::default()
     };
-    let report = tokio::task::spawn_blocking(move || match &data {
-        Spooled::Memory(v) => pdfverify::verify(Cursor::new(v.as_slice()), &opts),
-        Spooled::File(f) => pdfverify::verify(f, &opts),
+    let report = parse_pool::run(move || {
+        match &data {
+            Spooled::Memory(v) => pdfverify::verify(Cursor::new(v.as_slice()), &opts),
+            Spooled::File(f) => pdfverify::verify(f, &opts),
+        }
+        .map_err(|e| match e {
+            pdfverify::VerifyError::TooCostly { .. } => ApiError::Unprocessable(e.to_string()),
+            e => ApiError::Unprocessable(format!("the body is not a readable PDF: {e}")),
+        })
     })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(|e| match e {
-        pdfverify::VerifyError::TooCostly { .. } => ApiError::Unprocessable(e.to_string()),
-        e => ApiError::Unprocessable(format!("the body is not a readable PDF: {e}")),
-    })?;
+    .await?;
     state.metrics.verdict(report.verdict.indication.as_str());
     if html {
         Ok((
