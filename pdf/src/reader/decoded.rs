@@ -31,7 +31,7 @@ pub(crate) struct StreamKey {
 /// How a decoding ended, kept so that the same question gets the same answer.
 #[derive(Debug, Clone)]
 pub(crate) enum Outcome {
-    Data(Rc<[u8]>),
+    Data(Rc<Vec<u8>>),
     Failed(Failure),
 }
 
@@ -170,7 +170,7 @@ mod tests {
             offset: 10,
             length: 5,
         };
-        cache.keep(key, &flate(), Outcome::Data(Rc::from(&b"abc"[..])));
+        cache.keep(key, &flate(), Outcome::Data(Rc::new(b"abc".to_vec())));
         assert!(matches!(cache.get(key, &flate()), Some(Outcome::Data(d)) if &*d == b"abc"));
         // The same bytes read with other filters are another stream.
         assert!(cache.get(key, &Dict::new()).is_none());
@@ -184,7 +184,7 @@ mod tests {
     #[test]
     fn nothing_more_is_kept_past_the_retained_bytes() {
         let mut cache = DecodedStreams::default();
-        let big: Rc<[u8]> = vec![0u8; RETAINED_BYTES as usize - 1024].into();
+        let big = Rc::new(vec![0u8; RETAINED_BYTES as usize - 1024]);
         let first = StreamKey {
             offset: 0,
             length: 1,
@@ -194,7 +194,7 @@ mod tests {
             length: 1,
         };
         cache.keep(first, &flate(), Outcome::Data(big.clone()));
-        cache.keep(second, &flate(), Outcome::Data(Rc::from(&[0u8; 2048][..])));
+        cache.keep(second, &flate(), Outcome::Data(Rc::new(vec![0u8; 2048])));
         assert!(cache.get(first, &flate()).is_some());
         assert!(cache.get(second, &flate()).is_none());
         assert!(cache.retained <= RETAINED_BYTES);

@@ -47,26 +47,35 @@ pub fn decode(dict: &Dict, raw: Vec<u8>, offset: u64, cap: u64) -> Result<Vec<u8
     Ok(data)
 }
 
-/// Inflates zlib data, refusing output larger than `cap`.
+/// Inflates zlib data, refusing output larger than `cap`. Reads in chunks rather than with
+/// `read_to_end`, which readies the whole of each doubled buffer before filling it: a stream
+/// refused at 64 MiB would have touched 128.
 pub fn inflate(data: &[u8], offset: u64, cap: u64) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    let mut decoder = flate2::read::ZlibDecoder::new(data).take(cap + 1);
-    match decoder.read_to_end(&mut out) {
-        Ok(_) => {}
-        // Many writers leave a bad Adler-32 checksum or cut the last block; keep what inflated.
-        Err(_) if !out.is_empty() => {}
-        Err(e) => {
-            return Err(Error::Decompress {
-                offset,
-                reason: e.to_string(),
-            })
+    let mut decoder = flate2::read::ZlibDecoder::new(data);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match decoder.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                if (out.len() + n) as u64 > cap {
+                    return Err(Error::LimitExceeded {
+                        what: "decompressed stream size",
+                        limit: cap,
+                    });
+                }
+                out.extend_from_slice(&chunk[..n]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            // Many writers leave a bad Adler-32 checksum or cut the last block; keep what inflated.
+            Err(_) if !out.is_empty() => break,
+            Err(e) => {
+                return Err(Error::Decompress {
+                    offset,
+                    reason: e.to_string(),
+                })
+            }
         }
-    }
-    if out.len() as u64 > cap {
-        return Err(Error::LimitExceeded {
-            what: "decompressed stream size",
-            limit: cap,
-        });
     }
     Ok(out)
 }

@@ -47,7 +47,7 @@ const OBJSTM_CACHE: usize = 8;
 
 /// A decoded object stream (§7.5.7): its data and where each object starts.
 struct ObjectStream {
-    data: Rc<[u8]>,
+    data: Rc<Vec<u8>>,
     /// (object number, absolute offset in `data`).
     offsets: Vec<(u32, usize)>,
 }
@@ -372,7 +372,7 @@ impl<R: Read + Seek> PdfReader<R> {
 
     /// The decoded data of a stream (FlateDecode with predictors; size capped). A stream of
     /// the file is decoded once for all readers sharing the budget, and its data shared.
-    pub fn stream_decoded(&mut self, stream: &Stream) -> Result<Rc<[u8]>> {
+    pub fn stream_decoded(&mut self, stream: &Stream) -> Result<Rc<Vec<u8>>> {
         let budget = self.src.budget.clone();
         match stream.data {
             StreamData::InFile { offset, length } => {
@@ -384,7 +384,7 @@ impl<R: Read + Seek> PdfReader<R> {
             }
             StreamData::Bytes(ref raw) => budget
                 .decode(|cap| filters::decode(&stream.dict, raw.clone(), 0, cap))
-                .map(Rc::from),
+                .map(Rc::new),
         }
     }
 
