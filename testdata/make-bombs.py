@@ -10,8 +10,8 @@ keep its objects outside object streams (eseal's own output does). Python 3 and 
 
     xref-stream-bomb.pdf   one cross-reference stream declaring 8 million entries (~59 KB)
     xref-entries-bomb.pdf  three updates, each declaring a million free entries
-    xref-padding-bomb.pdf  six cross-reference streams, each padded with 48 MiB of zeros
     dss-bomb.pdf           a /DSS whose /Certs names one double-Flate stream 1000 times
+    streams-bomb.pdf       a /DSS whose /Certs names six double-Flate streams of 48 MiB each
     objstm-bomb.pdf        an object stream declaring a million members, holding a catalog
                            with an array of two million numbers
     content-bomb.pdf       a page whose /Contents names one double-Flate content stream of
@@ -149,14 +149,12 @@ def object_stream(objects, declared):
     )
 
 
-def append_update(pdf, objects, members=(), declared=None, padding=0, double=False):
+def append_update(pdf, objects, members=(), declared=None):
     """`pdf` (a Pdf) with an incremental update: `objects` (number, body) written directly,
     `members` (number, object stream) by their index, listed by a cross-reference stream.
 
     declared: (first, count, byte) subsections the cross-reference stream declares besides,
-      each entry a row of seven such bytes (/W [1 4 2]; 0 is a free entry);
-    padding: zero bytes after the rows (decoded, then ignored by a reader);
-    double: Flate the cross-reference data twice.
+      each entry a row of seven such bytes (/W [1 4 2]; 0 is a free entry).
     """
     out = bytearray(pdf.data)
     if not out.endswith(b"\n"):
@@ -177,17 +175,12 @@ def append_update(pdf, objects, members=(), declared=None, padding=0, double=Fal
         index += b" %d %d" % (first, count)
         chunks.extend(repeated(bytes([byte]) * 7, 7 * count))
         size = max(size, first + count)
-    chunks.extend(repeated(b"\0", padding))
     data = deflate(chunks)
-    filters = b"/FlateDecode"
-    if double:
-        data, filters = deflate([data]), b"[/FlateDecode /FlateDecode]"
-    entries = b"/Type /XRef /Size %d /Index [%s] /W [1 4 2] /Root %d 0 R /Prev %d /Filter %s" % (
+    entries = b"/Type /XRef /Size %d /Index [%s] /W [1 4 2] /Root %d 0 R /Prev %d /Filter /FlateDecode" % (
         size,
         index,
         pdf.root,
         pdf.startxref,
-        filters,
     )
     out += b"%d 0 obj\n%s\nendobj\nstartxref\n%d\n%%%%EOF\n" % (xref, stream(entries, data), at)
     return Pdf(out)
@@ -206,10 +199,12 @@ def xref_entries_bomb(pdf):
     return pdf
 
 
-def xref_padding_bomb(pdf):
-    for _ in range(6):
-        pdf = append_update(pdf, [], padding=48 * MIB, double=True)
-    return pdf
+def streams_bomb(pdf):
+    first = pdf.size
+    streams = [(first + i, double_flate(repeated(b"\0", 48 * MIB))) for i in range(6)]
+    refs = b"".join(b"%d 0 R " % n for n, _ in streams)
+    catalog = with_entries(pdf.object(pdf.root), b"/DSS << /Certs [%s] >>" % refs)
+    return append_update(pdf, streams + [(pdf.root, catalog)])
 
 
 def dss_bomb(pdf):
@@ -243,8 +238,8 @@ def content_bomb(pdf):
 BOMBS = {
     "xref-stream-bomb.pdf": xref_stream_bomb,
     "xref-entries-bomb.pdf": xref_entries_bomb,
-    "xref-padding-bomb.pdf": xref_padding_bomb,
     "dss-bomb.pdf": dss_bomb,
+    "streams-bomb.pdf": streams_bomb,
     "objstm-bomb.pdf": objstm_bomb,
     "content-bomb.pdf": content_bomb,
 }

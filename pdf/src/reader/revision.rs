@@ -224,11 +224,12 @@ pub(crate) fn load_xref_stream<R: Read + Seek>(
     let layout = StreamLayout::read(&dict, offset)?;
     src.budget.charge_xref_entries(layout.declared())?;
     let raw = src.read_at(start, length as usize)?;
-    // Decoded once per reading of the chain, so not kept for other readers.
-    let data = src
-        .budget
-        .clone()
-        .decode(|cap| filters::decode(&dict, raw, start, cap.min(MAX_XREF_STREAM_LEN)))?;
+    // Decoded once per reading of the chain, so not kept for other readers; and only as far
+    // as the rows go, so that padding after them costs nothing.
+    let want = layout.data_len();
+    let data = src.budget.clone().decode(|cap| {
+        filters::decode_head(&dict, raw, start, cap.min(MAX_XREF_STREAM_LEN), want)
+    })?;
     let entries = Arc::new(layout.entries(&data)?);
     Ok(XrefSection {
         offset,

@@ -216,6 +216,12 @@ impl StreamLayout {
             .fold(0u64, |total, (_, c)| total.saturating_add(*c))
     }
 
+    /// The bytes of data the declared entries take.
+    pub fn data_len(&self) -> u64 {
+        let row = self.widths.iter().sum::<usize>() as u64;
+        self.declared().saturating_mul(row)
+    }
+
     /// Reads the entries from the decoded stream data (§7.5.8.3).
     pub fn entries(&self, data: &[u8]) -> Result<BTreeMap<u32, XrefEntry>> {
         let bad = |reason: &str| Error::broken_xref(self.offset, reason.to_string());
