@@ -112,6 +112,26 @@ fn a_stream_named_a_thousand_times_from_two_readers_is_decoded_and_charged_once(
 }
 
 #[test]
+fn an_object_stream_read_from_every_revision_view_is_decoded_once() {
+    let pki = pki();
+    // The catalog lives in an object stream of a little over 1 MiB decoded.
+    let padding = "a".repeat(MIB);
+    let mut doc = common::xref_stream_pdf_with(&format!(" /Padding ({padding})"));
+    for _ in 0..3 {
+        doc = seal_with(&pki, &doc, &sealer_opts());
+    }
+    // Every view of the change analysis reads the catalog; 2 MiB suffice only if the object
+    // stream is decoded once for all of them.
+    let opts = VerifyOptions {
+        decoded_bytes: Some(2 * MIB as u64),
+        ..options(&pki)
+    };
+    let r = verify_bytes(&doc, &opts).expect("within the budget");
+    assert_eq!(r.signatures.len(), 3);
+    assert!(r.passed(), "{}", r.to_text());
+}
+
+#[test]
 fn a_dss_naming_a_stream_over_the_per_stream_cap_is_refused_naming_that_limit() {
     let pki = pki();
     let bomb = sealed_with_dss(
