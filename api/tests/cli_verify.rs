@@ -1,5 +1,6 @@
-//! `eseal verify`: exit codes (0 all TOTAL-PASSED, 1 any not or no signature, 2 usage or
-//! unreadable input), the three report formats, `--crl`, `--at` and `--out`.
+//! `eseal verify`: exit codes (0 all TOTAL-PASSED, 1 any not or no signature, 2 usage,
+//! unreadable input or a file too costly to read), the three report formats, `--crl`, `--at`,
+//! `--out`, and the bombs of `testdata/make-bombs.py`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
@@ -169,53 +170,75 @@ fn usage_and_unreadable_input_exit_2() {
     }
 }
 
-/// A DSS naming one stream a thousand times, the stream decoding (Flate twice) to 48 MiB of
-/// zeros: about 30 KB on disk, 48 GB of decoding without a budget.
-fn with_dss_bomb(signed: &[u8]) -> Vec<u8> {
-    use eseal_pdf::writer::{write_incremental, IncrementalUpdate};
-    use eseal_pdf::{Dict, Object, PdfReader, Stream};
-    use std::io::{Cursor, Write};
-    let zlib = |data: &[u8]| {
-        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
+/// The bombs `testdata/make-bombs.py` makes from a sealed file, with the limit that refuses
+/// each.
+fn bombs() -> [(&'static str, &'static str, u64); 6] {
+    use eseal_pdf::reader::{
+        Limit, DEFAULT_DECODED_BYTES, DEFAULT_OBJECTS, DEFAULT_XREF_ENTRIES, MAX_DECODED_STREAM,
     };
-    let data = zlib(&zlib(&vec![0u8; 48 << 20]));
-    let mut reader = PdfReader::open(Cursor::new(signed)).unwrap();
-    let mut update = IncrementalUpdate::new(&reader);
-    let filters = Object::Array(vec![
-        Object::name("FlateDecode"),
-        Object::name("FlateDecode"),
-    ]);
-    let bomb = update.add(Object::Stream(Stream::new(
-        Dict::new().with("Filter", filters),
-        data,
-    )));
-    let mut catalog = reader.catalog().unwrap();
-    catalog.set(
-        "DSS",
-        Dict::new().with("Certs", Object::Array(vec![Object::Reference(bomb); 1000])),
-    );
-    update.set(reader.catalog_ref().unwrap(), catalog);
-    let mut out = Vec::new();
-    write_incremental(&mut reader, &update, &mut out).unwrap();
-    out
+    let entries = (Limit::XrefEntries.what(), DEFAULT_XREF_ENTRIES);
+    let objects = (Limit::Objects.what(), DEFAULT_OBJECTS);
+    [
+        ("xref-stream-bomb.pdf", entries.0, entries.1),
+        ("xref-entries-bomb.pdf", entries.0, entries.1),
+        (
+            "dss-bomb.pdf",
+            Limit::DecodedStream.what(),
+            MAX_DECODED_STREAM,
+        ),
+        (
+            "streams-bomb.pdf",
+            Limit::DecodedBytes.what(),
+            DEFAULT_DECODED_BYTES,
+        ),
+        ("objstm-bomb.pdf", objects.0, objects.1),
+        ("content-bomb.pdf", objects.0, objects.1),
+    ]
+}
+
+/// Runs the bomb script on the sealed file of `dir` into `dir/bombs`; false when python3 is
+/// missing on a developer machine.
+fn make_bombs(dir: &std::path::Path) -> bool {
+    if !tool("python3") {
+        return false;
+    }
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/make-bombs.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(dir.join("bombs"))
+        .arg("--signed")
+        .arg(dir.join("signed.pdf"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    true
 }
 
 #[test]
-fn a_decompression_bomb_exits_2_naming_the_limit() {
+fn every_bomb_of_the_script_exits_2_naming_its_limit() {
     let d = setup();
     let p = d.path();
-    let signed = std::fs::read(p.join("signed.pdf")).unwrap();
-    std::fs::write(p.join("bomb.pdf"), with_dss_bomb(&signed)).unwrap();
-    let out = eseal(p, &["verify", "bomb.pdf", "--trust", "prov/ca.pem"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("the limit for one document"),
-        "{}",
-        stderr(&out)
-    );
-    // The limit is the user's, in MiB; the plain file decodes nothing and passes even at 0.
+    if !make_bombs(p) {
+        return;
+    }
+    for (name, what, limit) in bombs() {
+        let file = p.join("bombs").join(name);
+        // Small files: the cost is in what they declare or expand to.
+        let len = std::fs::metadata(&file).unwrap().len();
+        assert!(len < 128 * 1024, "{name}: {len} bytes");
+        let path = format!("bombs/{name}");
+        let out = eseal(p, &["verify", &path, "--trust", "prov/ca.pem"]);
+        assert_eq!(out.status.code(), Some(2), "{name}: {}", stderr(&out));
+        let expected = format!("{what} exceed the limit of {limit}");
+        assert!(stderr(&out).contains(&expected), "{name}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn the_decoding_limit_is_the_users_in_mib() {
+    let d = setup();
+    let p = d.path();
+    // The plain file decodes nothing and passes even at 0.
     let out = eseal(
         p,
         &[
@@ -228,4 +251,21 @@ fn a_decompression_bomb_exits_2_naming_the_limit() {
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    if !make_bombs(p) {
+        return;
+    }
+    // Six distinct streams of 48 MiB, 288 MiB: refused at the default 256, read at 512.
+    let bomb = "bombs/streams-bomb.pdf";
+    let out = eseal(p, &["verify", bomb, "--trust", "prov/ca.pem"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let roomy = [
+        "verify",
+        bomb,
+        "--trust",
+        "prov/ca.pem",
+        "--max-decoded-mib",
+        "512",
+    ];
+    let out = eseal(p, &roomy);
+    assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
 }

@@ -245,6 +245,11 @@ impl Dict {
             .map(|(_, v)| v)
     }
 
+    /// A dictionary of `entries`, whose keys the caller has made unique.
+    pub(crate) fn from_entries(entries: Vec<(Vec<u8>, Object)>) -> Self {
+        Dict { entries }
+    }
+
     /// Sets `key` (replacing its value in place if present, else appending).
     pub fn set(&mut self, key: &str, value: impl Into<Object>) {
         self.set_raw(key.as_bytes().to_vec(), value.into());

@@ -226,7 +226,12 @@ fn merged_dss<R: Read + Seek>(
             if let Object::Array(list) = reader.resolve(a)? {
                 for item in list {
                     if let Ok(Object::Stream(s)) = reader.resolve(&item) {
-                        known.push(reader.stream_decoded(&s).unwrap_or_default());
+                        known.push(
+                            reader
+                                .stream_decoded(&s)
+                                .map(|d| d.to_vec())
+                                .unwrap_or_default(),
+                        );
                     }
                     refs.push(item);
                 }

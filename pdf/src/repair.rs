@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, Write};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::object::{Dict, ObjRef, Object, Stream, StreamData};
@@ -41,7 +42,7 @@ pub fn open_repaired<R: Read + Seek>(source: R) -> Result<PdfReader<R>> {
         sections: vec![XrefSection {
             offset: 0,
             kind: XrefKind::Table,
-            entries: scan.entries.clone(),
+            entries: Arc::new(scan.entries.clone()),
             trailer,
             end: len,
         }],
@@ -51,7 +52,7 @@ pub fn open_repaired<R: Read + Seek>(source: R) -> Result<PdfReader<R>> {
     let mut reader = PdfReader::from_parts(src, vec![revision.clone()], true);
     let mut entries = scan.entries;
     index_object_streams(&mut reader, scan.object_streams, &mut entries);
-    revision.sections[0].entries = entries;
+    revision.sections[0].entries = Arc::new(entries);
     let src = reader.into_parts();
     Ok(PdfReader::from_parts(src, vec![revision], true))
 }

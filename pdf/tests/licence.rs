@@ -338,7 +338,7 @@ fn licence_issue_qr_and_annotated_copy_verify_end_to_end() {
         let Object::Stream(s) = reader.get(md).unwrap() else {
             panic!("metadata is a stream")
         };
-        let xmp = String::from_utf8(reader.stream_decoded(&s).unwrap()).unwrap();
+        let xmp = String::from_utf8(reader.stream_decoded(&s).unwrap().to_vec()).unwrap();
         let xmp = xmp.replace("福州电子印章科技有限公司", "冒名顶替有限公司");
         let mut update = IncrementalUpdate::new(&reader);
         update.set(

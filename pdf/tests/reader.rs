@@ -37,7 +37,7 @@ fn classic_xref_opens_and_finds_pages() {
         panic!("not a stream")
     };
     assert_eq!(
-        r.stream_decoded(&s).unwrap(),
+        &*r.stream_decoded(&s).unwrap(),
         b"BT /F1 12 Tf 72 720 Td (Page 3) Tj ET"
     );
 }

@@ -1,6 +1,7 @@
 //! `eseal verify`: checks every signature of a PDF and prints a report (JSON schema
 //! `eseal-verify/1`, text or HTML). Exit 0 when every signature is TOTAL-PASSED, 1 when any is
-//! not (or there is none), 2 on usage errors or unreadable input.
+//! not (or there is none), 2 on usage errors, unreadable input, or input too costly to read (a
+//! decompression bomb; the message names the limit).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -97,6 +98,9 @@ impl ValidationArgs {
             at,
             file_name: Some(file_name),
             decoded_bytes: Some(self.max_decoded_mib.saturating_mul(1024 * 1024)),
+            // The reader's defaults: sized so that real documents pass.
+            xref_entries: None,
+            objects: None,
             extensions: vec![Arc::new(AnnotatedCopyCheck)],
         })
     }

@@ -14,7 +14,7 @@ use super::{
     QR_FIELD,
 };
 use crate::object::Object;
-use crate::reader::PdfReader;
+use crate::reader::{Budget, PdfReader};
 use crate::text::decode_text_string;
 use crate::Result;
 
@@ -148,31 +148,30 @@ fn xmp_text<R: Read + Seek>(reader: &mut PdfReader<R>) -> Result<String> {
 /// revision): metadata updates appended later do not break seals, so they must not change what
 /// the licence says. The QR URL and the annotation are read from the newest revision; the
 /// annotation record is covered by the annotation's own signature.
-pub fn read_info<R: Read + Seek>(mut input: R) -> Result<LicenceInfo> {
-    let sealed_end = {
-        let mut reader = PdfReader::open(&mut input)?;
-        match first_signed_end(&mut reader) {
-            Ok(end) if end < reader.file_len() => Some(end),
-            _ => None,
-        }
+pub fn read_info<R: Read + Seek>(input: R) -> Result<LicenceInfo> {
+    // One reader of the whole file, and one of the sealed prefix sharing its budget (the same
+    // bytes at the same offsets): a hostile file costs one budget, not one per reading.
+    let budget = Budget::default();
+    let mut reader = PdfReader::open_with_budget(input, budget.clone())?;
+    let sealed_end = match first_signed_end(&mut reader) {
+        Ok(end) if end < reader.file_len() => Some(end),
+        _ => None,
     };
     let xmp = match sealed_end {
         Some(end) => {
             if end > MAX_SEALED_PREFIX {
                 return Err(licence_error("the sealed licence is larger than 256 MiB"));
             }
-            input.seek(SeekFrom::Start(0))?;
+            // The reader seeks before each read, so borrowing its file in between is harmless.
+            let file = reader.source_mut();
+            file.seek(SeekFrom::Start(0))?;
             let mut prefix = Vec::with_capacity(end as usize);
-            (&mut input).take(end).read_to_end(&mut prefix)?;
-            xmp_text(&mut PdfReader::open(std::io::Cursor::new(prefix))?)?
+            file.take(end).read_to_end(&mut prefix)?;
+            let mut sealed = PdfReader::open_with_budget(std::io::Cursor::new(prefix), budget)?;
+            xmp_text(&mut sealed)?
         }
-        None => {
-            input.seek(SeekFrom::Start(0))?;
-            xmp_text(&mut PdfReader::open(&mut input)?)?
-        }
+        None => xmp_text(&mut reader)?,
     };
-    input.seek(SeekFrom::Start(0))?;
-    let mut reader = PdfReader::open(input)?;
     let get = |name: &str| xmp_property(&xmp, name).unwrap_or_default();
     let id_text = get("Identifier");
     if id_text.is_empty() {

@@ -13,6 +13,25 @@ pub const MAX_DECODED_LEN: u64 = 256 * 1024 * 1024;
 /// Decodes `raw` according to the `/Filter` and `/DecodeParms` of `dict`. `offset` is the
 /// position of the data in the file, for error messages.
 pub fn decode(dict: &Dict, raw: Vec<u8>, offset: u64, cap: u64) -> Result<Vec<u8>> {
+    decode_up_to(dict, raw, offset, cap, None)
+}
+
+/// As [`decode`], producing only the first `want` bytes of the decoded data: the last filter
+/// stops inflating once it has them, however much more the stream would expand to (a
+/// cross-reference stream padded with gigabytes after its rows costs its rows).
+pub fn decode_head(dict: &Dict, raw: Vec<u8>, offset: u64, cap: u64, want: u64) -> Result<Vec<u8>> {
+    let mut data = decode_up_to(dict, raw, offset, cap, Some(want))?;
+    data.truncate(usize::try_from(want).unwrap_or(usize::MAX));
+    Ok(data)
+}
+
+fn decode_up_to(
+    dict: &Dict,
+    raw: Vec<u8>,
+    offset: u64,
+    cap: u64,
+    want: Option<u64>,
+) -> Result<Vec<u8>> {
     let filters: Vec<&[u8]> = match dict.get("Filter") {
         None => return Ok(raw),
         Some(Object::Name(n)) => vec![n.as_slice()],
@@ -34,7 +53,9 @@ pub fn decode(dict: &Dict, raw: Vec<u8>, offset: u64, cap: u64) -> Result<Vec<u8
         let parm = parms.get(i).copied().flatten();
         data = match *filter {
             b"FlateDecode" | b"Fl" => {
-                let inflated = inflate(&data, offset, cap)?;
+                let last = i + 1 == filters.len();
+                let stop = want.filter(|_| last).map(|w| inflated_len(w, parm));
+                let inflated = inflate(&data, offset, cap, stop)?;
                 unpredict(inflated, parm, offset)?
             }
             other => {
@@ -47,28 +68,58 @@ pub fn decode(dict: &Dict, raw: Vec<u8>, offset: u64, cap: u64) -> Result<Vec<u8
     Ok(data)
 }
 
-/// Inflates zlib data, refusing output larger than `cap`.
-pub fn inflate(data: &[u8], offset: u64, cap: u64) -> Result<Vec<u8>> {
+/// Inflates zlib data, refusing output larger than `cap`, stopping without error once `stop`
+/// bytes (if given) are out. Reads in chunks rather than with `read_to_end`, which readies the
+/// whole of each doubled buffer before filling it: a stream refused at 64 MiB would have touched
+/// 128.
+fn inflate(data: &[u8], offset: u64, cap: u64, stop: Option<u64>) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    let mut decoder = flate2::read::ZlibDecoder::new(data).take(cap + 1);
-    match decoder.read_to_end(&mut out) {
-        Ok(_) => {}
-        // Many writers leave a bad Adler-32 checksum or cut the last block; keep what inflated.
-        Err(_) if !out.is_empty() => {}
-        Err(e) => {
-            return Err(Error::Decompress {
-                offset,
-                reason: e.to_string(),
-            })
+    let mut decoder = flate2::read::ZlibDecoder::new(data);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        if stop.is_some_and(|s| out.len() as u64 >= s) {
+            break;
+        }
+        match decoder.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                let n = match stop {
+                    Some(s) => n.min(usize::try_from(s).unwrap_or(usize::MAX) - out.len()),
+                    None => n,
+                };
+                if (out.len() + n) as u64 > cap {
+                    return Err(Error::LimitExceeded {
+                        what: "decompressed stream size",
+                        limit: cap,
+                    });
+                }
+                out.extend_from_slice(&chunk[..n]);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            // Many writers leave a bad Adler-32 checksum or cut the last block; keep what inflated.
+            Err(_) if !out.is_empty() => break,
+            Err(e) => {
+                return Err(Error::Decompress {
+                    offset,
+                    reason: e.to_string(),
+                })
+            }
         }
     }
-    if out.len() as u64 > cap {
-        return Err(Error::LimitExceeded {
-            what: "decompressed stream size",
-            limit: cap,
-        });
-    }
     Ok(out)
+}
+
+/// How many inflated bytes give `want` bytes once the predictor of `parm` is undone: PNG
+/// predictors put a tag byte before each row.
+fn inflated_len(want: u64, parm: Option<&Dict>) -> u64 {
+    if parm_int(parm, "Predictor", 1) < 10 {
+        return want;
+    }
+    let bits = parm_int(parm, "Colors", 1)
+        .saturating_mul(parm_int(parm, "BitsPerComponent", 8))
+        .saturating_mul(parm_int(parm, "Columns", 1));
+    let row = u64::try_from(bits).unwrap_or(0).div_ceil(8).max(1);
+    want.div_ceil(row).saturating_mul(row + 1)
 }
 
 fn parm_int(parm: Option<&Dict>, key: &str, default: i64) -> i64 {
@@ -183,6 +234,21 @@ mod tests {
             .with("DecodeParms", parm);
         let out = decode(&dict, zlib(&encoded), 0, 1000).unwrap();
         assert_eq!(out, vec![1, 2, 3, 2, 3, 4]);
+    }
+
+    #[test]
+    fn the_head_of_a_padded_stream_is_decoded_alone() {
+        // Two rows of 3 columns (Up predictor), then a megabyte of padding that is never needed.
+        let mut encoded = vec![2u8, 1, 2, 3, 2, 1, 1, 1];
+        encoded.resize(encoded.len() + (1 << 20), 0);
+        let parm = Dict::new().with("Predictor", 12).with("Columns", 3);
+        let dict = Dict::new()
+            .with("Filter", Object::name("FlateDecode"))
+            .with("DecodeParms", parm);
+        // The whole would be refused at a cap of 1000 bytes; the head is not.
+        assert!(decode(&dict, zlib(&encoded), 0, 1000).is_err());
+        let head = decode_head(&dict, zlib(&encoded), 0, 1000, 6).unwrap();
+        assert_eq!(head, vec![1, 2, 3, 2, 3, 4]);
     }
 
     #[test]

@@ -4,8 +4,15 @@
 //! The parser works on a slice that may be a window of a larger file. When `complete` is false,
 //! running into the end of the window reports [`ParseError::NeedMore`] so that the caller can
 //! read a larger window and try again.
+//!
+//! Every value parsed is counted against an allowance (the objects the document may still
+//! parse, see [`crate::reader::Budget`]), so that a window full of tiny objects is refused while
+//! it is parsed, not after it has filled the memory.
+
+use std::collections::HashMap;
 
 use crate::object::{Dict, ObjRef, Object, MAX_DEPTH};
+use crate::reader::budget::Limit;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ParseError {
@@ -13,6 +20,8 @@ pub(crate) enum ParseError {
     NeedMore,
     /// A syntax error at an absolute byte offset.
     Syntax(u64, String),
+    /// A limit of the document's budget is reached.
+    Limit(Limit),
 }
 
 pub(crate) type PResult<T> = Result<T, ParseError>;
@@ -38,18 +47,35 @@ pub(crate) struct Parser<'a> {
     pos: usize,
     base: u64,
     complete: bool,
+    /// Values this parser may still produce.
+    allowance: u64,
+    /// Values produced so far.
+    parsed: u64,
 }
 
 impl<'a> Parser<'a> {
     /// `complete` says whether `data` holds everything there is (end of file or of a decoded
     /// stream) or is only a window.
     pub fn new(data: &'a [u8], base: u64, complete: bool) -> Self {
+        Self::with_allowance(data, base, complete, u64::MAX)
+    }
+
+    /// A parser that produces at most `allowance` values, then fails with
+    /// [`ParseError::Limit`].
+    pub fn with_allowance(data: &'a [u8], base: u64, complete: bool, allowance: u64) -> Self {
         Parser {
             data,
             pos: 0,
             base,
             complete,
+            allowance,
+            parsed: 0,
         }
+    }
+
+    /// Values produced so far, nested ones included.
+    pub fn parsed(&self) -> u64 {
+        self.parsed
     }
 
     pub fn offset(&self) -> u64 {
@@ -169,6 +195,10 @@ impl<'a> Parser<'a> {
         if depth > MAX_DEPTH {
             return self.err(format!("objects nested deeper than {MAX_DEPTH}"));
         }
+        if self.parsed >= self.allowance {
+            return Err(ParseError::Limit(Limit::Objects));
+        }
+        self.parsed += 1;
         self.skip_ws();
         let Some(b) = self.peek() else {
             return self.end("object");
@@ -413,7 +443,7 @@ impl<'a> Parser<'a> {
 
     fn read_dict(&mut self, depth: usize) -> PResult<Dict> {
         self.pos += 2; // '<<'
-        let mut dict = Dict::new();
+        let mut entries = Vec::new();
         loop {
             self.skip_ws();
             match self.peek() {
@@ -421,7 +451,7 @@ impl<'a> Parser<'a> {
                 Some(b'>') => {
                     if self.data.get(self.pos + 1) == Some(&b'>') {
                         self.pos += 2;
-                        return Ok(dict);
+                        return Ok(Dict::from_entries(without_repeated_keys(entries)));
                     }
                     if self.pos + 1 >= self.data.len() {
                         return self.end("dictionary");
@@ -433,13 +463,31 @@ impl<'a> Parser<'a> {
                     let value = self.read_object_at_depth(depth + 1)?;
                     // A null value is the same as an absent entry (§7.3.7).
                     if value != Object::Null {
-                        dict.set_raw(key, value);
+                        entries.push((key, value));
                     }
                 }
                 Some(_) => return self.err("dictionary key is not a name"),
             }
         }
     }
+}
+
+/// The entries of a dictionary as written, a repeated key keeping its first place and its last
+/// value. A map finds the repeats, so that a dictionary of a million keys is not a trillion
+/// comparisons.
+fn without_repeated_keys(entries: Vec<(Vec<u8>, Object)>) -> Vec<(Vec<u8>, Object)> {
+    let mut place: HashMap<Vec<u8>, usize> = HashMap::with_capacity(entries.len());
+    let mut out: Vec<(Vec<u8>, Object)> = Vec::with_capacity(entries.len());
+    for (key, value) in entries {
+        match place.get(&key) {
+            Some(&i) => out[i].1 = value,
+            None => {
+                place.insert(key.clone(), out.len());
+                out.push((key, value));
+            }
+        }
+    }
+    out
 }
 
 fn hex_val(b: u8) -> Option<u8> {
@@ -511,6 +559,37 @@ mod tests {
         assert_eq!(p.read_object(), Err(ParseError::NeedMore));
         let mut p = Parser::new(b"[1 0", 0, false);
         assert_eq!(p.read_object(), Err(ParseError::NeedMore));
+    }
+
+    #[test]
+    fn values_past_the_allowance_are_refused_while_parsing() {
+        // An array of three numbers is four values.
+        let mut p = Parser::with_allowance(b"[1 2 3]", 0, true, 4);
+        assert!(p.read_object().is_ok());
+        assert_eq!(p.parsed(), 4);
+        let mut p = Parser::with_allowance(b"[1 2 3]", 0, true, 3);
+        assert_eq!(p.read_object(), Err(ParseError::Limit(Limit::Objects)));
+    }
+
+    #[test]
+    fn a_repeated_key_keeps_its_first_place_and_last_value() {
+        let d = parse("<< /A 1 /B 2 /A 3 /C null /B null >>");
+        let d = d.as_dict().unwrap();
+        let keys: Vec<&[u8]> = d.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, [&b"A"[..], b"B"]);
+        assert_eq!(d.get("A"), Some(&Object::Integer(3)));
+        // A null value is an absent entry, so it does not replace one.
+        assert_eq!(d.get("B"), Some(&Object::Integer(2)));
+    }
+
+    #[test]
+    fn a_dictionary_of_many_keys_keeps_them_all() {
+        let text: String = (0..20_000).map(|i| format!("/k{i} {i} ")).collect();
+        let d = parse(&format!("<< {text} /k7 -1 >>"));
+        let d = d.as_dict().unwrap();
+        assert_eq!(d.len(), 20_000);
+        assert_eq!(d.get("k7"), Some(&Object::Integer(-1)));
+        assert_eq!(d.get("k19999"), Some(&Object::Integer(19_999)));
     }
 
     #[test]

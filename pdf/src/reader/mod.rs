@@ -6,6 +6,7 @@
 //! read, window and decompression is bounded.
 
 mod budget;
+mod decoded;
 mod filters;
 mod forms;
 pub(crate) mod lexer;
@@ -14,11 +15,15 @@ mod revision;
 pub(crate) mod source;
 mod xref;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{Read, Seek};
 use std::rc::Rc;
 
-pub use budget::{Budget, DEFAULT_DECODED_BYTES, MAX_DECODED_STREAM};
+pub use budget::{
+    Budget, Limit, Limits, Refusal, Usage, DEFAULT_DECODED_BYTES, DEFAULT_OBJECTS,
+    DEFAULT_XREF_ENTRIES, MAX_DECODED_STREAM,
+};
+pub use decoded::RETAINED_BYTES;
 pub use forms::{FormField, Widget};
 pub use pages::Page;
 pub use revision::Revision;
@@ -28,7 +33,8 @@ pub(crate) use source::Source;
 
 use crate::error::{Error, Result};
 use crate::object::{Dict, ObjRef, Object, Stream, StreamData};
-use lexer::Parser;
+use decoded::StreamKey;
+use lexer::{ParseError, Parser};
 
 /// Largest stream data the reader loads into memory at once.
 pub const MAX_STREAM_LEN: u64 = filters::MAX_DECODED_LEN;
@@ -41,7 +47,7 @@ const OBJSTM_CACHE: usize = 8;
 
 /// A decoded object stream (§7.5.7): its data and where each object starts.
 struct ObjectStream {
-    data: Vec<u8>,
+    data: Rc<Vec<u8>>,
     /// (object number, absolute offset in `data`).
     offsets: Vec<(u32, usize)>,
 }
@@ -50,8 +56,9 @@ struct ObjectStream {
 pub struct PdfReader<R> {
     src: Source<R>,
     revisions: Vec<Revision>,
-    /// The newest entry for each object number.
-    xref: BTreeMap<u32, XrefEntry>,
+    /// The newest entry for each object number, sorted by number (a sorted list takes half
+    /// the memory of a map, and a view of each revision has one).
+    xref: Vec<(u32, XrefEntry)>,
     cache: HashMap<ObjRef, Object>,
     objstm_cache: HashMap<u32, Rc<ObjectStream>>,
     loading: Vec<ObjRef>,
@@ -78,19 +85,11 @@ impl<R: Read + Seek> PdfReader<R> {
     }
 
     pub(crate) fn from_parts(src: Source<R>, revisions: Vec<Revision>, repaired: bool) -> Self {
-        let mut merged = BTreeMap::new();
-        for rev in &revisions {
-            // Within a revision the first section (what startxref points to) wins.
-            for section in rev.sections.iter().rev() {
-                for (num, entry) in &section.entries {
-                    merged.insert(*num, *entry);
-                }
-            }
-        }
+        let xref = newest_entries(&revisions);
         PdfReader {
             src,
             revisions,
-            xref: merged,
+            xref,
             cache: HashMap::new(),
             objstm_cache: HashMap::new(),
             loading: Vec::new(),
@@ -126,7 +125,8 @@ impl<R: Read + Seek> PdfReader<R> {
 
     /// The newest cross-reference entry of object `num`.
     pub fn xref_entry(&self, num: u32) -> Option<XrefEntry> {
-        self.xref.get(&num).copied()
+        let i = self.xref.binary_search_by_key(&num, |(n, _)| *n).ok()?;
+        Some(self.xref[i].1)
     }
 
     /// Object numbers with an entry in the newest cross-reference data.
@@ -142,11 +142,7 @@ impl<R: Read + Seek> PdfReader<R> {
             .and_then(Object::as_i64)
             .and_then(|s| u32::try_from(s).ok())
             .unwrap_or(0);
-        let used = self
-            .xref
-            .keys()
-            .next_back()
-            .map_or(0, |n| n.saturating_add(1));
+        let used = self.xref.last().map_or(0, |(n, _)| n.saturating_add(1));
         declared.max(used)
     }
 
@@ -179,7 +175,7 @@ impl<R: Read + Seek> PdfReader<R> {
     }
 
     fn load(&mut self, r: ObjRef) -> Result<Object> {
-        match self.xref.get(&r.num).copied() {
+        match self.xref_entry(r.num) {
             Some(XrefEntry::InFile { offset, gen }) if gen == r.gen => {
                 self.load_at(offset, Some(r))
             }
@@ -250,13 +246,18 @@ impl<R: Read + Seek> PdfReader<R> {
                 ),
             ));
         }
-        let mut p = Parser::new(&objstm.data[at..], at as u64, true);
-        p.read_object().map_err(|e| match e {
-            lexer::ParseError::Syntax(o, what) => {
+        let budget = &self.src.budget;
+        let mut p =
+            Parser::with_allowance(&objstm.data[at..], at as u64, true, budget.objects_left());
+        let object = p.read_object().map_err(|e| match e {
+            ParseError::Syntax(o, what) => {
                 Error::syntax(o, format!("in object stream {stream}: {what}"))
             }
-            lexer::ParseError::NeedMore => Error::syntax(0, "truncated object stream"),
-        })
+            ParseError::NeedMore => Error::syntax(0, "truncated object stream"),
+            ParseError::Limit(limit) => budget.refuse(limit),
+        })?;
+        budget.charge_objects(p.parsed())?;
+        Ok(object)
     }
 
     fn object_stream(&mut self, num: u32) -> Result<Rc<ObjectStream>> {
@@ -287,6 +288,9 @@ impl<R: Read + Seek> PdfReader<R> {
                 format!("object stream {num} has an invalid /N or /First"),
             ));
         }
+        // Each member the header declares is an object's work, whether or not it is asked for:
+        // a header of a million members costs a million.
+        self.src.budget.charge_objects(n)?;
         let mut p = Parser::new(&data[..first], 0, true);
         let mut offsets = Vec::with_capacity((n as usize).min(first / 2 + 1));
         for _ in 0..n {
@@ -366,17 +370,22 @@ impl<R: Read + Seek> PdfReader<R> {
         }
     }
 
-    /// The decoded data of a stream (FlateDecode with predictors; size capped).
-    pub fn stream_decoded(&mut self, stream: &Stream) -> Result<Vec<u8>> {
-        let raw = self.stream_raw(stream)?;
-        let offset = match stream.data {
-            StreamData::InFile { offset, .. } => offset,
-            StreamData::Bytes(_) => 0,
-        };
-        self.src
-            .budget
-            .clone()
-            .decode(|cap| filters::decode(&stream.dict, raw, offset, cap))
+    /// The decoded data of a stream (FlateDecode with predictors; size capped). A stream of
+    /// the file is decoded once for all readers sharing the budget, and its data shared.
+    pub fn stream_decoded(&mut self, stream: &Stream) -> Result<Rc<Vec<u8>>> {
+        let budget = self.src.budget.clone();
+        match stream.data {
+            StreamData::InFile { offset, length } => {
+                let key = StreamKey { offset, length };
+                budget.decode_stream(key, &stream.dict, |cap| {
+                    let raw = self.stream_raw(stream)?;
+                    filters::decode(&stream.dict, raw, offset, cap)
+                })
+            }
+            StreamData::Bytes(ref raw) => budget
+                .decode(|cap| filters::decode(&stream.dict, raw.clone(), 0, cap))
+                .map(Rc::new),
+        }
     }
 
     /// The `/Root` reference of the newest trailer.
@@ -395,4 +404,25 @@ impl<R: Read + Seek> PdfReader<R> {
         let r = self.catalog_ref()?;
         self.resolve_dict(&Object::Reference(r), "the catalog")
     }
+}
+
+/// The newest entry for each object number of `revisions` (oldest first), sorted by number.
+/// Within a revision the first section (what `startxref` points to) wins.
+fn newest_entries(revisions: &[Revision]) -> Vec<(u32, XrefEntry)> {
+    let total: usize = revisions
+        .iter()
+        .flat_map(|r| &r.sections)
+        .map(|s| s.entries.len())
+        .sum();
+    let mut all = Vec::with_capacity(total);
+    for rev in revisions.iter().rev() {
+        for section in &rev.sections {
+            all.extend(section.entries.iter().map(|(n, e)| (*n, *e)));
+        }
+    }
+    // A stable sort keeps the newest entry of each number first; dedup keeps the first.
+    all.sort_by_key(|(n, _)| *n);
+    all.dedup_by_key(|(n, _)| *n);
+    all.shrink_to_fit();
+    all
 }

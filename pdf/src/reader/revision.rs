@@ -7,13 +7,14 @@
 
 use std::collections::HashSet;
 use std::io::{Read, Seek};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::object::{Dict, Object};
 use crate::reader::filters;
 use crate::reader::lexer::is_whitespace;
 use crate::reader::source::{rfind, Source};
-use crate::reader::xref::{self, XrefEntry, XrefKind, XrefSection};
+use crate::reader::xref::{self, StreamLayout, XrefEntry, XrefKind, XrefSection};
 
 /// Most cross-reference sections followed through `/Prev`.
 pub const MAX_SECTIONS: usize = 10_000;
@@ -157,10 +158,11 @@ pub(crate) fn load_section<R: Read + Seek>(
                 _ => return Err(Error::broken_xref(offset, "/XRefStm is not an offset")),
             };
             let stm = load_xref_stream(src, stm_offset)?;
-            for (num, entry) in stm.entries {
-                let slot = section.entries.entry(num).or_insert(entry);
+            let entries = Arc::make_mut(&mut section.entries);
+            for (num, entry) in stm.entries.iter() {
+                let slot = entries.entry(*num).or_insert(*entry);
                 if matches!(slot, XrefEntry::Free { .. }) {
-                    *slot = entry;
+                    *slot = *entry;
                 }
             }
         }
@@ -217,12 +219,18 @@ pub(crate) fn load_xref_stream<R: Read + Seek>(
             "xref stream has no `endstream` after /Length bytes",
         )
     })?;
+    // The entries are counted before anything is decoded: a few kilobytes can declare
+    // millions of them.
+    let layout = StreamLayout::read(&dict, offset)?;
+    src.budget.charge_xref_entries(layout.declared())?;
     let raw = src.read_at(start, length as usize)?;
-    let data = src
-        .budget
-        .clone()
-        .decode(|cap| filters::decode(&dict, raw, start, cap.min(MAX_XREF_STREAM_LEN)))?;
-    let entries = xref::parse_stream_entries(&dict, &data, offset)?;
+    // Decoded once per reading of the chain, so not kept for other readers; and only as far
+    // as the rows go, so that padding after them costs nothing.
+    let want = layout.data_len();
+    let data = src.budget.clone().decode(|cap| {
+        filters::decode_head(&dict, raw, start, cap.min(MAX_XREF_STREAM_LEN), want)
+    })?;
+    let entries = Arc::new(layout.entries(&data)?);
     Ok(XrefSection {
         offset,
         kind: XrefKind::Stream,

@@ -79,7 +79,8 @@ impl<R: Read + Seek> Source<R> {
         Ok(buf)
     }
 
-    /// Runs `parse` on a window at `offset`, growing the window while the parser needs more.
+    /// Runs `parse` on a window at `offset`, growing the window while the parser needs more;
+    /// the objects it parses are charged to the budget.
     pub fn parse_window<T>(
         &mut self,
         offset: u64,
@@ -102,9 +103,16 @@ impl<R: Read + Seek> Source<R> {
         loop {
             let buf = self.read_at(offset, window)?;
             let complete = offset + buf.len() as u64 >= self.len;
-            let mut parser = Parser::new(&buf, offset, complete);
+            let allowance = self.budget.objects_left();
+            let mut parser = Parser::with_allowance(&buf, offset, complete, allowance);
             match parse(&mut parser) {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    // Only the successful attempt counts: a window too small was parsed in vain
+                    // and dropped.
+                    self.budget.charge_objects(parser.parsed())?;
+                    return Ok(v);
+                }
+                Err(ParseError::Limit(limit)) => return Err(self.budget.refuse(limit)),
                 Err(ParseError::Syntax(at, what)) => return Err(Error::syntax(at, what)),
                 Err(ParseError::NeedMore) if complete => {
                     return Err(Error::syntax(self.len, "unexpected end of file"))

@@ -11,11 +11,13 @@ pub enum VerifyError {
     /// The file is not a PDF (no `%PDF-` header or no `startxref` at its end).
     #[error("not a PDF file: {0}")]
     NotPdf(String),
-    /// Reading the file would cost more than the budget allows (a decompression bomb, or
-    /// streams named over and over): it is refused rather than judged on the part that fit.
+    /// Reading the file would cost more than the budget allows (a decompression bomb, a
+    /// cross-reference stream declaring millions of entries, an object stream of millions of
+    /// tiny objects): it is refused rather than judged on the part that fit. `what` names the
+    /// limit ([`crate::reader::Limit::what`]).
     #[error(
-        "the file's streams decode to more than {limit} bytes in all, the limit for one \
-         document; it is not verified"
+        "the file is too costly to read: {what} exceed the limit of {limit}; it is not \
+         verified rather than judged on the part that fit"
     )]
-    TooCostly { limit: u64 },
+    TooCostly { what: &'static str, limit: u64 },
 }

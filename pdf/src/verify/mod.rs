@@ -50,7 +50,10 @@ pub use report::{
 pub use revocation::OcspFetch;
 
 use crate::object::{ObjRef, Object};
-use crate::reader::{Budget, PdfReader, Revision, XrefEntry, DEFAULT_DECODED_BYTES};
+use crate::reader::{
+    Budget, Limits, PdfReader, Revision, XrefEntry, DEFAULT_DECODED_BYTES, DEFAULT_OBJECTS,
+    DEFAULT_XREF_ENTRIES,
+};
 use crate::sigdict::{field_locks, DocMdpPermission, FieldLock, Level, SubFilter};
 use changes::Change;
 use crypto::{TrustContext, ValidationOutcome};
@@ -83,8 +86,25 @@ pub struct VerifyOptions {
     /// Decoded stream bytes the whole document may produce ([`DEFAULT_DECODED_BYTES`] when
     /// not given); a document that needs more is refused ([`VerifyError::TooCostly`]).
     pub decoded_bytes: Option<u64>,
+    /// Cross-reference entries the document may have over all its sections and revisions
+    /// ([`DEFAULT_XREF_ENTRIES`] when not given); more are refused ([`VerifyError::TooCostly`]).
+    pub xref_entries: Option<u64>,
+    /// Objects the verification may parse, nested values counted, over all revision views
+    /// ([`DEFAULT_OBJECTS`] when not given); more are refused ([`VerifyError::TooCostly`]).
+    pub objects: Option<u64>,
     /// Products' checks that add their facts to the report (see [`ReportExtension`]).
     pub extensions: Vec<Arc<dyn ReportExtension>>,
+}
+
+impl VerifyOptions {
+    /// What reading the document may cost.
+    fn limits(&self) -> Limits {
+        Limits {
+            decoded_bytes: self.decoded_bytes.unwrap_or(DEFAULT_DECODED_BYTES),
+            xref_entries: self.xref_entries.unwrap_or(DEFAULT_XREF_ENTRIES),
+            objects: self.objects.unwrap_or(DEFAULT_OBJECTS),
+        }
+    }
 }
 
 /// Verifies a PDF held in memory.
@@ -117,7 +137,7 @@ pub fn verify<R: Read + Seek + Clone>(
     let at = opts.at.unwrap_or(now);
     let length = input.clone().seek(std::io::SeekFrom::End(0))?;
     let mut report = Report::new(opts.file_name.clone(), length, now, at);
-    let budget = Budget::new(opts.decoded_bytes.unwrap_or(DEFAULT_DECODED_BYTES));
+    let budget = Budget::with_limits(opts.limits());
     let reader = match PdfReader::open_with_budget(input.clone(), budget.clone()) {
         Ok(r) => Some(r),
         Err(crate::Error::NotPdf(m)) => return Err(VerifyError::NotPdf(m.to_string())),
@@ -144,10 +164,11 @@ pub fn verify<R: Read + Seek + Clone>(
             &mut report,
         );
     }
-    // Whatever was judged after the budget ran out was judged on part of the document.
-    if budget.spent() {
+    // Whatever was judged after a limit refused some work was judged on part of the document.
+    if let Some(refusal) = budget.refusal() {
         return Err(VerifyError::TooCostly {
-            limit: budget.limit(),
+            what: refusal.what,
+            limit: refusal.limit,
         });
     }
     finish(&mut report);

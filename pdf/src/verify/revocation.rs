@@ -3,6 +3,7 @@
 //! else about revocation (responses the caller gives or a CMS carries, fetching from allowed
 //! responders) is [`eseal_signer::validation::revocation`].
 
+use std::collections::HashSet;
 use std::io::{Read, Seek};
 
 use der::Decode;
@@ -50,7 +51,8 @@ pub fn dss_material<R: Read + Seek>(reader: &mut PdfReader<R>) -> DssMaterial {
     }
 }
 
-/// The streams of the DSS array `key` (at most `max`), decoded and parsed by `parse`.
+/// The streams of the DSS array `key` (at most `max`), decoded and parsed by `parse`; a stream
+/// named more than once is read once.
 fn decoded<R: Read + Seek, T>(
     reader: &mut PdfReader<R>,
     dss: &Dict,
@@ -61,9 +63,11 @@ fn decoded<R: Read + Seek, T>(
     let Some(Ok(Object::Array(items))) = dss.get(key).map(|a| reader.resolve(a)) else {
         return Vec::new();
     };
+    let mut seen = HashSet::new();
     items
         .iter()
         .take(max)
+        .filter(|i| i.as_reference().is_none_or(|r| seen.insert(r)))
         .filter_map(|i| match reader.resolve(i) {
             Ok(Object::Stream(s)) => reader.stream_decoded(&s).ok(),
             _ => None,

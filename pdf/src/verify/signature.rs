@@ -346,7 +346,7 @@ fn check_contents<R: Read + Seek + Clone>(
         sig.format_problems.push(why);
     }
     for s in &revision.sections {
-        for (num, entry) in &s.entries {
+        for (num, entry) in s.entries.iter() {
             if let XrefEntry::InFile { offset, .. } = entry {
                 if *num != 0 && *offset >= br.gap_start && *offset < br.gap_end {
                     sig.format_problems.push(format!(

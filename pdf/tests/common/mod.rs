@@ -151,7 +151,15 @@ pub fn xref_stream_body(rows: &[(u8, u16, u8)], index: &str, size: u32, extra: &
 
 /// A PDF 1.5 file with an xref stream; catalog, page tree and pages live in an object stream.
 pub fn xref_stream_pdf() -> Vec<u8> {
-    let objs = basic_objects(2);
+    xref_stream_pdf_with("")
+}
+
+/// As [`xref_stream_pdf`], with `catalog_extra` added to the catalog's dictionary.
+pub fn xref_stream_pdf_with(catalog_extra: &str) -> Vec<u8> {
+    let mut objs = basic_objects(2);
+    let catalog = String::from_utf8(objs[0].1.clone()).unwrap();
+    let open = catalog.trim_end().strip_suffix(">>").unwrap();
+    objs[0].1 = format!("{open}{catalog_extra} >>").into_bytes();
     // 1,2,3,5 (dicts) go into object stream 7; 4 and 6 (content streams) stay direct.
     let in_stm: Vec<(u32, Vec<u8>)> = objs
         .iter()

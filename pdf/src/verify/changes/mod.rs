@@ -47,7 +47,7 @@ pub fn analyse_revision<R: Read + Seek + Clone>(
     };
     let mut entries: BTreeMap<u32, XrefEntry> = BTreeMap::new();
     for s in &revisions[k].sections {
-        for (n, e) in &s.entries {
+        for (n, e) in s.entries.iter() {
             entries.entry(*n).or_insert(*e);
         }
     }
