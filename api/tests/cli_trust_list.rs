@@ -23,8 +23,7 @@ const LABEL: &str = "Fujian Market Regulation CA / Fujian Province Root";
 fn setup() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     let p = d.path();
-    hierarchy(p, "p256");
-    std::fs::write(p.join("in.pdf"), simple_pdf(1)).unwrap();
+    sealed_with_hierarchy(p, "p256", &[]);
     let seal = [
         "--key",
         "seal.key",
@@ -33,9 +32,6 @@ fn setup() -> tempfile::TempDir {
         "--chain",
         "seal.chain.pem",
     ];
-    let mut sign = vec!["sign", "--in", "in.pdf", "--out", "signed.pdf"];
-    sign.extend(seal);
-    ok(p, &sign);
     std::fs::write(p.join("report.txt"), "a trusted electronic file").unwrap();
     let mut sign_file = vec!["sign-file", "--in", "report.txt", "--out", "report.p7s"];
     sign_file.extend(seal);
