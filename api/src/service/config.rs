@@ -14,6 +14,7 @@
 //! | parses at once | | `ESEAL_PARSE_WORKERS` | `parse_workers` | the machine's cores |
 //! | parses waiting beyond them (then 503) | | `ESEAL_PARSE_QUEUE` | `parse_queue` | 32 |
 //! | time limit of one parse (s; then 422) | | `ESEAL_PARSE_TIMEOUT_SECS` | `parse_timeout_secs` | 10 |
+//! | decoded stream bytes one verification may produce (MiB; then 422) | | `ESEAL_PARSE_DECODED_MIB` | `parse_decoded_mib` | 64 |
 //! | public pages (`/v`, `/p`): requests per minute per client | | `ESEAL_PAGE_RATE_PER_MINUTE` | `page_rate_per_minute` | 60 |
 //! | public pages: burst per client | | `ESEAL_PAGE_BURST` | `page_burst` | 20 |
 //! | `POST /tsa`: requests per minute per client | | `ESEAL_TSA_RATE_PER_MINUTE` | `tsa_rate_per_minute` | 600 |
@@ -53,6 +54,7 @@ struct FileConfig {
     parse_workers: Option<u64>,
     parse_queue: Option<u64>,
     parse_timeout_secs: Option<u64>,
+    parse_decoded_mib: Option<u64>,
     page_rate_per_minute: Option<u64>,
     page_burst: Option<u64>,
     tsa_rate_per_minute: Option<u64>,
@@ -160,6 +162,12 @@ impl Config {
             workers: count(positive("ESEAL_PARSE_WORKERS", fc.parse_workers, cores)?),
             queue: count(num("ESEAL_PARSE_QUEUE", fc.parse_queue, 32)?),
             timeout: secs("ESEAL_PARSE_TIMEOUT_SECS", fc.parse_timeout_secs, 10)?,
+            decoded_bytes: positive(
+                "ESEAL_PARSE_DECODED_MIB",
+                fc.parse_decoded_mib,
+                crate::service::parse_pool::DEFAULT_DECODED_MIB,
+            )?
+            .saturating_mul(1024 * 1024),
             delay_for_tests: test_parse_delay()?,
         };
         let connections = ConnectionSettings {

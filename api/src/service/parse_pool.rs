@@ -28,12 +28,21 @@ use tokio::sync::Semaphore;
 
 use super::error::{ApiError, ApiResult};
 
-/// The pool's bounds (settings `parse_workers`, `parse_queue`, `parse_timeout_secs`).
+/// What one verification in the service may decode by default (MiB): real documents need a
+/// few (cross-reference and object streams, the DSS); a 10,000-page file under 50.
+pub const DEFAULT_DECODED_MIB: u64 = 64;
+
+/// The pool's bounds (settings `parse_workers`, `parse_queue`, `parse_timeout_secs`,
+/// `parse_decoded_mib`).
 #[derive(Debug, Clone)]
 pub struct ParseSettings {
     pub workers: usize,
     pub queue: usize,
     pub timeout: Duration,
+    /// What one verification in the service may decode (bytes): smaller than the command
+    /// line's 256 MiB, so that `workers` hostile documents at once stay within the service's
+    /// memory (two streams bombs verified together reached 427 MB with 256 MiB each).
+    pub decoded_bytes: u64,
     /// Tests only (see `config::test_parse_delay`): each job sleeps this long first.
     pub delay_for_tests: Option<Duration>,
 }
@@ -43,6 +52,7 @@ impl Default for ParseSettings {
         ParseSettings {
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             queue: 32,
+            decoded_bytes: DEFAULT_DECODED_MIB * 1024 * 1024,
             timeout: Duration::from_secs(10),
             delay_for_tests: None,
         }
@@ -195,6 +205,7 @@ mod tests {
             workers,
             queue,
             timeout: Duration::from_millis(timeout_ms),
+            decoded_bytes: DEFAULT_DECODED_MIB * 1024 * 1024,
             delay_for_tests: None,
         }))
     }

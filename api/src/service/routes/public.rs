@@ -57,6 +57,7 @@ async fn verify_options(state: &Shared) -> ApiResult<VerifyOptions> {
     Ok(VerifyOptions {
         trust_anchors: pki::trust_anchors(&mut conn).await?,
         crls: pki::current_crls(&mut conn).await?,
+        decoded_bytes: Some(state.config.parse.decoded_bytes),
         ..Default::default()
     })
 }

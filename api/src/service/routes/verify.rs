@@ -72,6 +72,7 @@ pub async fn verify(
         trust_anchors: anchors,
         crls,
         extensions,
+        decoded_bytes: Some(state.config.parse.decoded_bytes),
         ..Default::default()
     };
     let report = parse_pool::run(move || {
