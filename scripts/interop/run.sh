@@ -347,7 +347,12 @@ for _ in $(seq 1 150); do curl -sf "$OBASE/healthz" >/dev/null && break; sleep 0
 OKEY="$(cat "$OS/data/demo-admin.key")"
 api() { curl -sf -H "Authorization: Bearer $OKEY" -H 'Content-Type: application/json' "$@"; }
 jget() { "$PY" -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
-ROOT_CA=$(api -d '{"name":"Interop OCSP Root"}' "$OBASE/v1/cas" | jget id)
+# Only the platform's operator creates roots: it makes one for the demo organisation.
+OPKEY="$(cat "$OS/data/demo-operator.key")"
+OORG=$(api "$OBASE/v1/me" | jget organization_id)
+ROOT_CA=$(curl -sf -H "Authorization: Bearer $OPKEY" -H 'Content-Type: application/json' \
+  -d "{\"name\":\"Interop OCSP Root\",\"region\":\"CN-FJ\",\"organization_id\":\"$OORG\"}" \
+  "$OBASE/v1/cas" | jget id)
 SUB_CA=$(api -d "{\"name\":\"Interop OCSP Sub\",\"level\":\"county\",\"parent_id\":\"$ROOT_CA\"}" "$OBASE/v1/cas" | jget id)
 curl -sf "$OBASE/v1/cas/$ROOT_CA/certificate" > "$OS/root.pem"
 curl -sf "$OBASE/v1/cas/$SUB_CA/certificate" > "$OS/sub.pem"
