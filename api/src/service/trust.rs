@@ -58,8 +58,7 @@ pub struct Anchor<'a> {
 /// Adds an anchor in force; a certificate anchored already is a conflict naming it.
 pub async fn add(conn: &mut AnyConnection, a: Anchor<'_>) -> ApiResult<String> {
     let sha256 = inspect::fingerprint_sha256(a.certificate)?;
-    let present = trust_anchors::active(&mut *conn).await?;
-    if let Some(same) = present.iter().find(|p| p.sha256 == sha256) {
+    if let Some(same) = trust_anchors::in_force_with(&mut *conn, &sha256).await? {
         return Err(ApiError::Conflict(format!(
             "this certificate is anchored already, as '{}' ({}; anchor {})",
             same.label, same.region, same.id

@@ -330,26 +330,18 @@ async fn annotate(
     Ok((out, seal_id))
 }
 
-/// The relying party a holder names: by its organisation id, or by its registered name only
-/// when exactly one relying party bears it, so the copy never goes to an organisation the
-/// holder did not mean (and never to one the operator has not registered).
+/// The relying party a holder names: by its organisation id, or by its registered name (names
+/// are unique), so the copy never goes to an organisation the holder did not mean, nor to one
+/// the operator has not registered.
 async fn agency_named(state: &Shared, agency: &str) -> ApiResult<String> {
-    let mut found = relying_parties::by_id_or_name(&state.db, agency).await?;
-    match found.len() {
-        0 => Err(ApiError::Unprocessable(format!(
-            "agency: no registered relying party '{agency}' (GET /v1/relying-parties lists them)"
-        ))),
-        1 => Ok(found.remove(0).organization_id),
-        _ => Err(ApiError::Unprocessable(format!(
-            "agency: {} relying parties are named '{agency}'; give the id of the one meant ({})",
-            found.len(),
-            found
-                .iter()
-                .map(|o| o.organization_id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
+    relying_parties::by_id_or_name(&state.db, agency)
+        .await?
+        .map(|p| p.organization_id)
+        .ok_or_else(|| {
+            ApiError::Unprocessable(format!(
+                "agency: no registered relying party '{agency}' (GET /v1/relying-parties lists them)"
+            ))
+        })
 }
 
 #[cfg(test)]

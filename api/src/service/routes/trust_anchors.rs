@@ -240,12 +240,11 @@ pub async fn import_trusted_list(
         .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
     let region = trust::check_text("territory", &list.territory)?;
     let mut tx = state.db.begin().await?;
-    let present = trust_anchors::active(&mut *tx).await?;
     let (mut added, mut already) = (Vec::new(), Vec::new());
     for anchor in &list.anchors {
         let sha256 = inspect::fingerprint_sha256(&anchor.certificate)?;
-        if let Some(p) = present.iter().find(|p| p.sha256 == sha256) {
-            already.push(p.id.clone());
+        if let Some(p) = trust_anchors::in_force_with(&mut *tx, &sha256).await? {
+            already.push(p.id);
             continue;
         }
         let label = trust::check_text("label", &anchor.label)?;

@@ -51,26 +51,20 @@ pub async fn all<'e>(db: impl Db<'e>) -> ApiResult<Vec<RelyingPartyRow>> {
     rows.iter().map(party_row).collect()
 }
 
-/// The relying parties `key` names: the one with this organisation id, else those with this
-/// exact name (names are unique, so at most one; kept a list so callers can say so plainly).
+/// The relying party `key` names: the one with this organisation id, else the one registered
+/// under this exact name (names are unique).
 pub async fn by_id_or_name<'e>(
     db: impl Db<'e> + Copy,
     key: &str,
-) -> ApiResult<Vec<RelyingPartyRow>> {
+) -> ApiResult<Option<RelyingPartyRow>> {
     let by_id = sqlx::query(&format!("{SELECT} WHERE organization_id = $1"))
         .bind(key)
         .fetch_optional(db)
         .await?;
-    if let Some(row) = by_id {
-        return Ok(vec![party_row(&row)?]);
+    match by_id {
+        Some(row) => Ok(Some(party_row(&row)?)),
+        None => named(db, key).await,
     }
-    let rows = sqlx::query(&format!(
-        "{SELECT} WHERE name = $1 ORDER BY organization_id"
-    ))
-    .bind(key)
-    .fetch_all(db)
-    .await?;
-    rows.iter().map(party_row).collect()
 }
 
 /// The relying party registered under `name`, if any.

@@ -87,6 +87,13 @@ pub async fn active<'e>(db: impl Db<'e>) -> ApiResult<Vec<AnchorRow>> {
     rows.iter().map(anchor_row).collect()
 }
 
+/// The anchor in force with this certificate (SHA-256 of its DER, hex), if any.
+pub async fn in_force_with<'e>(db: impl Db<'e>, sha256: &str) -> ApiResult<Option<AnchorRow>> {
+    let sql = format!("{SELECT} WHERE sha256 = $1 AND removed_at IS NULL");
+    let row = sqlx::query(&sql).bind(sha256).fetch_optional(db).await?;
+    row.as_ref().map(anchor_row).transpose()
+}
+
 pub async fn find<'e>(db: impl Db<'e>, id: &str) -> ApiResult<Option<AnchorRow>> {
     let sql = format!("{SELECT} WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(db).await?;
