@@ -278,7 +278,7 @@ def add_sig_timestamp(cms_der):
     tok = openssl_ts_token(hashlib.sha256(si["signature"].native).hexdigest())
     si["unsigned_attrs"] = cms.CMSAttributes([cms.CMSAttribute({
         "type": "signature_time_stamp_token", "values": [cms.ContentInfo.load(tok)]})])
-    return ci.dump(force=True)
+    return ci.dump()
 
 
 def unsorted_cms(content, key="rsa2048"):

@@ -3,8 +3,9 @@
 with pypdf 5.9.0; the interop kit's venv has pypdf 7, with which endesive 3.0.1's PDF writer fails:
 "DictionaryObject.write_to_stream() takes 2 positional arguments"). Its PDF signer writes
 /adbe.pkcs7.detached (or /ETSI.RFC3161 document timestamps from a TSA URL) and has no
-adbe.x509.rsa_sha1 or adbe.pkcs7.sha1 option. Not made, because endesive 3.0.1 makes broken files:
-P-521 (pyHanko, pdfsig and PDFBox all reject the signature value) and attrs=False (TypeError).
+adbe.x509.rsa_sha1 or adbe.pkcs7.sha1 option. Its ECDSA output names rsaEncryption as the signature algorithm (all
+three references reject it: recorded as expected "invalid" for P-384; P-521 is the same and not
+made again); attrs=False fails with a TypeError and is not made.
 Environment: WORLD_OUT, WORLD_PKI."""
 import os
 import re
@@ -41,7 +42,9 @@ CASES = [  # name, key, digest, udct extras, algorithm, expected
     ("rsa2048-sha256", "rsa2048", "sha256", {}, "RSA-2048/SHA-256", "valid"),
     ("rsapss2048-sha256", "rsa2048", "sha256", {"pss": True}, "RSASSA-PSS/SHA-256", "valid"),
     ("rsa4096-sha512", "rsa4096", "sha512", {}, "RSA-4096/SHA-512", "valid"),
-    ("p384-sha384", "p384", "sha384", {}, "ECDSA-P384/SHA-384", "valid"),
+    # endesive 3.0.1 writes rsaEncryption as the SignerInfo's signatureAlgorithm of an ECDSA
+    # signature; pyHanko, pdfsig and PDFBox all reject that, so the intent we record is "invalid"
+    ("p384-sha384", "p384", "sha384", {}, "ECDSA-P384/SHA-384", "invalid"),
     ("rsa2048-sha1", "rsa2048", "sha1", {}, "RSA-2048/SHA-1", "weak"),
 ]
 
@@ -63,7 +66,8 @@ def main():
         with open(out, "wb") as f:
             f.write(src + sig)
         how = f"endesive {name}: cms.sign, /adbe.pkcs7.detached, md={md}" + \
-            "".join(f", {a}={v}" for a, v in extra.items())
+            "".join(f", {a}={v}" for a, v in extra.items()) + \
+            (" (endesive names rsaEncryption as the signatureAlgorithm of this ECDSA signature)" if key.startswith("p") else "")
         record(P, out, "clean", how,
                [(label, exp, key)], tamper=True)
 

@@ -5,8 +5,10 @@
 # intent ("expected": valid | invalid | weak) and what pyHanko, pdfsig and PDFBox said of it
 # ("reference"). Nothing it makes is committed. OUTDIR defaults to $ESEAL_INTEROP_HOME/world
 # (ESEAL_INTEROP_HOME defaults to ~/.cache/eseal-interop); it is wiped and remade.
-# Needs the interop kit installed (its venv: pyHanko, endesive, reportlab; its PDFBox jars; pdfsig),
-# node/npm, a JDK and soffice. A producer that cannot run is reported and skipped.
+# Needs the interop kit installed (its venv: pyHanko, reportlab; its PDFBox jars; pdfsig), node/npm,
+# a JDK, soffice, and PyPI/npm access the first time (endesive venv, @signpdf packages: pinned, kept
+# in $ESEAL_INTEROP_HOME/world-tools). A producer that fails is reported, the others still run and
+# the manifest is still written; the exit status is then 1.
 #   WORLD_ONLY="pyhanko cms"  run only these producers (pyhanko endesive signpdf cms pdfbox libreoffice)
 #   WORLD_NO_REFERENCE=1      skip the reference validators (expected.jsonl then has reference {})
 set -euo pipefail
@@ -26,13 +28,15 @@ mkdir -p "$OUT/parts"
 OUT="$(cd "$OUT" && pwd)"
 export WORLD_OUT="$OUT" WORLD_PKI="$OUT/pki" WORLD_CACHE="$CACHE" PYTHONDONTWRITEBYTECODE=1
 want() { [ -z "${WORLD_ONLY:-}" ] || [[ " $WORLD_ONLY " == *" $1 "* ]]; }
+FAILED=()
 step() { # name command...
   local n="$1" t=$SECONDS; shift
   if "$@" > "$OUT/parts/$n.log" 2>&1; then echo "make.sh: $n done ($((SECONDS - t)) s)"
-  else echo "make.sh: $n FAILED ($((SECONDS - t)) s), see $OUT/parts/$n.log:" >&2; tail -5 "$OUT/parts/$n.log" >&2; fi
+  else echo "make.sh: $n FAILED ($((SECONDS - t)) s), see $OUT/parts/$n.log:" >&2; tail -5 "$OUT/parts/$n.log" >&2
+    FAILED+=("$n"); fi
 }
 
-bash "$HERE/pki.sh" "$OUT/pki" > "$OUT/parts/pki.log" 2>&1
+bash "$HERE/pki.sh" "$OUT/pki" > "$OUT/parts/pki.log" 2>&1 || { cat "$OUT/parts/pki.log" >&2; exit 1; }
 cp -r "$OUT/pki/roots" "$OUT/roots"
 "$PY" "$HERE/base.py" "$OUT/base"
 echo "make.sh: PKI and base PDFs ($((SECONDS - T0)) s)"
@@ -64,3 +68,7 @@ with open(os.path.join(out, "expected.jsonl"), "w") as f:
 PYEOF
 fi
 echo "make.sh: $(wc -l < "$OUT/expected.jsonl") signatures in $(find "$OUT" -name '*.pdf' -not -path '*/base/*' | wc -l) files, $OUT/expected.jsonl ($((SECONDS - T0)) s)"
+if [ ${#FAILED[@]} -gt 0 ]; then
+  echo "make.sh: producers that failed: ${FAILED[*]}" >&2
+  exit 1
+fi

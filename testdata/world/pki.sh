@@ -6,7 +6,7 @@
 #   rsa3072, rsa4096, p384, p521, ed25519, and a TSA (RSA-2048, EKU timeStamping) under rsa2048.
 # Each leaf: NAME.key (PKCS#8 PEM, no password), NAME.pem, NAME.p12 (password "test"),
 # NAME-chain.pem (leaf + root). Roots: roots/NAME.pem, all in roots/all.pem; empty CRLs
-# roots/NAME.crl, all in roots/crls.pem (none for Ed25519). Leaves carry EKU emailProtection and a
+# roots/NAME.crl, all in roots/crls.pem. Leaves carry EKU emailProtection and a
 # CRL URL on 127.0.0.1 (pdfsig needs both; nothing is ever fetched), no OCSP URL.
 set -euo pipefail
 OUT="${1:?usage: pki.sh OUTDIR}"
@@ -58,7 +58,9 @@ root() { # name algo md
   mkdir -p "db-$1"; : > "db-$1/index.txt"; echo 1000 > "db-$1/crlnumber"
   printf '[ca]\ndefault_ca=c\n[c]\ndatabase=db-%s/index.txt\ncrlnumber=db-%s/crlnumber\ndefault_md=%s\ndefault_crl_days=365\ncrl_extensions=crl_ext\n[crl_ext]\nauthorityKeyIdentifier=keyid:always\n' \
     "$1" "$1" "${3:-sha256}" > "ca-$1.cnf"
-  [ "$2" = ed25519 ] || openssl ca -gencrl -config "ca-$1.cnf" -keyfile "root-$1.key" -cert "roots/$1.pem" -out "roots/$1.crl" 2>/dev/null
+  # shellcheck disable=SC2046
+  openssl ca -gencrl -config "ca-$1.cnf" -keyfile "root-$1.key" -cert "roots/$1.pem" $([ "$2" = ed25519 ] && echo -md null) \
+    -out "roots/$1.crl" 2>/dev/null
 }
 
 leaf() { # name algo md rootname [ext]
