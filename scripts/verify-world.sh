@@ -35,7 +35,7 @@ cat > "$KNOWN" <<'KNOWN_END'
 KNOWN_END
 
 python3 - "$WORLD" "$ESEAL_BIN" "$KNOWN" "$REPO/target/world-table.md" "$WORK" <<'PY'
-import json, os, statistics, subprocess, sys, time
+import json, os, re, statistics, subprocess, sys, time
 world, eseal, known_path, md_path, work = sys.argv[1:6]
 known = {}
 for line in open(known_path, encoding="utf-8"):
@@ -52,7 +52,7 @@ for r in roots:
 for c in crls:
     args += ["--crl", os.path.join(world, "roots", c)]
 
-reports, secs, refused = {}, {}, {}
+reports, secs, refused, summaries = {}, {}, {}, {}
 for f in files:
     out = os.path.join(work, f.replace("/", "__") + ".json")
     t0 = time.perf_counter()
@@ -60,23 +60,30 @@ for f in files:
                        capture_output=True, text=True)
     secs[f] = time.perf_counter() - t0
     try:
-        reports[f] = {s["index"]: s for s in json.load(open(out, encoding="utf-8"))["signatures"]}
+        rep = json.load(open(out, encoding="utf-8"))
+        reports[f] = {s["index"]: s for s in rep["signatures"]}
+        summaries[f] = (rep["verdict"].get("summary") or "") + " " + "; ".join(rep.get("document_problems") or [])
     except Exception:
         reports[f] = {}
         refused[f] = f"exit {p.returncode}: " + (p.stderr.strip().splitlines() or ["no report"])[-1][:160]
 
 RANK = {"invalid": 0, "weak": 1, "valid": 2}
+# the verifier's words for an algorithm it does not implement (pdf/ and signer/ reasons)
+UNSUPPORTED_ALG = re.compile(r"unsupported (signature |digest |message imprint )?algorithm|"
+                             r"algorithm \S+ is not supported", re.I)
 
 
-def ours(s):
+def ours(s, summary=""):
     if s is None:
-        return "invalid", "signature not in the report"
+        return "invalid", "signature not in the report: " + summary
     ind, sub = s.get("indication"), s.get("sub_indication") or ""
     reasons = " ".join(s.get("reasons") or [])
     txt = ind + ("/" + sub if sub else "") + (": " + reasons[:140] if reasons else "")
     if ind == "TOTAL-PASSED":
         return "valid", txt
-    if sub == "UNSUPPORTED_FORMAT" or "unsupported algorithm" in reasons.lower():
+    if ind == "TOTAL-FAILED":  # a failure found without the missing algorithm is a verdict
+        return "invalid", txt
+    if sub == "UNSUPPORTED_FORMAT" or UNSUPPORTED_ALG.search(reasons):
         return "unsupported", txt
     if ind == "INDETERMINATE" and sub.startswith("CRYPTO_CONSTRAINTS_FAILURE"):
         return "weak", txt
@@ -89,7 +96,7 @@ for r in rows:
     if f in refused:
         v, txt = "invalid", "refused: " + refused[f]
     else:
-        v, txt = ours(reports[f].get(i))
+        v, txt = ours(reports[f].get(i), summaries.get(f, "")[:160])
     e = r["expected"]
     if v == "unsupported":
         cmp = "unsupported"
