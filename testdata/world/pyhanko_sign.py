@@ -17,7 +17,6 @@ import logging  # noqa: E402
 
 logging.disable(logging.CRITICAL)
 
-from asn1crypto import keys as asn1_keys  # noqa: E402
 from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder  # noqa: E402
 from pyhanko.pdf_utils import generic  # noqa: E402
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
