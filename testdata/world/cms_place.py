@@ -19,6 +19,8 @@ Files (all signed over the corpus's plain page; signer RSA-2048 unless said):
                          clock_precision_digits = 3 (genTime with milliseconds)
   ts-fraction-docts.pdf  a signature, then a /DocTimeStamp (/ETSI.RFC3161) with such a token
   docts-type-sig.pdf     the same document timestamp, but its dictionary says /Type /Sig
+  ocsp-in-crls.pdf       an OCSP response in SignedData.crls (OtherRevocationInfoFormat, RFC 5940)
+  prev-off.pdf           two signed revisions, the second trailer's /Prev off by 7 bytes
   unsorted-attrs.pdf     signed attributes written messageDigest, contentType, signingTime (not
                          DER SET OF order) and signed as sent (pyHanko/pdfsig/Acrobat accept it)
 """
@@ -63,7 +65,7 @@ def add_before_end(d, extra):
     return d[:k] + extra + b" " + d[k:]
 
 
-def append_revision(data, objs, root, size, info, idv, prev, *, comment=b"", eol=b"\n"):
+def append_revision(data, objs, root, size, info, idv, prev, *, comment=b"", eol=b"\n", prev_delta=0):
     """Append objs ({num: body}) as one incremental update with a classic xref section."""
     out = bytearray(data)
     if not out.endswith(b"\n"):
@@ -90,13 +92,14 @@ def append_revision(data, objs, root, size, info, idv, prev, *, comment=b"", eol
         out += b" /Info %d 0 R" % info
     if idv:
         out += b" /ID " + idv
-    out += b" /Prev %d >>\n" % prev
+    out += b" /Prev %d >>\n" % (prev + prev_delta)
     out += comment
     out += b"startxref\n%d\n%%%%EOF" % xref + eol
     return bytes(out)
 
 
-def prepare(data, field, *, kind="sig", sub=b"/ETSI.CAdES.detached", type_=b"/Sig", comment=b"", eol=b"\n"):
+def prepare(data, field, *, kind="sig", sub=b"/ETSI.CAdES.detached", type_=b"/Sig", comment=b"", eol=b"\n",
+            prev_delta=0):
     """Add a signature field and a signature dictionary with a /Contents hole; returns the new file
     bytes (ByteRange still a placeholder) and the hole offsets."""
     size, root, info, idv, prev = trailer_info(data)
@@ -119,7 +122,7 @@ def prepare(data, field, *, kind="sig", sub=b"/ETSI.CAdES.detached", type_=b"/Si
     else:
         pg = add_before_end(pg, b"/Annots [%d 0 R]" % w)
     new = append_revision(data, {root: cat, page: pg, s: sig, w: wid}, root, size + 2, info, idv, prev,
-                          comment=comment, eol=eol)
+                          comment=comment, eol=eol, prev_delta=prev_delta)
     start = new.rfind(b"/Contents <" + b"0" * 16) + len(b"/Contents ")
     return new, start, start + 2 + 2 * HOLE
 
@@ -281,6 +284,34 @@ def add_sig_timestamp(cms_der):
     return ci.dump()
 
 
+def ocsp_response(key="rsa2048"):
+    """A "good" OCSP response for the key's certificate, signed by its root (openssl ocsp)."""
+    root = root_of(key)
+    serial = subprocess.run(["openssl", "x509", "-in", os.path.join(PKI, key + ".pem"), "-noout", "-serial"],
+                            check=True, capture_output=True, text=True).stdout.strip().split("=")[1]
+    subj = subprocess.run(["openssl", "x509", "-in", os.path.join(PKI, key + ".pem"), "-noout", "-subject", "-nameopt",
+                           "compat"], check=True, capture_output=True, text=True).stdout.strip().split("=", 1)[1]
+    idx = os.path.join(TMP, "ocsp-index.txt")
+    open(idx, "w").write(f"V\t351201000000Z\t\t{serial}\tunknown\t{subj}\n")
+    out = os.path.join(TMP, "ocsp.der")
+    rootpem = os.path.join(PKI, "roots", root + ".pem")
+    subprocess.run(["openssl", "ocsp", "-index", idx, "-CA", rootpem, "-rsigner", rootpem, "-rkey",
+                    os.path.join(PKI, "root-" + root + ".key"), "-issuer", rootpem, "-cert", os.path.join(PKI, key + ".pem"),
+                    "-respout", out, "-ndays", "30"], check=True, capture_output=True)
+    return open(out, "rb").read()
+
+
+def with_ocsp_in_crls(cms_der):
+    """Put an OCSP response into SignedData.crls as OtherRevocationInfoFormat id-ri-ocsp-response
+    (RFC 5940), where Adobe writes it; crls is outside the signed attributes."""
+    from asn1crypto import cms, ocsp
+    ci = cms.ContentInfo.load(cms_der)
+    ci["content"]["crls"] = cms.RevocationInfoChoices([cms.RevocationInfoChoice(
+        name="other", value=cms.OtherRevocationInfoFormat({
+            "other_rev_info_format": "ocsp_response", "other_rev_info": ocsp.OCSPResponse.load(ocsp_response())}))])
+    return ci.dump()
+
+
 def unsorted_cms(content, key="rsa2048"):
     """A CMS SignedData with signed attributes messageDigest, contentType, signingTime, in that
     order (DER would sort contentType first), signed over those bytes as written."""
@@ -376,6 +407,15 @@ def main():
     write("docts-type-sig.pdf", doc_timestamp(signed, "DocTS", b"/Sig"), "doc-timestamp-type-Sig",
           "as ts-fraction-docts.pdf, but the timestamp's dictionary says /Type /Sig (SubFilter /ETSI.RFC3161)",
           [R, ("RSA-2048/SHA-256", "valid", "tsa")])
+    write("ocsp-in-crls.pdf", sign_with(base(), "Sig1", lambda c: with_ocsp_in_crls(openssl_cms(c, ["rsa2048"], stream=False))),
+          "OCSP-in-CMS-crls",
+          "our writer + openssl cms (DER), then a 'good' OCSP response (openssl ocsp, signed by the root) added to "
+          "SignedData.crls as OtherRevocationInfoFormat id-ri-ocsp-response (asn1crypto)", [R])
+    first = sign_with(base(), "Sig1", ber("rsa2048", "sha256"))
+    write("prev-off.pdf", sign_with(first, "Sig2", ber("rsa2048b", "sha256"), prev_delta=7), "broken-Prev",
+          "our writer + openssl cms (BER): two signed revisions; the second trailer's /Prev points 7 bytes past "
+          "the first revision's xref (a broken /Prev chain that readers recover by scanning)",
+          [R, ("RSA-2048/SHA-256", "valid", "rsa2048b")])
     write("unsorted-attrs.pdf", sign_with(base(), "Sig1", unsorted_cms), "unsorted-signed-attributes",
           "our writer + a CMS built with asn1crypto/cryptography whose signed attributes are messageDigest, "
           "contentType, signingTime (not DER order), signed over the bytes as written", [R])
