@@ -80,6 +80,11 @@ pub enum FieldLock {
     Include(Vec<String>),
     /// Every field except the named ones (`/Action /Exclude`).
     Exclude(Vec<String>),
+    /// The `/P` of a signature field's `/Lock` (ISO 32000-2 Table 236, PDF 2.0): once the field
+    /// is signed, the whole document is restricted as a DocMDP certification with this `/P`
+    /// restricts it (Table 257). It locks no field by name; the change rules read it as a
+    /// certification level.
+    DocumentPermission(DocMdpPermission),
 }
 
 impl FieldLock {
@@ -97,7 +102,28 @@ impl FieldLock {
             FieldLock::All => true,
             FieldLock::Include(v) => listed(v),
             FieldLock::Exclude(v) => !listed(v),
+            FieldLock::DocumentPermission(_) => false,
         }
+    }
+
+    /// The strictest `/Lock /P` among `locks`, if any.
+    pub fn strictest_permission(locks: &[FieldLock]) -> Option<DocMdpPermission> {
+        locks
+            .iter()
+            .filter_map(|l| match l {
+                FieldLock::DocumentPermission(p) => Some(*p),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// The `/P` of a `/Lock` dictionary; `None` without one. A value other than 1, 2 or 3
+    /// reads as 1 (fail closed).
+    pub fn permission_from_dict(d: &Dict) -> Option<FieldLock> {
+        let p = d.get("P")?;
+        Some(FieldLock::DocumentPermission(DocMdpPermission::read(Some(
+            p.as_i64().unwrap_or(1),
+        ))))
     }
 
     /// Reads `/Action` and `/Fields` of FieldMDP transform parameters or of a `/Lock`
@@ -139,6 +165,7 @@ impl FieldLock {
                 dict.set("Action", Object::name("Exclude"));
                 dict.set("Fields", names(v));
             }
+            FieldLock::DocumentPermission(p) => dict.set("P", i64::from(p.value())),
         }
     }
 }
@@ -234,7 +261,8 @@ impl DocMdpPermission {
 }
 
 /// The FieldMDP locks of the signature dictionary `sig`: from its `/Reference` and from its
-/// field's `/Lock` dictionary.
+/// field's `/Lock` dictionary (its `/Action` and `/Fields`, and its `/P` as
+/// [`FieldLock::DocumentPermission`]).
 pub fn field_locks<R: Read + Seek>(
     reader: &mut PdfReader<R>,
     sig: &Dict,
@@ -248,9 +276,13 @@ pub fn field_locks<R: Read + Seek>(
             }
         }
     }
-    if let Some(l) = field_lock.and_then(FieldLock::from_dict) {
-        if !locks.contains(&l) {
-            locks.push(l);
+    let from_lock =
+        field_lock.map(|d| (FieldLock::from_dict(d), FieldLock::permission_from_dict(d)));
+    if let Some((action, permission)) = from_lock {
+        for l in [action, permission].into_iter().flatten() {
+            if !locks.contains(&l) {
+                locks.push(l);
+            }
         }
     }
     locks
