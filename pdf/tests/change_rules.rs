@@ -183,6 +183,14 @@ fn version_and_extensions_are_allowed_at_p1() {
         "{}",
         r.to_text()
     );
+    // /Extensions that is not made of extension dictionaries is not explained.
+    let catalog = object_text(&p1, 1).replacen(
+        "/Type /Catalog",
+        "/Type /Catalog /Extensions << /ESIC << /CA 0 >> >>",
+        1,
+    );
+    let odd = append(&p1, &[(1, catalog.into_bytes())]);
+    assert_failed(&verify(&odd, &options(&pki)), "/Extensions");
     // /Version as something other than a name is not explained.
     let catalog = object_text(&p1, 1).replacen("/Type /Catalog", "/Type /Catalog /Version 2", 1);
     let odd = append(&p1, &[(1, catalog.into_bytes())]);

@@ -147,8 +147,6 @@ struct Roles {
     metadata: Option<ObjRef>,
     /// `/Extensions` of the catalog, when indirect.
     extensions: Option<u32>,
-    /// The form's `/DR` and its `/Font` dictionary, when indirect.
-    default_resources: HashSet<u32>,
     /// `/StructTreeRoot`, its `/ParentTree`, and the structure elements in its `/K`.
     struct_root: Option<u32>,
     parent_tree: Option<u32>,
@@ -169,16 +167,6 @@ impl Roles {
         }
         if let Some(acro) = v.acro_form()? {
             roles.fields_array = acro.get("Fields").and_then(Object::as_reference);
-            if let Some(dr) = acro.get("DR") {
-                if let Some(r) = dr.as_reference() {
-                    roles.default_resources.insert(r.num);
-                }
-                if let Ok(Object::Dict(d)) = v.resolve(dr) {
-                    if let Some(r) = d.get("Font").and_then(Object::as_reference) {
-                        roles.default_resources.insert(r.num);
-                    }
-                }
-            }
         }
         roles.extensions = catalog
             .get("Extensions")
@@ -556,19 +544,21 @@ impl Analysis {
                 _ => self.unexplained(format!("structure element {num} changed type")),
             };
         }
-        if roles.default_resources.contains(&num) {
-            return self.allowed(
-                ChangeRule::AcroFormDefaults,
-                Permission::FormFilling(None),
-                format!("the form's default resources (/DR, object {num}) were updated"),
-            );
-        }
         if roles.extensions == Some(num) {
-            return self.allowed(
-                ChangeRule::CatalogVersionOrExtensions,
-                Permission::ValidationData,
-                "the catalog's developer extensions (/Extensions) were updated".into(),
-            );
+            return match (old, new) {
+                (Object::Dict(o), Object::Dict(n))
+                    if is_extensions(ctx.prev, &o) && is_extensions(ctx.cur, &n) =>
+                {
+                    self.allowed(
+                        ChangeRule::CatalogVersionOrExtensions,
+                        Permission::ValidationData,
+                        "the catalog's developer extensions (/Extensions) were updated".into(),
+                    )
+                }
+                _ => self.unexplained(
+                    "the catalog's /Extensions object was changed into something else".into(),
+                ),
+            };
         }
         if roles.dss.contains(&num) {
             return self.allowed(
@@ -611,11 +601,18 @@ impl Analysis {
                     "a Document Security Store (certificates, CRLs, OCSP responses) was added"
                         .into(),
                 ),
-                "Extensions" if n.as_ref().and_then(|e| ctx.cur_dict(e)).is_some() => self.allowed(
-                    ChangeRule::CatalogVersionOrExtensions,
-                    Permission::ValidationData,
-                    "developer extensions were declared (as PAdES validation data requires)".into(),
-                ),
+                "Extensions"
+                    if n.as_ref()
+                        .and_then(|e| ctx.cur_dict(e))
+                        .is_some_and(|d| is_extensions(ctx.cur, &d)) =>
+                {
+                    self.allowed(
+                        ChangeRule::CatalogVersionOrExtensions,
+                        Permission::ValidationData,
+                        "developer extensions were declared (as PAdES validation data requires)"
+                            .into(),
+                    )
+                }
                 "Version" if n.as_ref().and_then(Object::as_name).is_some() => self.allowed(
                     ChangeRule::CatalogVersionOrExtensions,
                     Permission::ValidationData,
@@ -649,7 +646,7 @@ impl Analysis {
         for (k, _) in d.iter() {
             if !matches!(
                 k,
-                b"Fields" | b"SigFlags" | b"DA" | b"DR" | b"NeedAppearances"
+                b"Fields" | b"SigFlags" | b"DA" | b"DR" | b"Q" | b"NeedAppearances"
             ) {
                 return self.unexplained(format!("the new /AcroForm carries /{}", key_name(k)));
             }
@@ -664,7 +661,10 @@ impl Analysis {
             Permission::ValidationData,
             "an interactive form (/AcroForm) was created for a signature".into(),
         );
-        if d.contains("DA") || d.contains("DR") || d.contains("NeedAppearances") {
+        if ["DA", "DR", "Q", "NeedAppearances"]
+            .iter()
+            .any(|k| d.contains(k))
+        {
             self.allowed(
                 ChangeRule::AcroFormDefaults,
                 Permission::FormFilling(None),
@@ -698,7 +698,7 @@ impl Analysis {
                         "the form's /SigFlags were set for signatures".into(),
                     )
                 }
-                "NeedAppearances" | "DA" | "DR" => self.allowed(
+                "NeedAppearances" | "DA" | "DR" | "Q" => self.allowed(
                     ChangeRule::AcroFormDefaults,
                     Permission::FormFilling(None),
                     format!(
@@ -1080,6 +1080,22 @@ impl Analysis {
             format!("field '{name}': the appearance follows the new value"),
         );
     }
+}
+
+/// A developer extensions dictionary (ISO 32000-2 §7.12): each entry an extension dictionary
+/// (with `/BaseVersion` and `/ExtensionLevel`) or an array of them, and nothing else, so that
+/// no object that draws anything can pass for one.
+fn is_extensions<R: Read + Seek + Clone>(view: &mut RevisionView<R>, d: &Dict) -> bool {
+    let one = |o: &Object, view: &mut RevisionView<R>| match view.resolve(o) {
+        Ok(Object::Dict(e)) => e.contains("BaseVersion") && e.contains("ExtensionLevel"),
+        _ => false,
+    };
+    d.iter().count() <= 64
+        && d.iter().all(|(_, v)| match view.resolve(v) {
+            Ok(Object::Array(a)) => a.len() <= 64 && a.iter().all(|e| one(e, view)),
+            Ok(Object::Dict(_)) => one(v, view),
+            _ => false,
+        })
 }
 
 /// A note, popup or link that cannot hide page content: small, or a popup, or a link without

@@ -32,8 +32,9 @@ pub enum ChangeRule {
     /// The catalog's `/Version` raised or `/Extensions` declared (e.g. the ESIC extension level
     /// a signer or an archiver adds with a DSS): tells readers which features the file uses.
     CatalogVersionOrExtensions,
-    /// The form's `/DR` (default resources), `/DA` (default appearance) or `/NeedAppearances`
-    /// changed: what viewers use to draw field values, not what signed appearances show.
+    /// The form's `/DR` (default resources), `/DA` (default appearance), `/Q` or
+    /// `/NeedAppearances` changed: what viewers use to draw new field values, not what signed
+    /// appearances show (objects `/DR` already referred to may not change).
     AcroFormDefaults,
     /// The logical structure (`/StructTreeRoot`, its `/K`, `/ParentTree`,
     /// `/ParentTreeNextKey`) or a page's `/Tabs` updated to take in an annotation or signature
