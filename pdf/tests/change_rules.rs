@@ -162,6 +162,45 @@ fn archived_p1_certified_document_passes() {
     assert_failed(&verify(&filled, &options(&pki)), "P=1");
 }
 
+/// An archiving tool records itself in the XMP metadata (and /Info) in the revision that adds
+/// validation data, as pyHanko's `timestamp_pdf` does: allowed at P=1 beside the DSS update,
+/// not alone. pyHanko: the same (metadata is cleared at its LTA_UPDATES level); on its own
+/// archive of the interop kit's P=1 sample, our verifier now passes where it failed.
+#[test]
+fn metadata_beside_validation_data_is_allowed_at_p1() {
+    let pki = pki();
+    let tsa = TestTsa::new(&pki);
+    let archived = archive(&pki, &tsa, &seal_with(&pki, &base_pdf(), &certified(1)));
+    let catalog = object_text(&archived, 1);
+    let at = catalog.find("/DSS ").unwrap() + 5;
+    let dss: u32 = catalog[at..].split(' ').next().unwrap().parse().unwrap();
+    let n = size(&archived);
+    let xmp = stream_body(
+        " /Type /Metadata /Subtype /XML",
+        b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><pdf:Producer xmlns:pdf='http://ns.adobe.com/pdf/1.3/'>archiver</pdf:Producer></x:xmpmeta>",
+    );
+    let with_xmp = catalog.replacen(
+        "/Type /Catalog",
+        &format!("/Type /Catalog /Metadata {n} 0 R"),
+        1,
+    );
+    let vri = object_text(&archived, dss).replacen("<<", "<< /VRI << >>", 1);
+    let beside = append(
+        &archived,
+        &[
+            (1, with_xmp.clone().into_bytes()),
+            (dss, vri.into_bytes()),
+            (n, xmp.clone()),
+        ],
+    );
+    save("rules_p1_metadata_beside_dss", &beside);
+    let r = verify(&beside, &options(&pki));
+    assert_all_passed(&r);
+    assert!(allowed_by(&r, 0, "MetadataUpdate"), "{}", r.to_text());
+    let alone = append(&archived, &[(1, with_xmp.into_bytes()), (n, xmp)]);
+    assert_failed(&verify(&alone, &options(&pki)), "P=1");
+}
+
 /// The catalog's `/Version` and `/Extensions` (the ESIC extension level a PAdES signer
 /// declares) are validation bookkeeping, allowed at P=1. pyHanko: the same ("signature
 /// maintenance", compatible with P=1).

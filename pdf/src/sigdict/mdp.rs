@@ -316,6 +316,53 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_p_reads_as_a_document_permission() {
+        let lock = |p: Object| {
+            Dict::new()
+                .with("Type", Object::name("SigFieldLock"))
+                .with("Action", Object::name("Include"))
+                .with("Fields", Object::Array(vec![Object::String(b"a".to_vec())]))
+                .with("P", p)
+        };
+        let read = |d: &Dict| FieldLock::permission_from_dict(d);
+        let doc = FieldLock::DocumentPermission;
+        assert_eq!(
+            read(&lock(1i64.into())),
+            Some(doc(DocMdpPermission::NoChanges))
+        );
+        assert_eq!(
+            read(&lock(3i64.into())),
+            Some(doc(DocMdpPermission::Annotations))
+        );
+        // Out of range or not a number: the strictest.
+        assert_eq!(
+            read(&lock(7i64.into())),
+            Some(doc(DocMdpPermission::NoChanges))
+        );
+        assert_eq!(
+            read(&lock(Object::name("Two"))),
+            Some(doc(DocMdpPermission::NoChanges))
+        );
+        assert_eq!(read(&Dict::new()), None);
+        // The fields named stay locked as before; the permission locks no field by name.
+        assert_eq!(
+            FieldLock::from_dict(&lock(2i64.into())),
+            Some(FieldLock::Include(vec!["a".into()]))
+        );
+        let p2 = doc(DocMdpPermission::FormFillingAndSigning);
+        assert!(!p2.locks("a"));
+        assert_eq!(read(&field_lock_dict(&p2)), Some(p2.clone()));
+        assert_eq!(
+            FieldLock::strictest_permission(&[
+                FieldLock::All,
+                p2,
+                doc(DocMdpPermission::Annotations)
+            ]),
+            Some(DocMdpPermission::FormFillingAndSigning)
+        );
+    }
+
+    #[test]
     fn unclear_permissions_read_as_the_strictest() {
         assert_eq!(
             DocMdpPermission::read(None),

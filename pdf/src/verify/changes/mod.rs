@@ -90,6 +90,7 @@ pub fn analyse_revision<R: Read + Seek + Clone>(
         a.object(&mut ctx, num, entry);
     }
     a.settle_structure();
+    a.settle_metadata();
     a.changes
 }
 
@@ -364,6 +365,31 @@ impl Analysis {
         }
     }
 
+    /// An archiving tool that adds a DSS or a document timestamp also records itself in the
+    /// document information and the XMP metadata (pyHanko does, and clears it at its
+    /// LTA_UPDATES level). Beside validation data in the same revision, those updates count as
+    /// part of it, so they pass a P=1 certification too; alone, they still need
+    /// [`Permission::Metadata`].
+    fn settle_metadata(&mut self) {
+        let validation_data = self.changes.iter().any(|c| {
+            matches!(
+                c.rule,
+                Some((ChangeRule::AddDss | ChangeRule::AddDocTimeStamp, _))
+            )
+        });
+        if !validation_data {
+            return;
+        }
+        for c in &mut self.changes {
+            if let Some((ChangeRule::DocumentInfoUpdate | ChangeRule::MetadataUpdate, permission)) =
+                &mut c.rule
+            {
+                *permission = Permission::ValidationData;
+                c.description.push_str(", beside validation data");
+            }
+        }
+    }
+
     fn trailer<R: Read + Seek>(
         &mut self,
         prev: &crate::reader::PdfReader<R>,
@@ -567,14 +593,22 @@ impl Analysis {
                 format!("validation data in the DSS (object {num}) was extended"),
             );
         }
-        if roles.info.map(|i| i.num) == Some(num) {
+        // Only as what they are: an object shared with something drawn must not change under
+        // these rules.
+        if roles.info.map(|i| i.num) == Some(num) && matches!(new, Object::Dict(_)) {
             return self.allowed(
                 ChangeRule::DocumentInfoUpdate,
                 Permission::Metadata,
                 "the document information (title, producer, dates) was updated".into(),
             );
         }
-        if roles.metadata.map(|m| m.num) == Some(num) {
+        let is_xmp = |o: &Object| match o {
+            Object::Stream(s) => {
+                s.dict.has_name("Type", "Metadata") && s.dict.has_name("Subtype", "XML")
+            }
+            _ => false,
+        };
+        if roles.metadata.map(|m| m.num) == Some(num) && is_xmp(&old) && is_xmp(&new) {
             return self.allowed(
                 ChangeRule::MetadataUpdate,
                 Permission::Metadata,
@@ -618,11 +652,20 @@ impl Analysis {
                     Permission::ValidationData,
                     "the catalog's /Version was set".into(),
                 ),
-                "Metadata" if n.is_some() => self.allowed(
-                    ChangeRule::MetadataUpdate,
-                    Permission::Metadata,
-                    "the XMP metadata stream was replaced".into(),
-                ),
+                "Metadata"
+                    if n.as_ref()
+                        .and_then(|m| ctx.cur.resolve(m).ok())
+                        .is_some_and(|m| match m {
+                            Object::Stream(s) => s.dict.has_name("Type", "Metadata"),
+                            _ => false,
+                        }) =>
+                {
+                    self.allowed(
+                        ChangeRule::MetadataUpdate,
+                        Permission::Metadata,
+                        "the XMP metadata stream was replaced".into(),
+                    )
+                }
                 other => self.unexplained(format!(
                     "the document catalog's /{other} was {}",
                     if n.is_none() { "removed" } else { "changed" }
