@@ -80,6 +80,11 @@ pub enum FieldLock {
     Include(Vec<String>),
     /// Every field except the named ones (`/Action /Exclude`).
     Exclude(Vec<String>),
+    /// The `/P` of a signature field's `/Lock` (ISO 32000-2 Table 236, PDF 2.0): once the field
+    /// is signed, the whole document is restricted as a DocMDP certification with this `/P`
+    /// restricts it (Table 257). It locks no field by name; the change rules read it as a
+    /// certification level.
+    DocumentPermission(DocMdpPermission),
 }
 
 impl FieldLock {
@@ -97,7 +102,28 @@ impl FieldLock {
             FieldLock::All => true,
             FieldLock::Include(v) => listed(v),
             FieldLock::Exclude(v) => !listed(v),
+            FieldLock::DocumentPermission(_) => false,
         }
+    }
+
+    /// The strictest `/Lock /P` among `locks`, if any.
+    pub fn strictest_permission(locks: &[FieldLock]) -> Option<DocMdpPermission> {
+        locks
+            .iter()
+            .filter_map(|l| match l {
+                FieldLock::DocumentPermission(p) => Some(*p),
+                _ => None,
+            })
+            .min()
+    }
+
+    /// The `/P` of a `/Lock` dictionary; `None` without one. A value other than 1, 2 or 3
+    /// reads as 1 (fail closed).
+    pub fn permission_from_dict(d: &Dict) -> Option<FieldLock> {
+        let p = d.get("P")?;
+        Some(FieldLock::DocumentPermission(DocMdpPermission::read(Some(
+            p.as_i64().unwrap_or(1),
+        ))))
     }
 
     /// Reads `/Action` and `/Fields` of FieldMDP transform parameters or of a `/Lock`
@@ -139,6 +165,7 @@ impl FieldLock {
                 dict.set("Action", Object::name("Exclude"));
                 dict.set("Fields", names(v));
             }
+            FieldLock::DocumentPermission(p) => dict.set("P", i64::from(p.value())),
         }
     }
 }
@@ -234,7 +261,8 @@ impl DocMdpPermission {
 }
 
 /// The FieldMDP locks of the signature dictionary `sig`: from its `/Reference` and from its
-/// field's `/Lock` dictionary.
+/// field's `/Lock` dictionary (its `/Action` and `/Fields`, and its `/P` as
+/// [`FieldLock::DocumentPermission`]).
 pub fn field_locks<R: Read + Seek>(
     reader: &mut PdfReader<R>,
     sig: &Dict,
@@ -248,9 +276,13 @@ pub fn field_locks<R: Read + Seek>(
             }
         }
     }
-    if let Some(l) = field_lock.and_then(FieldLock::from_dict) {
-        if !locks.contains(&l) {
-            locks.push(l);
+    let from_lock =
+        field_lock.map(|d| (FieldLock::from_dict(d), FieldLock::permission_from_dict(d)));
+    if let Some((action, permission)) = from_lock {
+        for l in [action, permission].into_iter().flatten() {
+            if !locks.contains(&l) {
+                locks.push(l);
+            }
         }
     }
     locks
@@ -281,6 +313,53 @@ mod tests {
         let unknown = Dict::new().with("Action", Object::name("Some"));
         assert_eq!(FieldLock::from_dict(&unknown), Some(FieldLock::All));
         assert_eq!(FieldLock::from_dict(&Dict::new()), None);
+    }
+
+    #[test]
+    fn a_lock_p_reads_as_a_document_permission() {
+        let lock = |p: Object| {
+            Dict::new()
+                .with("Type", Object::name("SigFieldLock"))
+                .with("Action", Object::name("Include"))
+                .with("Fields", Object::Array(vec![Object::String(b"a".to_vec())]))
+                .with("P", p)
+        };
+        let read = |d: &Dict| FieldLock::permission_from_dict(d);
+        let doc = FieldLock::DocumentPermission;
+        assert_eq!(
+            read(&lock(1i64.into())),
+            Some(doc(DocMdpPermission::NoChanges))
+        );
+        assert_eq!(
+            read(&lock(3i64.into())),
+            Some(doc(DocMdpPermission::Annotations))
+        );
+        // Out of range or not a number: the strictest.
+        assert_eq!(
+            read(&lock(7i64.into())),
+            Some(doc(DocMdpPermission::NoChanges))
+        );
+        assert_eq!(
+            read(&lock(Object::name("Two"))),
+            Some(doc(DocMdpPermission::NoChanges))
+        );
+        assert_eq!(read(&Dict::new()), None);
+        // The fields named stay locked as before; the permission locks no field by name.
+        assert_eq!(
+            FieldLock::from_dict(&lock(2i64.into())),
+            Some(FieldLock::Include(vec!["a".into()]))
+        );
+        let p2 = doc(DocMdpPermission::FormFillingAndSigning);
+        assert!(!p2.locks("a"));
+        assert_eq!(read(&field_lock_dict(&p2)), Some(p2.clone()));
+        assert_eq!(
+            FieldLock::strictest_permission(&[
+                FieldLock::All,
+                p2,
+                doc(DocMdpPermission::Annotations)
+            ]),
+            Some(DocMdpPermission::FormFillingAndSigning)
+        );
     }
 
     #[test]

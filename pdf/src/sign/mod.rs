@@ -289,7 +289,8 @@ fn plan_update<R: Read + Seek>(
     reserved_len: usize,
 ) -> Result<Plan> {
     let certify = opts.certify.map(DocMdpPermission::try_from).transpose()?;
-    let fields = fields_open_to_signing(reader, certify.is_some())?;
+    let doc_timestamp = opts.sub_filter == SubFilter::Rfc3161;
+    let fields = fields_open_to_signing(reader, certify.is_some(), doc_timestamp)?;
     let mut names: Vec<String> = fields.iter().map(|f| f.full_name.clone()).collect();
     let mut update = IncrementalUpdate::new(reader);
     let sig_ref = update.reserve();
@@ -321,12 +322,16 @@ fn plan_update<R: Read + Seek>(
     })
 }
 
-/// The document's form fields, once it is clear that it may be signed (and certified).
+/// The document's form fields, once it is clear that it may be signed (and certified). A
+/// document timestamp is validation data, which a P=1 certification allows (ISO 32000-2
+/// §12.8.2.2.1, ETSI EN 319 142-1 §5.4).
 fn fields_open_to_signing<R: Read + Seek>(
     reader: &mut PdfReader<R>,
     certify: bool,
+    doc_timestamp: bool,
 ) -> Result<Vec<FormField>> {
-    if DocMdpPermission::of_document(reader)? == Some(DocMdpPermission::NoChanges) {
+    if !doc_timestamp && DocMdpPermission::of_document(reader)? == Some(DocMdpPermission::NoChanges)
+    {
         return Err(Error::CertifiedNoChanges);
     }
     let fields = reader.form_fields()?;

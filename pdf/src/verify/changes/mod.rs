@@ -44,6 +44,7 @@ pub fn analyse_revision<R: Read + Seek + Clone>(
     let mut a = Analysis {
         revision: k,
         changes: Vec::new(),
+        structure: Vec::new(),
     };
     let mut entries: BTreeMap<u32, XrefEntry> = BTreeMap::new();
     for s in &revisions[k].sections {
@@ -88,6 +89,8 @@ pub fn analyse_revision<R: Read + Seek + Clone>(
     for (num, entry) in entries {
         a.object(&mut ctx, num, entry);
     }
+    a.settle_structure();
+    a.settle_metadata();
     a.changes
 }
 
@@ -143,6 +146,12 @@ struct Roles {
     dss: HashSet<u32>,
     info: Option<ObjRef>,
     metadata: Option<ObjRef>,
+    /// `/Extensions` of the catalog, when indirect.
+    extensions: Option<u32>,
+    /// `/StructTreeRoot`, its `/ParentTree`, and the structure elements in its `/K`.
+    struct_root: Option<u32>,
+    parent_tree: Option<u32>,
+    struct_top: HashSet<u32>,
 }
 
 impl Roles {
@@ -159,6 +168,29 @@ impl Roles {
         }
         if let Some(acro) = v.acro_form()? {
             roles.fields_array = acro.get("Fields").and_then(Object::as_reference);
+        }
+        roles.extensions = catalog
+            .get("Extensions")
+            .and_then(Object::as_reference)
+            .map(|r| r.num);
+        if let Some(root) = catalog.get("StructTreeRoot") {
+            roles.struct_root = root.as_reference().map(|r| r.num);
+            if let Ok(Object::Dict(d)) = v.resolve(root) {
+                roles.parent_tree = d
+                    .get("ParentTree")
+                    .and_then(Object::as_reference)
+                    .map(|r| r.num);
+                let top = match d.get("K") {
+                    Some(Object::Array(a)) => a.clone(),
+                    Some(k @ Object::Reference(_)) => vec![k.clone()],
+                    _ => Vec::new(),
+                };
+                roles.struct_top = top
+                    .iter()
+                    .filter_map(Object::as_reference)
+                    .map(|r| r.num)
+                    .collect();
+            }
         }
         for (i, r) in v.page_refs()?.into_iter().enumerate() {
             roles.pages.insert(r.num, i + 1);
@@ -227,7 +259,20 @@ fn collect_refs<R: Read + Seek>(
 struct Analysis {
     revision: usize,
     changes: Vec<Change>,
+    /// Structure tree and `/Tabs` updates, allowed only beside an allowed annotation or
+    /// signature change of the same revision (see [`Analysis::settle_structure`]).
+    structure: Vec<String>,
 }
+
+/// The rules whose changes a structure tree update may follow.
+const STRUCTURE_COMPANIONS: [ChangeRule; 6] = [
+    ChangeRule::PageAnnotsAppendWidget,
+    ChangeRule::AnnotationUnderP3,
+    ChangeRule::AnnotationRemoval,
+    ChangeRule::AddSignatureField,
+    ChangeRule::FillPreparedSignatureField,
+    ChangeRule::AddDocTimeStamp,
+];
 
 fn key_name(k: &[u8]) -> String {
     String::from_utf8_lossy(k).into_owned()
@@ -293,6 +338,56 @@ impl Analysis {
             rule: Some((rule, permission)),
             description,
         });
+    }
+
+    /// Structure updates (tagged PDF: the new widget or annotation gets a structure element
+    /// and a `/StructParent` entry in the parent tree; a page's tab order names how it is
+    /// reached) are explained by the annotation or signature change they follow, and need
+    /// that change's permission; alone, they are unexplained.
+    fn settle_structure(&mut self) {
+        let companion = self.changes.iter().find_map(|c| match &c.rule {
+            Some((rule, permission)) if STRUCTURE_COMPANIONS.contains(rule) => {
+                Some(permission.clone())
+            }
+            _ => None,
+        });
+        for what in std::mem::take(&mut self.structure) {
+            match &companion {
+                Some(permission) => self.allowed(
+                    ChangeRule::StructureForAnnotation,
+                    permission.clone(),
+                    format!("{what}, for the annotation or signature added in this revision"),
+                ),
+                None => self.unexplained(format!(
+                    "{what}, with no annotation or signature change it could follow"
+                )),
+            }
+        }
+    }
+
+    /// An archiving tool that adds a DSS or a document timestamp also records itself in the
+    /// document information and the XMP metadata (pyHanko does, and clears it at its
+    /// LTA_UPDATES level). Beside validation data in the same revision, those updates count as
+    /// part of it, so they pass a P=1 certification too; alone, they still need
+    /// [`Permission::Metadata`].
+    fn settle_metadata(&mut self) {
+        let validation_data = self.changes.iter().any(|c| {
+            matches!(
+                c.rule,
+                Some((ChangeRule::AddDss | ChangeRule::AddDocTimeStamp, _))
+            )
+        });
+        if !validation_data {
+            return;
+        }
+        for c in &mut self.changes {
+            if let Some((ChangeRule::DocumentInfoUpdate | ChangeRule::MetadataUpdate, permission)) =
+                &mut c.rule
+            {
+                *permission = Permission::ValidationData;
+                c.description.push_str(", beside validation data");
+            }
+        }
     }
 
     fn trailer<R: Read + Seek>(
@@ -446,6 +541,51 @@ impl Analysis {
                 _ => self.unexplained(format!("a widget of form field '{name}' changed type")),
             };
         }
+        if roles.struct_root == Some(num) {
+            return match (old, new) {
+                (Object::Dict(o), Object::Dict(n)) => self.struct_root(ctx, &o, &n),
+                _ => self.unexplained("the structure tree root changed type".into()),
+            };
+        }
+        if roles.parent_tree == Some(num) {
+            return match (old, new) {
+                (Object::Dict(o), Object::Dict(n)) => {
+                    match changed_keys(&o, &n)
+                        .into_iter()
+                        .find(|(k, _, _)| !matches!(k.as_str(), "Nums" | "Kids"))
+                    {
+                        Some((k, _, _)) => self
+                            .unexplained(format!("the structure parent tree's /{k} was changed")),
+                        None => self
+                            .structure
+                            .push("the structure parent tree (/ParentTree) was updated".into()),
+                    }
+                }
+                _ => self.unexplained("the structure parent tree changed type".into()),
+            };
+        }
+        if roles.struct_top.contains(&num) {
+            return match (old, new) {
+                (Object::Dict(o), Object::Dict(n)) => self.struct_element(ctx, num, &o, &n),
+                _ => self.unexplained(format!("structure element {num} changed type")),
+            };
+        }
+        if roles.extensions == Some(num) {
+            return match (old, new) {
+                (Object::Dict(o), Object::Dict(n))
+                    if is_extensions(ctx.prev, &o) && is_extensions(ctx.cur, &n) =>
+                {
+                    self.allowed(
+                        ChangeRule::CatalogVersionOrExtensions,
+                        Permission::ValidationData,
+                        "the catalog's developer extensions (/Extensions) were updated".into(),
+                    )
+                }
+                _ => self.unexplained(
+                    "the catalog's /Extensions object was changed into something else".into(),
+                ),
+            };
+        }
         if roles.dss.contains(&num) {
             return self.allowed(
                 ChangeRule::AddDss,
@@ -453,14 +593,22 @@ impl Analysis {
                 format!("validation data in the DSS (object {num}) was extended"),
             );
         }
-        if roles.info.map(|i| i.num) == Some(num) {
+        // Only as what they are: an object shared with something drawn must not change under
+        // these rules.
+        if roles.info.map(|i| i.num) == Some(num) && matches!(new, Object::Dict(_)) {
             return self.allowed(
                 ChangeRule::DocumentInfoUpdate,
                 Permission::Metadata,
                 "the document information (title, producer, dates) was updated".into(),
             );
         }
-        if roles.metadata.map(|m| m.num) == Some(num) {
+        let is_xmp = |o: &Object| match o {
+            Object::Stream(s) => {
+                s.dict.has_name("Type", "Metadata") && s.dict.has_name("Subtype", "XML")
+            }
+            _ => false,
+        };
+        if roles.metadata.map(|m| m.num) == Some(num) && is_xmp(&old) && is_xmp(&new) {
             return self.allowed(
                 ChangeRule::MetadataUpdate,
                 Permission::Metadata,
@@ -487,16 +635,37 @@ impl Analysis {
                     "a Document Security Store (certificates, CRLs, OCSP responses) was added"
                         .into(),
                 ),
-                "Extensions" if n.is_some() => self.allowed(
-                    ChangeRule::AddDss,
+                "Extensions"
+                    if n.as_ref()
+                        .and_then(|e| ctx.cur_dict(e))
+                        .is_some_and(|d| is_extensions(ctx.cur, &d)) =>
+                {
+                    self.allowed(
+                        ChangeRule::CatalogVersionOrExtensions,
+                        Permission::ValidationData,
+                        "developer extensions were declared (as PAdES validation data requires)"
+                            .into(),
+                    )
+                }
+                "Version" if n.as_ref().and_then(Object::as_name).is_some() => self.allowed(
+                    ChangeRule::CatalogVersionOrExtensions,
                     Permission::ValidationData,
-                    "developer extensions were declared (as PAdES validation data requires)".into(),
+                    "the catalog's /Version was set".into(),
                 ),
-                "Metadata" if n.is_some() => self.allowed(
-                    ChangeRule::MetadataUpdate,
-                    Permission::Metadata,
-                    "the XMP metadata stream was replaced".into(),
-                ),
+                "Metadata"
+                    if n.as_ref()
+                        .and_then(|m| ctx.cur.resolve(m).ok())
+                        .is_some_and(|m| match m {
+                            Object::Stream(s) => s.dict.has_name("Type", "Metadata"),
+                            _ => false,
+                        }) =>
+                {
+                    self.allowed(
+                        ChangeRule::MetadataUpdate,
+                        Permission::Metadata,
+                        "the XMP metadata stream was replaced".into(),
+                    )
+                }
                 other => self.unexplained(format!(
                     "the document catalog's /{other} was {}",
                     if n.is_none() { "removed" } else { "changed" }
@@ -520,7 +689,7 @@ impl Analysis {
         for (k, _) in d.iter() {
             if !matches!(
                 k,
-                b"Fields" | b"SigFlags" | b"DA" | b"DR" | b"NeedAppearances"
+                b"Fields" | b"SigFlags" | b"DA" | b"DR" | b"Q" | b"NeedAppearances"
             ) {
                 return self.unexplained(format!("the new /AcroForm carries /{}", key_name(k)));
             }
@@ -529,11 +698,22 @@ impl Analysis {
             Some(f) => f,
             None => return self.unexplained("the new /AcroForm /Fields is not an array".into()),
         };
+        // Bookkeeping only: each field added is judged on its own by `fields_append`.
         self.allowed(
             ChangeRule::AcroFormUpdateForSignature,
-            Permission::Signing(None),
+            Permission::ValidationData,
             "an interactive form (/AcroForm) was created for a signature".into(),
         );
+        if ["DA", "DR", "Q", "NeedAppearances"]
+            .iter()
+            .any(|k| d.contains(k))
+        {
+            self.allowed(
+                ChangeRule::AcroFormDefaults,
+                Permission::FormFilling(None),
+                "the new /AcroForm carries default appearances or resources".into(),
+            );
+        }
         self.fields_append(ctx, &[], &fields);
     }
 
@@ -548,15 +728,26 @@ impl Analysis {
                         _ => self.unexplained("the form's /Fields is not an array".into()),
                     }
                 }
-                "SigFlags" => self.allowed(
-                    ChangeRule::AcroFormUpdateForSignature,
-                    Permission::Signing(None),
-                    "the form's /SigFlags were set for signatures".into(),
-                ),
-                "NeedAppearances" => self.allowed(
-                    ChangeRule::FormValueOnUnlockedField,
+                // Bookkeeping only (SignaturesExist, AppendOnly): the signature that goes
+                // with it is judged on its own, so this is allowed wherever that one is.
+                "SigFlags"
+                    if n.as_ref()
+                        .and_then(Object::as_i64)
+                        .is_some_and(|f| (0..=3).contains(&f)) =>
+                {
+                    self.allowed(
+                        ChangeRule::AcroFormUpdateForSignature,
+                        Permission::ValidationData,
+                        "the form's /SigFlags were set for signatures".into(),
+                    )
+                }
+                "NeedAppearances" | "DA" | "DR" | "Q" => self.allowed(
+                    ChangeRule::AcroFormDefaults,
                     Permission::FormFilling(None),
-                    "the form asks viewers to regenerate field appearances".into(),
+                    format!(
+                        "the form's /{key} was {}",
+                        if n.is_none() { "removed" } else { "changed" }
+                    ),
                 ),
                 other => self.unexplained(format!("the form's /{other} was changed")),
             }
@@ -640,6 +831,11 @@ impl Analysis {
         new: &Dict,
     ) {
         for (key, o, n) in changed_keys(old, new) {
+            if key == "Tabs" && n.as_ref().is_some_and(|t| t.as_name().is_some()) {
+                self.structure
+                    .push(format!("page {page}: the tab order (/Tabs) was set"));
+                continue;
+            }
             if key != "Annots" {
                 self.unexplained(format!(
                     "page {page}: /{key} was {} (page content, resources or structure after \
@@ -666,7 +862,8 @@ impl Analysis {
     }
 
     /// The annotation list may only grow at its end, by new signature widgets or (at P=3 or
-    /// without certification) small note annotations.
+    /// without certification) small note annotations; and lose (at P=3 or without
+    /// certification) comments or invisible annotations, keeping the order of the rest.
     fn annots_append<R: Read + Seek + Clone>(
         &mut self,
         ctx: &mut Ctx<'_, R>,
@@ -674,13 +871,25 @@ impl Analysis {
         old: &[Object],
         new: &[Object],
     ) {
-        if new.len() < old.len() || new[..old.len()] != *old {
-            return self.unexplained(format!(
-                "page {page}: annotations were removed or reordered (this can uncover or hide \
-                 content)"
-            ));
+        // `new` must be `old` minus some items, in order, then the items added.
+        let mut kept = 0;
+        let mut removed = Vec::new();
+        for item in old {
+            if new.get(kept) == Some(item) {
+                kept += 1;
+            } else {
+                removed.push(item);
+            }
         }
-        for item in &new[old.len()..] {
+        for item in removed {
+            if let Err(why) = self.annotation_removed(ctx, page, item) {
+                return self.unexplained(format!(
+                    "page {page}: annotations were removed or reordered (this can uncover or \
+                     hide content): {why}"
+                ));
+            }
+        }
+        for item in &new[kept..] {
             let Some(r) = item.as_reference() else {
                 self.unexplained(format!("page {page}: a direct annotation was added"));
                 continue;
@@ -706,11 +915,23 @@ impl Analysis {
                     || d.get("Parent")
                         .and_then(|p| ctx.cur_dict(p))
                         .is_some_and(|p| p.has_name("FT", "Sig"));
+                let parent = d.get("Parent").and_then(|p| ctx.cur_dict(p));
+                let value = d
+                    .get("V")
+                    .or_else(|| parent.as_ref().and_then(|p| p.get("V")))
+                    .cloned();
+                let doc_ts = value
+                    .and_then(|v| ctx.cur_dict(&v))
+                    .is_some_and(|v| v.has_name("Type", "DocTimeStamp"));
                 if is_sig {
                     let visible = is_visible(&d);
                     self.allowed(
                         ChangeRule::PageAnnotsAppendWidget,
-                        Permission::NewSignatureField { visible },
+                        if doc_ts && !visible {
+                            Permission::ValidationData
+                        } else {
+                            Permission::NewSignatureField { visible }
+                        },
                         format!(
                             "page {page}: the {} widget of a new signature field was added",
                             if visible { "visible" } else { "invisible" }
@@ -723,12 +944,7 @@ impl Analysis {
                 }
                 continue;
             }
-            let small = rect_of(&d).is_some_and(|[x0, y0, x1, y1]| {
-                (x1 - x0).abs() <= MAX_NOTE_SIDE && (y1 - y0).abs() <= MAX_NOTE_SIDE
-            });
-            let harmless = HARMLESS_ANNOTATIONS.contains(&sub.as_bytes())
-                && (sub == "Popup" || small || (sub == "Link" && !d.contains("AP")));
-            if harmless {
+            if harmless_annotation(&d, &sub) {
                 self.allowed(
                     ChangeRule::AnnotationUnderP3,
                     Permission::Annotation,
@@ -739,6 +955,86 @@ impl Analysis {
                     "page {page}: a {sub} annotation that can cover page content was added"
                 ));
             }
+        }
+    }
+
+    /// An annotation taken off a page: allowed (needing [`Permission::Annotation`]) for a
+    /// comment that covers nothing or an invisible annotation; `Err` says why not.
+    fn annotation_removed<R: Read + Seek + Clone>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        page: usize,
+        item: &Object,
+    ) -> Result<(), String> {
+        let d = match ctx.prev.resolve(item) {
+            Ok(Object::Dict(d)) => d,
+            _ => return Err("an annotation that is not a dictionary was removed".into()),
+        };
+        let sub = subtype(&d);
+        if sub == "Widget" || d.contains("FT") {
+            return Err("a form field's widget was removed".into());
+        }
+        if !harmless_annotation(&d, &sub) && is_visible(&d) {
+            return Err(format!(
+                "a {sub} annotation that may cover content was removed"
+            ));
+        }
+        self.allowed(
+            ChangeRule::AnnotationRemoval,
+            Permission::Annotation,
+            format!("page {page}: a {sub} annotation was removed"),
+        );
+        Ok(())
+    }
+
+    /// `/StructTreeRoot` may change its `/K` (by appending), `/ParentTree` and
+    /// `/ParentTreeNextKey`, beside an annotation or signature change.
+    fn struct_root<R: Read + Seek + Clone>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        old: &Dict,
+        new: &Dict,
+    ) {
+        for (key, o, n) in changed_keys(old, new) {
+            match key.as_str() {
+                "K" => {
+                    if let Err(why) = kids_appended(ctx, o.as_ref(), n.as_ref()) {
+                        return self.unexplained(format!("the structure tree root: {why}"));
+                    }
+                    self.structure
+                        .push("the structure tree root's /K was extended".into());
+                }
+                "ParentTree" if n.as_ref().is_some_and(|p| ctx.cur_dict(p).is_some()) => self
+                    .structure
+                    .push("the structure tree root's /ParentTree was replaced".into()),
+                "ParentTreeNextKey" if n.as_ref().and_then(Object::as_i64).is_some() => self
+                    .structure
+                    .push("the structure tree root's /ParentTreeNextKey was raised".into()),
+                other => {
+                    return self
+                        .unexplained(format!("the structure tree root's /{other} was changed"))
+                }
+            }
+        }
+    }
+
+    /// A top-level structure element may only gain kids at the end of its `/K`.
+    fn struct_element<R: Read + Seek + Clone>(
+        &mut self,
+        ctx: &mut Ctx<'_, R>,
+        num: u32,
+        old: &Dict,
+        new: &Dict,
+    ) {
+        for (key, o, n) in changed_keys(old, new) {
+            if key != "K" {
+                return self.unexplained(format!("structure element {num}: /{key} was changed"));
+            }
+            if let Err(why) = kids_appended(ctx, o.as_ref(), n.as_ref()) {
+                return self.unexplained(format!("structure element {num}: {why}"));
+            }
+            self.structure
+                .push(format!("structure element {num} gained a kid"));
         }
     }
 
@@ -827,6 +1123,59 @@ impl Analysis {
             format!("field '{name}': the appearance follows the new value"),
         );
     }
+}
+
+/// A developer extensions dictionary (ISO 32000-2 §7.12): each entry an extension dictionary
+/// (with `/BaseVersion` and `/ExtensionLevel`) or an array of them, and nothing else, so that
+/// no object that draws anything can pass for one.
+fn is_extensions<R: Read + Seek + Clone>(view: &mut RevisionView<R>, d: &Dict) -> bool {
+    let one = |o: &Object, view: &mut RevisionView<R>| match view.resolve(o) {
+        Ok(Object::Dict(e)) => e.contains("BaseVersion") && e.contains("ExtensionLevel"),
+        _ => false,
+    };
+    d.iter().count() <= 64
+        && d.iter().all(|(_, v)| match view.resolve(v) {
+            Ok(Object::Array(a)) => a.len() <= 64 && a.iter().all(|e| one(e, view)),
+            Ok(Object::Dict(_)) => one(v, view),
+            _ => false,
+        })
+}
+
+/// A note, popup or link that cannot hide page content: small, or a popup, or a link without
+/// an appearance of its own.
+fn harmless_annotation(d: &Dict, sub: &str) -> bool {
+    let small = rect_of(d).is_some_and(|[x0, y0, x1, y1]| {
+        (x1 - x0).abs() <= MAX_NOTE_SIDE && (y1 - y0).abs() <= MAX_NOTE_SIDE
+    });
+    HARMLESS_ANNOTATIONS.contains(&sub.as_bytes())
+        && (sub == "Popup" || small || (sub == "Link" && !d.contains("AP")))
+}
+
+/// A structure `/K` (one kid or an array of kids) that keeps its kids in order and adds only
+/// new objects after them; `Err` says what else happened.
+fn kids_appended<R: Read + Seek + Clone>(
+    ctx: &mut Ctx<'_, R>,
+    old: Option<&Object>,
+    new: Option<&Object>,
+) -> Result<(), String> {
+    let as_list = |o: Option<&Object>| -> Vec<Object> {
+        match o {
+            None | Some(Object::Null) => Vec::new(),
+            Some(Object::Array(a)) => a.clone(),
+            Some(other) => vec![other.clone()],
+        }
+    };
+    let (old, new) = (as_list(old), as_list(new));
+    if new.len() < old.len() || new[..old.len()] != *old {
+        return Err("/K lost or reordered kids".into());
+    }
+    for kid in &new[old.len()..] {
+        match kid {
+            Object::Reference(r) if !ctx.existed(r.num) => {}
+            _ => return Err("/K gained a kid that is not a new structure element".into()),
+        }
+    }
+    Ok(())
 }
 
 fn ctx_prev_array<R: Read + Seek + Clone>(
