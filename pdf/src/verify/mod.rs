@@ -223,8 +223,15 @@ fn examine_document<R: Read + Seek + Clone>(
     };
     let (reports, doc_ts_proofs) = report_signatures(&doc, &found, &mdp);
     let dss_revisions = dss_revisions(&changes);
+    // Pointers recovered as poppler recovers them: the verdict stands, with a note.
+    let recovered: Vec<String> = revisions
+        .iter()
+        .flat_map(|rev| rev.recovered.iter())
+        .map(|n| format!("broken cross-reference chain recovered: {n}"))
+        .collect();
     for judged in reports {
         let mut r = judged.report;
+        r.warnings.extend(recovered.iter().cloned());
         r.level = baseline_level(
             &r,
             &judged.proof,
@@ -541,8 +548,9 @@ fn structure_problem<R: Read + Seek + Clone>(
                 .any(|b| !matches!(b, b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' '))
         {
             return Some(format!(
-                "{} bytes after the last revision's %%EOF belong to no revision (an update \
-                 without valid cross-reference data)",
+                "{} bytes after the last revision's %%EOF (from byte {end}) belong to no \
+                 revision, so no signature covers the whole file (data appended after \
+                 signing, or an update without valid cross-reference data)",
                 file_len - end
             ));
         }

@@ -154,7 +154,7 @@ fn examine<R: Read + Seek + Clone>(
         format_problems: Vec::new(),
     };
     check_type(&mut sig);
-    let Some((br, s)) = check_byte_range(&mut sig, revisions, file_len) else {
+    let Some((br, s)) = check_byte_range(&mut sig, input, revisions, file_len) else {
         return Some(sig);
     };
     sig.revision = Some(s);
@@ -183,7 +183,7 @@ fn examine<R: Read + Seek + Clone>(
         sig.dict = stored.dict.clone();
         sig.format_problems.clear();
         check_type(&mut sig);
-        if check_byte_range(&mut sig, revisions, file_len) != Some((br, s)) {
+        if check_byte_range(&mut sig, input, revisions, file_len) != Some((br, s)) {
             sig.format_problems
                 .push("the signature dictionary was redefined with another /ByteRange".into());
             return Some(sig);
@@ -274,8 +274,9 @@ fn describe(o: &Object) -> String {
 
 /// `/ByteRange`: exactly four non-negative integers `[0 a b c]` with `0 < a < b`, `c > 0`,
 /// inside the file, and `b + c` the end of a revision. Returns the range and that revision.
-fn check_byte_range(
+fn check_byte_range<R: Read + Seek + Clone>(
     sig: &mut FoundSignature,
+    input: &R,
     revisions: &[Revision],
     file_len: u64,
 ) -> Option<(ByteRange, usize)> {
@@ -297,7 +298,7 @@ fn check_byte_range(
     let end = br.end;
     let Some(rev) = revisions
         .iter()
-        .position(|r| r.end_offset == end && r.has_eof_marker)
+        .position(|r| r.has_eof_marker && ends_revision(input, end, r.end_offset))
     else {
         sig.format_problems.push(format!(
             "the signed bytes end at byte {end}, which is not the end of any revision \
@@ -306,6 +307,27 @@ fn check_byte_range(
         return None;
     };
     Some((br, rev))
+}
+
+/// Whether signed bytes ending at `end` cover the revision that ends at `revision_end`: at its
+/// end, or just after its `%%EOF` when only the end-of-line after it is left out (ISO 32000-2
+/// §7.5.5 puts `%%EOF` on the last line; writers differ on whether that line ends, and pyHanko
+/// and Acrobat accept both).
+fn ends_revision<R: Read + Seek + Clone>(input: &R, end: u64, revision_end: u64) -> bool {
+    if end == revision_end {
+        return true;
+    }
+    if end > revision_end || revision_end - end > 2 || end < 5 {
+        return false;
+    }
+    let Ok(bytes) = read_at(input, end - 5, (revision_end - end + 5) as usize) else {
+        return false;
+    };
+    matches!(
+        bytes.as_slice(),
+        [b'%', b'%', b'E', b'O', b'F', b'\r', b'\n']
+            | [b'%', b'%', b'E', b'O', b'F', b'\r' | b'\n']
+    )
 }
 
 /// The gap must be exactly the `/Contents` hex string of this very dictionary, as stored at its
