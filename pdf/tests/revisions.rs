@@ -304,6 +304,29 @@ fn prev_a_few_bytes_off_is_recovered() {
     );
 }
 
+/// A pointer near a section that is there but broken is not recovered to some other section
+/// further away (readers would disagree on which one counts): the file stays broken.
+#[test]
+fn a_broken_section_is_not_passed_over() {
+    let pki = pki();
+    let once = seal_with(&pki, &base_pdf(), &SignOptions::default());
+    let mut pdf = append(&once, &[]);
+    shift_last_prev(&mut pdf, -3);
+    // Break the table the /Prev meant (the signed revision's): its first subsection header.
+    let prev_xref = rfind(&pdf[..rfind(&pdf, b"xref\n")], b"xref\n");
+    pdf[prev_xref + 5] = b'x';
+    assert!(PdfReader::open(std::io::Cursor::new(&pdf)).is_err());
+    let r = verify(&pdf, &options(&pki));
+    assert!(!r.passed());
+    assert!(
+        r.document_problems
+            .iter()
+            .any(|p| p.contains("revision structure is broken")),
+        "{}",
+        r.to_text()
+    );
+}
+
 /// A `startxref` that points a few bytes before its `xref` keyword is recovered as well; one
 /// that points nowhere near a section stays a broken file.
 #[test]

@@ -302,6 +302,11 @@ pub(crate) fn load_revisions<R: Read + Seek>(src: &mut Source<R>) -> Result<Vec<
         let section = match load_section(src, offset) {
             Ok(section) => section,
             Err(e @ (Error::BrokenXref { .. } | Error::Syntax { .. })) => {
+                if looks_like_section(src, offset)? {
+                    // A section is there but broken (a bad table, a bad /XRefStm): reading
+                    // another one instead would make this reader see another document.
+                    return Err(e);
+                }
                 let near = recover_section(src, offset)?;
                 let section = match (near, chain.last()) {
                     (Some(s), _) => s,
@@ -405,14 +410,40 @@ fn recover_section<R: Read + Seek>(
         .map(|i| start + i as u64)
         .collect();
     candidates.sort_by_key(|c| c.abs_diff(offset));
+    // The nearest section found is the one meant. A section that is there but broken is not
+    // passed over for another one further away: readers would disagree on which one counts.
     for candidate in candidates.into_iter().take(RECOVERY_CANDIDATES) {
-        match load_section(src, candidate) {
-            Ok(section) => return Ok(Some(section)),
-            Err(Error::BrokenXref { .. } | Error::Syntax { .. }) => continue,
-            Err(e) => return Err(e),
+        if !looks_like_section(src, candidate)? {
+            continue;
         }
+        return match load_section(src, candidate) {
+            Ok(section) => Ok(Some(section)),
+            Err(Error::BrokenXref { .. } | Error::Syntax { .. }) => Ok(None),
+            Err(e) => Err(e),
+        };
     }
     Ok(None)
+}
+
+/// Whether a cross-reference section starts at `offset` (after white space): an `xref` table
+/// or a `/Type /XRef` stream object, whether or not it then loads.
+fn looks_like_section<R: Read + Seek>(src: &mut Source<R>, offset: u64) -> Result<bool> {
+    let head = src.read_at(offset, 16)?;
+    let first = head
+        .iter()
+        .position(|b| !is_whitespace(*b))
+        .unwrap_or(head.len());
+    if head[first..].starts_with(b"xref") {
+        return Ok(true);
+    }
+    if !is_object_header(&head[first..]) {
+        return Ok(false);
+    }
+    match src.parse_indirect_at_from(offset, 512) {
+        Ok(parsed) => Ok(matches!(&parsed.object, Object::Dict(d) if d.has_name("Type", "XRef"))),
+        Err(Error::BrokenXref { .. } | Error::Syntax { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether `buf` starts with `N G obj`.
