@@ -5,8 +5,9 @@
 //! differs and signed again over the edited bytes (so the signature is genuine for them).
 //!
 //! What the reference validators say of each file was checked by hand on files saved with
-//! `ESEAL_VERIFY_SAVE=DIR` (poppler 22 `pdfsig`, pyHanko 0.2x `pyhanko sign validate
-//! --trust root.pem`); it is written next to each test.
+//! `ESEAL_VERIFY_SAVE=DIR` (poppler 22.12 `pdfsig FILE`; pyHanko 0.38 `pyhanko sign validate
+//! --pretty-print FILE`, with `--trust` the file's own CA certificate); it is written next to
+//! each test.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
 
 mod common;
@@ -121,9 +122,10 @@ fn assert_two_passed_with_changes_analysed(r: &Report) {
     assert!(r.signatures[1].coverage.covers_whole_file);
 }
 
-/// pdfsig: both signatures "Signature is Valid", the second "Total document signed".
-/// pyHanko: both INTACT:TRUSTED, the first "coverage ENTIRE_REVISION, modifications
-/// FORM_FILLING".
+/// pdfsig: both signatures "Signature is Valid", the first "Not total document signed", the
+/// second "Total document signed". pyHanko: both "cryptographically sound", the first "does
+/// not cover the entire file. All modifications relate to signing and form filling
+/// operations".
 #[test]
 fn comments_before_startxref_in_a_signed_revision() {
     let pki = pki();
@@ -151,9 +153,9 @@ fn comments_inside_an_unsigned_update() {
     assert_eq!(r.file.revisions, 4);
 }
 
-/// pdfsig: "Signature is Valid", "Total document signed" (one signature) and both valid with
-/// the first "not total document signed" (two). pyHanko: INTACT:TRUSTED, the first signature's
-/// coverage ENTIRE_REVISION.
+/// pdfsig: "Signature is Valid", "Total document signed" (one signature); both valid, the
+/// first "Not total document signed" (two). pyHanko: "judged VALID" for each, the first one's
+/// modifications "relate to signing and form filling operations".
 #[test]
 fn eof_without_end_of_line_in_the_last_and_an_earlier_revision() {
     let pki = pki();
@@ -173,7 +175,10 @@ fn eof_without_end_of_line_in_the_last_and_an_earlier_revision() {
 }
 
 /// A byte range that stops at `%%EOF` while the file goes on with `\r\n` (some signers leave
-/// the last line's end outside). pyHanko: coverage ENTIRE_REVISION (not ENTIRE_FILE).
+/// the last line's end outside). pdfsig: "Signature is Valid", "Not total document signed".
+/// pyHanko: "cryptographically sound", "does not cover the entire file", modifications "may be
+/// illegitimate" but "compatible with the current document modification policy" (valid when
+/// trusted, as for trailing white space and NULs).
 #[test]
 fn byte_range_ending_before_the_crlf_after_eof() {
     let pki = pki();
@@ -182,6 +187,7 @@ fn byte_range_ending_before_the_crlf_after_eof() {
     let end = pdf.len();
     pdf.extend_from_slice(b"\r\n");
     resign_last(&pki, &mut pdf, end);
+    save("revisions-crlf-unsigned", &pdf);
     let r = verify(&pdf, &options(&pki));
     assert_all_passed(&r);
     assert!(!r.signatures[0].coverage.covers_whole_file);
@@ -203,9 +209,10 @@ fn byte_range_ending_before_the_crlf_after_eof() {
 
 /// Data appended after the last `%%EOF` (here more than the 2 KiB most readers search for
 /// `startxref`): the file is read, and the signature is not valid because it does not cover
-/// those bytes. pdfsig: "Signature is Valid", "not total document signed". pyHanko (strict):
-/// refuses to read the file ("EOF marker not found"). White space and NULs after `%%EOF`
-/// are padding and change nothing.
+/// those bytes. pdfsig: "Signature is Valid", "Not total document signed". pyHanko (strict or
+/// not): refuses to read the file ("EOF marker not found"). White space and NULs after
+/// `%%EOF` are padding and change nothing (pdfsig: valid, "Not total document signed";
+/// pyHanko: "judged VALID", "does not cover the entire file").
 #[test]
 fn data_after_the_last_eof_is_reported_not_refused() {
     let pki = pki();
@@ -254,8 +261,9 @@ fn shift_last_prev(pdf: &mut [u8], delta: i64) {
 
 /// `/Prev` of an unsigned update a few bytes off (before and after the section it means):
 /// recovered, both signatures judged, the change analysis runs, and the report says what was
-/// recovered. pdfsig: both "Signature is Valid" (poppler rebuilds the cross-reference data
-/// by scanning). pyHanko (strict): refuses to read the file (the xref offset is wrong).
+/// recovered. pdfsig: "Couldn't find trailer dictionary", then both "Signature is Valid"
+/// (poppler rebuilds the cross-reference data by scanning). pyHanko (strict or not): "Generic
+/// processing error" (it does not read the file).
 #[test]
 fn prev_a_few_bytes_off_is_recovered() {
     let pki = pki();
@@ -285,6 +293,7 @@ fn prev_a_few_bytes_off_is_recovered() {
     let at = rfind(&pdf, b"/Prev ") + b"/Prev ".len();
     pdf[at] = if pdf[at] == b'1' { b'2' } else { b'1' };
     let twice = seal_with(&pki, &pdf, &SignOptions::default());
+    save("revisions-prev-far", &twice);
     let r = verify(&twice, &options(&pki));
     assert_eq!(r.signatures.len(), 2, "{}", r.to_text());
     assert_all_passed(&r);
