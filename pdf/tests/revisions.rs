@@ -207,6 +207,33 @@ fn byte_range_ending_before_the_crlf_after_eof() {
     );
 }
 
+/// A signed revision whose last line is followed by blank lines, all signed (writers that end
+/// the file with extra end-of-lines): the byte range reaches past the `%%EOF` line over white
+/// space only. pdfsig: "Signature is Valid", "Total document signed". pyHanko:
+/// "cryptographically sound", "covers the entire file". Signed bytes beyond it that are not
+/// white space are no revision's (stricter than pyHanko, which reads back up to 1 KiB to
+/// `%%EOF` whatever stands there).
+#[test]
+fn byte_range_covering_blank_lines_after_eof() {
+    let pki = pki();
+    let pdf = sealed_and_edited(&pki, |pdf| pdf.extend_from_slice(b"\r\n  \n\n"));
+    save("revisions-signed-blank-lines", &pdf);
+    let r = verify(&pdf, &options(&pki));
+    assert_all_passed(&r);
+    assert!(r.signatures[0].coverage.covers_whole_file);
+    let twice = seal_with(&pki, &pdf, &SignOptions::default());
+    assert_two_passed_with_changes_analysed(&verify(&twice, &options(&pki)));
+
+    let bad = sealed_and_edited(&pki, |pdf| pdf.extend_from_slice(b"\n% more\n"));
+    let r = verify(&bad, &options(&pki));
+    assert!(!r.passed());
+    assert!(
+        r.to_text().contains("not the end of any revision"),
+        "{}",
+        r.to_text()
+    );
+}
+
 /// Data appended after the last `%%EOF` (here more than the 2 KiB most readers search for
 /// `startxref`): the file is read, and the signature is not valid because it does not cover
 /// those bytes. pdfsig: "Signature is Valid", "Not total document signed". pyHanko (strict or

@@ -15,6 +15,8 @@ use super::input::RevisionView;
 
 /// Largest signature dictionary object read to locate `/Contents` (16 MiB reserved = 32 MiB hex).
 const MAX_SIG_OBJECT: u64 = 40 * 1024 * 1024;
+/// Most white space after a revision's `%%EOF` line that a byte range may cover.
+const MAX_SIGNED_PADDING: u64 = 1024;
 /// Most signatures examined in one document.
 pub const MAX_SIGNATURES: usize = 1000;
 
@@ -310,14 +312,28 @@ fn check_byte_range<R: Read + Seek + Clone>(
 }
 
 /// Whether signed bytes ending at `end` cover the revision that ends at `revision_end`: at its
-/// end, or just after its `%%EOF` when only the end-of-line after it is left out (ISO 32000-2
-/// §7.5.5 puts `%%EOF` on the last line; writers differ on whether that line ends, and pyHanko
-/// and Acrobat accept both).
+/// end; just after its `%%EOF` when only the end-of-line after it is left out (ISO 32000-2
+/// §7.5.5 puts `%%EOF` on the last line; writers differ on whether that line ends); or past
+/// its end over white space only (writers that end the file with blank lines, which pyHanko
+/// accepts as it reads back to `%%EOF`). Nothing but that end-of-line is left unsigned, and
+/// nothing but white space is signed beyond the revision.
 fn ends_revision<R: Read + Seek + Clone>(input: &R, end: u64, revision_end: u64) -> bool {
     if end == revision_end {
         return true;
     }
-    if end > revision_end || revision_end - end > 2 || end < 5 {
+    if end > revision_end {
+        if end - revision_end > MAX_SIGNED_PADDING {
+            return false;
+        }
+        let Ok(bytes) = read_at(input, revision_end, (end - revision_end) as usize) else {
+            return false;
+        };
+        return bytes.len() as u64 == end - revision_end
+            && bytes
+                .iter()
+                .all(|b| matches!(b, b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' '));
+    }
+    if revision_end - end > 2 || end < 5 {
         return false;
     }
     let Ok(bytes) = read_at(input, end - 5, (revision_end - end + 5) as usize) else {
