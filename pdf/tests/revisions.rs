@@ -340,6 +340,29 @@ fn prev_a_few_bytes_off_is_recovered() {
     );
 }
 
+/// After a recovery, an object defined in the file but not where the recovered chain says (here
+/// a later definition no cross-reference section lists) would show another document to readers
+/// that rebuild the chain by scanning: the document has a problem and no signature passes.
+#[test]
+fn a_recovered_chain_must_agree_with_a_scan_of_the_file() {
+    let pki = pki();
+    let once = seal_with(&pki, &base_pdf(), &SignOptions::default());
+    let mut hidden = once.clone();
+    hidden.extend_from_slice(b"4 0 obj\n<< /Length 0 >>\nstream\n\nendstream\nendobj\n");
+    let mut pdf = append(&hidden, &[]);
+    shift_last_prev(&mut pdf, -3);
+    let r = verify(&pdf, &options(&pki));
+    assert!(!r.passed(), "{}", r.to_text());
+    assert_ne!(r.signatures[0].indication, Indication::TotalPassed);
+    assert!(
+        r.document_problems
+            .iter()
+            .any(|p| p.contains("readers that rebuild the chain")),
+        "{}",
+        r.to_text()
+    );
+}
+
 /// A pointer near a section that is there but broken is not recovered to some other section
 /// further away (readers would disagree on which one counts): the file stays broken.
 #[test]

@@ -1,5 +1,10 @@
 //! Revisions of a document (ISO 32000-2 §7.5.6 incremental updates): found from the last
 //! `startxref` and the `/Prev` chain of cross-reference sections, never by scanning for `%%EOF`.
+//! A revision ends at its `%%EOF` line; white space and comments may stand between its trailer
+//! and `startxref`. Only a broken pointer is recovered, as poppler recovers it: a `startxref`
+//! or `/Prev` a few bytes from its section, or a `/Prev` far off, replaced by the `startxref`
+//! line that ends the revision before the update. A section that is there but broken is never
+//! swapped for another.
 //!
 //! A linearized file (Annex F) has two sections for its first revision: the first-page section
 //! near the start, whose `/Prev` points *forward* to the main section at the end. A `/Prev` that

@@ -192,6 +192,9 @@ fn examine_document<R: Read + Seek + Clone>(
     if let Some(p) = structure_problem(input, revisions, file_len) {
         problems.push(p);
     }
+    if let Some(p) = recovery_problem(input, revisions) {
+        problems.push(p);
+    }
     let last = revisions.len() - 1;
     let Ok(mut newest) = open_view(input, revisions, last, budget) else {
         problems.push("the newest revision cannot be read".into());
@@ -515,6 +518,46 @@ fn baseline_level(
         }
     }
     Some(level)
+}
+
+/// After a broken `startxref` or `/Prev` was recovered: readers that rebuild a broken chain
+/// (poppler, Acrobat) take the last definition of each object in file order, so every object a
+/// scan of the file finds must be where the recovered chain says; otherwise they would show
+/// another document than the one judged here.
+fn recovery_problem<R: Read + Seek + Clone>(input: &R, revisions: &[Revision]) -> Option<String> {
+    if revisions.iter().all(|r| r.recovered.is_empty()) {
+        return None;
+    }
+    let scanned = match crate::repair::open_repaired(input.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return Some(format!(
+                "the cross-reference chain was recovered, and a scan of the file that would \
+                 confirm it failed: {e}"
+            ))
+        }
+    };
+    let newest = |num: u32| revisions.iter().rev().find_map(|r| r.entry(num));
+    for (num, entry) in scanned.object_numbers() {
+        let XrefEntry::InFile { offset, gen } = entry else {
+            continue;
+        };
+        match newest(num) {
+            Some(XrefEntry::InFile { offset: o, gen: g }) if o == offset && g == gen => {}
+            // Deleted objects and objects moved into object streams are found by the scan in
+            // their old place; a rebuilding reader has them there too, but nothing refers to
+            // them through the chain.
+            Some(XrefEntry::Free { .. } | XrefEntry::InObjectStream { .. }) => {}
+            _ => {
+                return Some(format!(
+                    "the cross-reference chain was recovered, but object {num} {gen} at byte \
+                     {offset} is not where the recovered chain puts it: readers that rebuild \
+                     the chain would show another document"
+                ))
+            }
+        }
+    }
+    None
 }
 
 /// Bytes after the last revision that are not white space, and cross-reference entries that
