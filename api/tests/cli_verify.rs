@@ -138,6 +138,27 @@ fn tampered_unsigned_and_untrusted_exit_1() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("NO_CERTIFICATE_CHAIN_FOUND"));
 }
 
+/// Data appended after the last `%%EOF` (more than the 2 KiB readers search for `startxref`)
+/// is no reason to refuse the file as "not a PDF" (exit 2): the seal is judged, and it is not
+/// valid because it does not cover those bytes (exit 1, with the reason). pdfsig says of such a
+/// file "Signature is Valid" and "not total document signed"; pyHanko refuses to read it ("EOF
+/// marker not found").
+#[test]
+fn data_after_the_last_eof_exits_1_saying_the_seal_does_not_cover_it() {
+    let d = setup();
+    let p = d.path();
+    let mut pdf = std::fs::read(p.join("signed.pdf")).unwrap();
+    pdf.extend_from_slice(&b"appended after signing ".repeat(200));
+    std::fs::write(p.join("appended.pdf"), &pdf).unwrap();
+    let out = eseal(p, &["verify", "appended.pdf", "--trust", "prov/ca.pem"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", stderr(&out));
+    assert!(
+        stdout.contains("no signature covers the whole file"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn usage_and_unreadable_input_exit_2() {
     let d = setup();

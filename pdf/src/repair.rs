@@ -48,6 +48,7 @@ pub fn open_repaired<R: Read + Seek>(source: R) -> Result<PdfReader<R>> {
         }],
         end_offset: len,
         has_eof_marker: false,
+        recovered: Vec::new(),
     };
     let mut reader = PdfReader::from_parts(src, vec![revision.clone()], true);
     let mut entries = scan.entries;

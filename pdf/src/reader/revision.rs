@@ -1,5 +1,10 @@
 //! Revisions of a document (ISO 32000-2 §7.5.6 incremental updates): found from the last
 //! `startxref` and the `/Prev` chain of cross-reference sections, never by scanning for `%%EOF`.
+//! A revision ends at its `%%EOF` line; white space and comments may stand between its trailer
+//! and `startxref`. Only a broken pointer is recovered, as poppler recovers it: a `startxref`
+//! or `/Prev` a few bytes from its section, or a `/Prev` far off, replaced by the `startxref`
+//! line that ends the revision before the update. A section that is there but broken is never
+//! swapped for another.
 //!
 //! A linearized file (Annex F) has two sections for its first revision: the first-page section
 //! near the start, whose `/Prev` points *forward* to the main section at the end. A `/Prev` that
@@ -18,8 +23,15 @@ use crate::reader::xref::{self, StreamLayout, XrefEntry, XrefKind, XrefSection};
 
 /// Most cross-reference sections followed through `/Prev`.
 pub const MAX_SECTIONS: usize = 10_000;
-/// Bytes at the end of the file searched for `startxref`.
-const TAIL_LEN: usize = 2048;
+/// Bytes read at a time, from the end of the file, while searching for `startxref`.
+const TAIL_LEN: usize = 64 * 1024;
+/// Bytes after a `startxref` keyword read to parse its line (offset, comments, `%%EOF`).
+const LINE_LEN: usize = 4096;
+/// How far from a broken `startxref` or `/Prev` offset a cross-reference section is looked
+/// for (writers that miscount get offsets wrong by a few bytes: an end-of-line, a header line).
+pub const RECOVERY_REACH: u64 = 64;
+/// Most candidate sections tried around one broken offset.
+const RECOVERY_CANDIDATES: usize = 64;
 /// Largest raw cross-reference stream accepted.
 const MAX_XREF_STREAM_LEN: u64 = 64 * 1024 * 1024;
 
@@ -35,6 +47,9 @@ pub struct Revision {
     pub end_offset: u64,
     /// Whether `startxref`, the offset and `%%EOF` were found after the trailer.
     pub has_eof_marker: bool,
+    /// How a broken pointer to this revision's sections was recovered (`startxref` or `/Prev`
+    /// a few bytes off, as poppler recovers them), in plain words; empty when none was.
+    pub recovered: Vec<String>,
 }
 
 impl Revision {
@@ -71,20 +86,40 @@ impl Revision {
     }
 }
 
-/// Finds the last `startxref` and returns its offset value and the end of the file's last
-/// `%%EOF` line.
+/// Finds the last `startxref` followed by an offset and returns that offset and the end of
+/// its `%%EOF` line (the end of the file when `%%EOF` is missing). Bytes after it that are no
+/// revision (trailing data appended to a signed file) do not hide it: the search goes back
+/// through them, and the verifier reports them as covered by no revision.
 pub(crate) fn find_startxref<R: Read + Seek>(src: &mut Source<R>) -> Result<(u64, u64)> {
     let head = src.read_at(0, 1024)?;
     if rfind(&head, b"%PDF-").is_none() {
         return Err(Error::NotPdf("no %PDF- header"));
     }
-    let tail_start = src.len().saturating_sub(TAIL_LEN as u64);
-    let tail = src.read_at(tail_start, TAIL_LEN)?;
-    let at = rfind(&tail, b"startxref").ok_or(Error::NotPdf("no startxref at the end"))?;
-    let kw = tail_start + at as u64;
-    let (value, eof_end) = parse_startxref_line(&tail[at..], kw)
-        .ok_or_else(|| Error::broken_xref(kw, "startxref is not followed by an offset"))?;
-    Ok((value, eof_end.unwrap_or(src.len())))
+    let mut end = src.len();
+    let mut seen_keyword = None;
+    while end > 0 {
+        let start = end.saturating_sub(TAIL_LEN as u64);
+        // Overlap the previous window so that a keyword and its line are never split.
+        let buf = src.read_at(start, (end - start) as usize + LINE_LEN)?;
+        // A keyword may start in this window and end in the one after it.
+        let mut upto = (end - start) as usize + b"startxref".len() - 1;
+        while let Some(at) = rfind(&buf[..upto.min(buf.len())], b"startxref") {
+            let kw = start + at as u64;
+            seen_keyword.get_or_insert(kw);
+            if let Some((value, eof_end)) = parse_startxref_line(&buf[at..], kw) {
+                return Ok((value, eof_end.unwrap_or(src.len())));
+            }
+            upto = at + b"startxref".len() - 1;
+        }
+        end = start;
+    }
+    match seen_keyword {
+        Some(kw) => Err(Error::broken_xref(
+            kw,
+            "startxref is not followed by an offset",
+        )),
+        None => Err(Error::NotPdf("no startxref")),
+    }
 }
 
 /// Parses `startxref <n> %%EOF<eol>` at the start of `buf` (which starts at offset `base`);
@@ -108,9 +143,7 @@ fn parse_startxref_line(buf: &[u8], base: u64) -> Option<(u64, Option<u64>)> {
         .ok()?
         .parse()
         .ok()?;
-    while buf.get(i).is_some_and(|b| is_whitespace(*b)) {
-        i += 1;
-    }
+    i = skip_ws_and_comments(buf, i);
     if !buf[i..].starts_with(b"%%EOF") {
         return Some((value, None));
     }
@@ -123,14 +156,28 @@ fn parse_startxref_line(buf: &[u8], base: u64) -> Option<(u64, Option<u64>)> {
     Some((value, Some(base + i as u64)))
 }
 
-/// After a section's trailer: the offset after `startxref N %%EOF<eol>`, if present.
+/// After a section's trailer: the offset after `startxref N %%EOF<eol>`, if present. White
+/// space and comments may stand between the trailer and `startxref` (iText writes
+/// `%iText-Core-x.y.z` there).
 fn find_section_eof<R: Read + Seek>(src: &mut Source<R>, after: u64) -> Result<Option<u64>> {
-    let buf = src.read_at(after, 256)?;
-    let start = buf
-        .iter()
-        .position(|b| !is_whitespace(*b))
-        .unwrap_or(buf.len());
+    let buf = src.read_at(after, LINE_LEN)?;
+    let start = skip_ws_and_comments(&buf, 0);
     Ok(parse_startxref_line(&buf[start..], after + start as u64).and_then(|(_, end)| end))
+}
+
+/// Skips white space and comments other than `%%EOF` from `i` on.
+fn skip_ws_and_comments(buf: &[u8], mut i: usize) -> usize {
+    loop {
+        while buf.get(i).is_some_and(|b| is_whitespace(*b)) {
+            i += 1;
+        }
+        if buf.get(i) != Some(&b'%') || buf[i..].starts_with(b"%%EOF") {
+            return i;
+        }
+        while buf.get(i).is_some_and(|b| *b != b'\r' && *b != b'\n') {
+            i += 1;
+        }
+    }
 }
 
 /// Loads the cross-reference section at `offset` (a table, maybe hybrid, or a stream).
@@ -245,6 +292,7 @@ pub(crate) fn load_revisions<R: Read + Seek>(src: &mut Source<R>) -> Result<Vec<
     let (startxref, eof_end) = find_startxref(src)?;
     let mut seen = HashSet::new();
     let mut chain: Vec<XrefSection> = Vec::new();
+    let mut notes: Vec<(u64, String)> = Vec::new();
     let mut next = Some(startxref);
     while let Some(offset) = next {
         if !seen.insert(offset) {
@@ -256,7 +304,44 @@ pub(crate) fn load_revisions<R: Read + Seek>(src: &mut Source<R>) -> Result<Vec<
                 limit: MAX_SECTIONS as u64,
             });
         }
-        let section = load_section(src, offset)?;
+        let section = match load_section(src, offset) {
+            Ok(section) => section,
+            Err(e @ (Error::BrokenXref { .. } | Error::Syntax { .. })) => {
+                if looks_like_section(src, offset)? {
+                    // A section is there but broken (a bad table, a bad /XRefStm): reading
+                    // another one instead would make this reader see another document.
+                    return Err(e);
+                }
+                let near = recover_section(src, offset)?;
+                let section = match (near, chain.last()) {
+                    (Some(s), _) => s,
+                    (None, Some(newer)) => match previous_revision_section(src, newer.offset)? {
+                        Some(s) => s,
+                        None => return Err(e),
+                    },
+                    (None, None) => return Err(e),
+                };
+                if !seen.insert(section.offset) {
+                    return Err(Error::PrevCycle {
+                        offset: section.offset,
+                    });
+                }
+                let pointer = match chain.last() {
+                    Some(s) => format!("/Prev of the section at byte {}", s.offset),
+                    None => "startxref".to_string(),
+                };
+                notes.push((
+                    section.offset,
+                    format!(
+                        "{pointer} points to byte {offset}, where there is no cross-reference \
+                         section ({e}); the section at byte {} was used instead",
+                        section.offset
+                    ),
+                ));
+                section
+            }
+            Err(e) => return Err(e),
+        };
         next = section.prev()?;
         chain.push(section);
     }
@@ -283,6 +368,11 @@ pub(crate) fn load_revisions<R: Read + Seek>(src: &mut Source<R>) -> Result<Vec<
             }
         }
         let has_eof_marker = end.is_some();
+        let recovered = notes
+            .iter()
+            .filter(|(o, _)| sections.iter().any(|s| s.offset == *o))
+            .map(|(_, n)| n.clone())
+            .collect();
         let end_offset = if newest {
             eof_end
         } else {
@@ -293,7 +383,132 @@ pub(crate) fn load_revisions<R: Read + Seek>(src: &mut Source<R>) -> Result<Vec<
             sections,
             end_offset,
             has_eof_marker: has_eof_marker || newest,
+            recovered,
         });
     }
     Ok(revisions)
+}
+
+/// Looks for the cross-reference section a broken `startxref` or `/Prev` meant: the nearest
+/// `xref` keyword or cross-reference stream object within [`RECOVERY_REACH`] bytes of
+/// `offset` that loads. Only the pointer is repaired: the section found is read as any other,
+/// and every revision it makes is checked as any other (a signature must still cover exactly
+/// its revision, and the changes after it are still analysed).
+fn recover_section<R: Read + Seek>(
+    src: &mut Source<R>,
+    offset: u64,
+) -> Result<Option<XrefSection>> {
+    let start = offset.saturating_sub(RECOVERY_REACH);
+    let end = offset.saturating_add(RECOVERY_REACH).min(src.len());
+    if start >= end {
+        return Ok(None);
+    }
+    let buf = src.read_at(start, (end - start) as usize + 32)?;
+    let window = (end - start) as usize;
+    let mut candidates: Vec<u64> = (0..window)
+        .filter(|&i| i == 0 || is_whitespace(buf[i - 1]))
+        .filter(|&i| {
+            let rest = &buf[i..];
+            (rest.starts_with(b"xref") && rest.get(4).is_some_and(|b| is_whitespace(*b)))
+                || is_object_header(rest)
+        })
+        .map(|i| start + i as u64)
+        .collect();
+    candidates.sort_by_key(|c| c.abs_diff(offset));
+    // The nearest section found is the one meant. A section that is there but broken is not
+    // passed over for another one further away: readers would disagree on which one counts.
+    for candidate in candidates.into_iter().take(RECOVERY_CANDIDATES) {
+        if !looks_like_section(src, candidate)? {
+            continue;
+        }
+        return match load_section(src, candidate) {
+            Ok(section) => Ok(Some(section)),
+            Err(Error::BrokenXref { .. } | Error::Syntax { .. }) => Ok(None),
+            Err(e) => Err(e),
+        };
+    }
+    Ok(None)
+}
+
+/// Whether a cross-reference section starts at `offset` (after white space): an `xref` table
+/// or a `/Type /XRef` stream object, whether or not it then loads.
+fn looks_like_section<R: Read + Seek>(src: &mut Source<R>, offset: u64) -> Result<bool> {
+    let head = src.read_at(offset, 16)?;
+    let first = head
+        .iter()
+        .position(|b| !is_whitespace(*b))
+        .unwrap_or(head.len());
+    if head[first..].starts_with(b"xref") {
+        return Ok(true);
+    }
+    if !is_object_header(&head[first..]) {
+        return Ok(false);
+    }
+    match src.parse_indirect_at_from(offset, 512) {
+        Ok(parsed) => Ok(matches!(&parsed.object, Object::Dict(d) if d.has_name("Type", "XRef"))),
+        Err(Error::BrokenXref { .. } | Error::Syntax { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `buf` starts with `N G obj`.
+fn is_object_header(buf: &[u8]) -> bool {
+    let digits = |i: usize| {
+        buf[i.min(buf.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let spaces = |i: usize| {
+        buf[i.min(buf.len())..]
+            .iter()
+            .take_while(|b| is_whitespace(**b))
+            .count()
+    };
+    let n = digits(0);
+    if n == 0 || n > 10 {
+        return false;
+    }
+    let s1 = spaces(n);
+    let g = digits(n + s1);
+    if s1 == 0 || g == 0 || g > 5 {
+        return false;
+    }
+    let s2 = spaces(n + s1 + g);
+    s2 > 0 && buf[(n + s1 + g + s2).min(buf.len())..].starts_with(b"obj")
+}
+
+/// For a `/Prev` that points nowhere near a section: the section of the revision just before
+/// the one whose section is at `newer`, as that revision's own `startxref` line (the last one
+/// before `newer`) gives it. Only a section before `newer` is taken.
+fn previous_revision_section<R: Read + Seek>(
+    src: &mut Source<R>,
+    newer: u64,
+) -> Result<Option<XrefSection>> {
+    let mut end = newer;
+    while end > 0 {
+        let start = end.saturating_sub(TAIL_LEN as u64);
+        let buf = src.read_at(start, (end - start) as usize + b"startxref".len() - 1)?;
+        let mut upto = buf.len();
+        while let Some(at) = rfind(&buf[..upto], b"startxref") {
+            let kw = start + at as u64;
+            let line = src.read_at(kw, LINE_LEN)?;
+            if let Some((value, Some(_))) = parse_startxref_line(&line, kw) {
+                if value >= kw {
+                    return Ok(None);
+                }
+                let section = match load_section(src, value) {
+                    Ok(s) => Some(s),
+                    Err(Error::BrokenXref { .. } | Error::Syntax { .. }) => {
+                        recover_section(src, value)?
+                    }
+                    Err(e) => return Err(e),
+                };
+                return Ok(section.filter(|s| s.offset < kw));
+            }
+            upto = at + b"startxref".len() - 1;
+        }
+        end = start;
+    }
+    Ok(None)
 }

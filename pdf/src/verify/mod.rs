@@ -192,6 +192,9 @@ fn examine_document<R: Read + Seek + Clone>(
     if let Some(p) = structure_problem(input, revisions, file_len) {
         problems.push(p);
     }
+    if let Some(p) = recovery_problem(input, revisions) {
+        problems.push(p);
+    }
     let last = revisions.len() - 1;
     let Ok(mut newest) = open_view(input, revisions, last, budget) else {
         problems.push("the newest revision cannot be read".into());
@@ -223,8 +226,15 @@ fn examine_document<R: Read + Seek + Clone>(
     };
     let (reports, doc_ts_proofs) = report_signatures(&doc, &found, &mdp);
     let dss_revisions = dss_revisions(&changes);
+    // Pointers recovered as poppler recovers them: the verdict stands, with a note.
+    let recovered: Vec<String> = revisions
+        .iter()
+        .flat_map(|rev| rev.recovered.iter())
+        .map(|n| format!("broken cross-reference chain recovered: {n}"))
+        .collect();
     for judged in reports {
         let mut r = judged.report;
+        r.warnings.extend(recovered.iter().cloned());
         r.level = baseline_level(
             &r,
             &judged.proof,
@@ -510,6 +520,46 @@ fn baseline_level(
     Some(level)
 }
 
+/// After a broken `startxref` or `/Prev` was recovered: readers that rebuild a broken chain
+/// (poppler, Acrobat) take the last definition of each object in file order, so every object a
+/// scan of the file finds must be where the recovered chain says; otherwise they would show
+/// another document than the one judged here.
+fn recovery_problem<R: Read + Seek + Clone>(input: &R, revisions: &[Revision]) -> Option<String> {
+    if revisions.iter().all(|r| r.recovered.is_empty()) {
+        return None;
+    }
+    let scanned = match crate::repair::open_repaired(input.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return Some(format!(
+                "the cross-reference chain was recovered, and a scan of the file that would \
+                 confirm it failed: {e}"
+            ))
+        }
+    };
+    let newest = |num: u32| revisions.iter().rev().find_map(|r| r.entry(num));
+    for (num, entry) in scanned.object_numbers() {
+        let XrefEntry::InFile { offset, gen } = entry else {
+            continue;
+        };
+        match newest(num) {
+            Some(XrefEntry::InFile { offset: o, gen: g }) if o == offset && g == gen => {}
+            // Deleted objects and objects moved into object streams are found by the scan in
+            // their old place; a rebuilding reader has them there too, but nothing refers to
+            // them through the chain.
+            Some(XrefEntry::Free { .. } | XrefEntry::InObjectStream { .. }) => {}
+            _ => {
+                return Some(format!(
+                    "the cross-reference chain was recovered, but object {num} {gen} at byte \
+                     {offset} is not where the recovered chain puts it: readers that rebuild \
+                     the chain would show another document"
+                ))
+            }
+        }
+    }
+    None
+}
+
 /// Bytes after the last revision that are not white space, and cross-reference entries that
 /// point past the end of their own revision.
 fn structure_problem<R: Read + Seek + Clone>(
@@ -541,8 +591,9 @@ fn structure_problem<R: Read + Seek + Clone>(
                 .any(|b| !matches!(b, b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' '))
         {
             return Some(format!(
-                "{} bytes after the last revision's %%EOF belong to no revision (an update \
-                 without valid cross-reference data)",
+                "{} bytes after the last revision's %%EOF (from byte {end}) belong to no \
+                 revision, so no signature covers the whole file (data appended after \
+                 signing, or an update without valid cross-reference data)",
                 file_len - end
             ));
         }

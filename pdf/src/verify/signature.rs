@@ -15,6 +15,8 @@ use super::input::RevisionView;
 
 /// Largest signature dictionary object read to locate `/Contents` (16 MiB reserved = 32 MiB hex).
 const MAX_SIG_OBJECT: u64 = 40 * 1024 * 1024;
+/// Most white space after a revision's `%%EOF` line that a byte range may cover.
+const MAX_SIGNED_PADDING: u64 = 1024;
 /// Most signatures examined in one document.
 pub const MAX_SIGNATURES: usize = 1000;
 
@@ -154,7 +156,7 @@ fn examine<R: Read + Seek + Clone>(
         format_problems: Vec::new(),
     };
     check_type(&mut sig);
-    let Some((br, s)) = check_byte_range(&mut sig, revisions, file_len) else {
+    let Some((br, s)) = check_byte_range(&mut sig, input, revisions, file_len) else {
         return Some(sig);
     };
     sig.revision = Some(s);
@@ -183,7 +185,7 @@ fn examine<R: Read + Seek + Clone>(
         sig.dict = stored.dict.clone();
         sig.format_problems.clear();
         check_type(&mut sig);
-        if check_byte_range(&mut sig, revisions, file_len) != Some((br, s)) {
+        if check_byte_range(&mut sig, input, revisions, file_len) != Some((br, s)) {
             sig.format_problems
                 .push("the signature dictionary was redefined with another /ByteRange".into());
             return Some(sig);
@@ -274,8 +276,9 @@ fn describe(o: &Object) -> String {
 
 /// `/ByteRange`: exactly four non-negative integers `[0 a b c]` with `0 < a < b`, `c > 0`,
 /// inside the file, and `b + c` the end of a revision. Returns the range and that revision.
-fn check_byte_range(
+fn check_byte_range<R: Read + Seek + Clone>(
     sig: &mut FoundSignature,
+    input: &R,
     revisions: &[Revision],
     file_len: u64,
 ) -> Option<(ByteRange, usize)> {
@@ -297,7 +300,7 @@ fn check_byte_range(
     let end = br.end;
     let Some(rev) = revisions
         .iter()
-        .position(|r| r.end_offset == end && r.has_eof_marker)
+        .position(|r| r.has_eof_marker && ends_revision(input, end, r.end_offset))
     else {
         sig.format_problems.push(format!(
             "the signed bytes end at byte {end}, which is not the end of any revision \
@@ -306,6 +309,41 @@ fn check_byte_range(
         return None;
     };
     Some((br, rev))
+}
+
+/// Whether signed bytes ending at `end` cover the revision that ends at `revision_end`: at its
+/// end; just after its `%%EOF` when only the end-of-line after it is left out (ISO 32000-2
+/// §7.5.5 puts `%%EOF` on the last line; writers differ on whether that line ends); or past
+/// its end over white space only (writers that end the file with blank lines, which pyHanko
+/// accepts as it reads back to `%%EOF`). Nothing but that end-of-line is left unsigned, and
+/// nothing but white space is signed beyond the revision.
+fn ends_revision<R: Read + Seek + Clone>(input: &R, end: u64, revision_end: u64) -> bool {
+    if end == revision_end {
+        return true;
+    }
+    if end > revision_end {
+        if end - revision_end > MAX_SIGNED_PADDING {
+            return false;
+        }
+        let Ok(bytes) = read_at(input, revision_end, (end - revision_end) as usize) else {
+            return false;
+        };
+        return bytes.len() as u64 == end - revision_end
+            && bytes
+                .iter()
+                .all(|b| matches!(b, b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' '));
+    }
+    if revision_end - end > 2 || end < 5 {
+        return false;
+    }
+    let Ok(bytes) = read_at(input, end - 5, (revision_end - end + 5) as usize) else {
+        return false;
+    };
+    matches!(
+        bytes.as_slice(),
+        [b'%', b'%', b'E', b'O', b'F', b'\r', b'\n']
+            | [b'%', b'%', b'E', b'O', b'F', b'\r' | b'\n']
+    )
 }
 
 /// The gap must be exactly the `/Contents` hex string of this very dictionary, as stored at its
