@@ -7,6 +7,7 @@
 //! - `verify`: checking one against the digest of the detached content.
 
 pub mod attr;
+mod ber;
 mod builder;
 pub mod content_type;
 mod error;
@@ -14,6 +15,7 @@ mod parse;
 pub(crate) mod spans;
 mod verify;
 
+pub use ber::BerError;
 pub use builder::{
     add_unsigned_attribute, attribute, estimate_len, sign_detached, sign_encapsulated,
     timestamp_attribute, PreparedSignature, SignOptions,

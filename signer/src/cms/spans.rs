@@ -4,7 +4,8 @@
 //!
 //! Decoders sort SET OF elements, so re-encoding a decoded value can differ from what was
 //! signed; this walker finds the spans without decoding them, with the crate's one
-//! tag-length-value reader ([`crate::tlv`]): definite lengths only, BER is not accepted.
+//! tag-length-value reader ([`crate::tlv`]): definite lengths only (BER input is given DER
+//! framing first by `ber.rs`, which leaves DER parts as they are).
 
 use super::CmsError;
 use crate::tlv::{
@@ -90,6 +91,23 @@ fn signer_info_spans(si: Tlv<'_>) -> Result<SignerInfoSpans<'_>, CmsError> {
         raw: si.raw,
         signed_attrs: (next.tag == CONTEXT_0).then_some(next.raw),
     })
+}
+
+/// Whether the elements of a SET OF (here the `[0]` signedAttrs) are in DER order: their
+/// encodings ascending as octet strings, the shorter padded with zeros (X.690 §11.6).
+pub(crate) fn in_der_order(set: &[u8]) -> Result<bool, CmsError> {
+    let (tlv, _) = read_tlv(set, ELEMENT)?;
+    let elements = children(tlv.value, ELEMENT)?;
+    Ok(elements
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if der_set_cmp(a.raw, b.raw).is_le())))
+}
+
+fn der_set_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let len = a.len().max(b.len());
+    let pa = a.iter().copied().chain(std::iter::repeat(0)).take(len);
+    let pb = b.iter().copied().chain(std::iter::repeat(0)).take(len);
+    pa.cmp(pb)
 }
 
 /// The bytes a signer signs: the signedAttrs element with its `[0]` tag replaced by SET OF.
