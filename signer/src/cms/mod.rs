@@ -22,7 +22,7 @@ pub use builder::{
 };
 pub use content_type::ContentTypeFamily;
 pub use error::CmsError;
-pub use parse::{parse_for_fuzz, EmbeddedCertificate, SignedCms, SignerInfoView};
+pub use parse::{parse_for_fuzz, EmbeddedCertificate, OtherRevocation, SignedCms, SignerInfoView};
 pub use verify::{EssBinding, SignerVerdict};
 
 #[cfg(test)]

@@ -24,6 +24,30 @@ pub struct SignedCms {
     signed_data: SignedData,
     certificates: Vec<EmbeddedCertificate>,
     signers: Vec<SignerInfoView>,
+    other_revocation: Vec<OtherRevocation>,
+}
+
+/// One `other` entry of SignedData `crls` (RFC 5652 §10.2.1), e.g. an OCSP response under
+/// `id-ri-ocsp-response` (RFC 5940 §4.1).
+#[derive(Clone, Debug)]
+pub struct OtherRevocation {
+    /// `otherRevInfoFormat`.
+    pub format: ObjectIdentifier,
+    /// `otherRevInfo`, its DER as found.
+    pub der: Vec<u8>,
+}
+
+impl OtherRevocation {
+    fn parse(contents: &[u8]) -> Result<Self, CmsError> {
+        let (oid, rest) = crate::tlv::read_tlv(contents, "OtherRevocationInfoFormat")?;
+        let format = ObjectIdentifier::from_der(oid.raw)
+            .map_err(CmsError::malformed("otherRevInfoFormat"))?;
+        let (info, _) = crate::tlv::read_tlv(rest, "otherRevInfo")?;
+        Ok(OtherRevocation {
+            format,
+            der: info.raw.to_vec(),
+        })
+    }
 }
 
 /// A certificate from the SignedData `certificates` field, with its bytes as found.
@@ -58,8 +82,9 @@ impl SignedCms {
             return Err(CmsError::TrailingData);
         }
         let der = spans::strip_padding(&normalized)?;
-        let content_info =
-            ContentInfo::from_der(der).map_err(CmsError::malformed("ContentInfo"))?;
+        let decodable = spans::without_other_revocation(der)?;
+        let content_info = ContentInfo::from_der(decodable.as_deref().unwrap_or(der))
+            .map_err(CmsError::malformed("ContentInfo"))?;
         let family = ContentTypeFamily::from_signed_data(&content_info.content_type)
             .ok_or(CmsError::NotSignedData(content_info.content_type))?;
         let signed_data: SignedData = content_info
@@ -77,11 +102,17 @@ impl SignedCms {
             .iter()
             .map(SignerInfoView::parse)
             .collect::<Result<_, _>>()?;
+        let other_revocation = spans
+            .other_revocation
+            .iter()
+            .map(|r| OtherRevocation::parse(r))
+            .collect::<Result<_, _>>()?;
         Ok(SignedCms {
             family,
             signed_data,
             certificates,
             signers,
+            other_revocation,
         })
     }
 
@@ -111,6 +142,12 @@ impl SignedCms {
 
     pub fn signers(&self) -> &[SignerInfoView] {
         &self.signers
+    }
+
+    /// The `other` entries of SignedData `crls` (the `cms` crate's decoded value leaves them
+    /// out).
+    pub fn other_revocation(&self) -> &[OtherRevocation] {
+        &self.other_revocation
     }
 
     /// The first signer, whose certificate and timestamps the report is about. PAdES
