@@ -157,6 +157,14 @@ impl GenTime {
         self.time
     }
 
+    /// The time since the Unix epoch (genTime cannot be before it: der's GeneralizedTime
+    /// starts in 1970).
+    pub fn to_unix_duration(&self) -> Duration {
+        self.time
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+    }
+
     /// Parses `YYYYMMDDhhmmss[.f+]Z`; the whole seconds are checked by der's
     /// GeneralizedTime, the fraction must be digits (at most nine, nanoseconds).
     pub fn from_text(text: &[u8]) -> der::Result<GenTime> {
