@@ -413,3 +413,63 @@ fn b_lt_needs_the_crls_in_the_file_not_only_in_the_verifier() {
     assert_passed(&r);
     assert_eq!(level(&r, 0), Some("b-t"), "{}", r.to_text());
 }
+
+/// The last signature of `pdf` stamped again by the World's TSA after `edit` changed its
+/// dictionary (keeping every length): a producer that writes the dictionary its own way.
+fn restamp_last(w: &World, pdf: &[u8], edit: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
+    let mut out = pdf.to_vec();
+    edit(&mut out);
+    assert_eq!(out.len(), pdf.len());
+    let at = out.windows(10).rposition(|x| x == b"/ByteRange").unwrap();
+    let text = String::from_utf8_lossy(&out[at..at + 80]).to_string();
+    let nums: Vec<usize> = text[text.find('[').unwrap() + 1..text.find(']').unwrap()]
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let (a, b, c, d) = (nums[0], nums[1], nums[2], nums[3]);
+    let mut covered = out[a..a + b].to_vec();
+    covered.extend_from_slice(&out[c..c + d]);
+    let token = w
+        .token(
+            DigestAlgorithm::Sha256,
+            &DigestAlgorithm::Sha256.hash(&covered),
+        )
+        .unwrap();
+    let hex: String = token.iter().map(|x| format!("{x:02X}")).collect();
+    let start = a + b + 1; // after '<'
+    let room = c - 1 - start;
+    assert!(hex.len() <= room);
+    out[start..start + room].fill(b'0');
+    out[start..start + hex.len()].copy_from_slice(hex.as_bytes());
+    out
+}
+
+#[test]
+fn a_timestamp_is_judged_whatever_its_dictionarys_type() {
+    // Some producers write `/SubFilter /ETSI.RFC3161` with `/Type /Sig`, or with no `/Type`.
+    let w = World::new();
+    let ts_only = w.with_doc_timestamp(&w.seal(false));
+    let last = ts_only
+        .windows(18)
+        .rposition(|x| x == b"/Type/DocTimeStamp");
+    let last = last.or_else(|| {
+        ts_only
+            .windows(19)
+            .rposition(|x| x == b"/Type /DocTimeStamp")
+    });
+    let at = last.expect("the document timestamp's /Type");
+    for (what, replacement) in [("/Type /Sig", &b"/Type/Sig"[..]), ("no /Type", b"")] {
+        let pdf = restamp_last(&w, &ts_only, |pdf| {
+            let len = if pdf[at + 5] == b' ' { 19 } else { 18 };
+            pdf[at..at + len].fill(b' ');
+            pdf[at..at + replacement.len()].copy_from_slice(replacement);
+        });
+        let r = verify(&pdf, &w.options(None, w.crls(&[])));
+        assert_passed(&r);
+        assert_eq!(r.signatures.len(), 2, "{what}");
+        let doc_ts = &r.signatures[1];
+        assert_eq!(doc_ts.kind, SignatureKind::DocumentTimestamp, "{what}");
+        assert!(doc_ts.timestamps[0].valid, "{what}");
+        assert_eq!(level(&r, 0), Some("b-t"), "{what}: {}", r.to_text());
+    }
+}

@@ -444,3 +444,43 @@ fn the_report_names_the_trust_anchor_each_path_ended_at() {
     assert!(json["signatures"][0]["trust_anchor"].is_null());
     assert!(!r.to_text().contains("trust anchor:"));
 }
+
+/// The seal's CMS rewritten in BER, as Adobe and most national tools write it: the outer
+/// SEQUENCE with an indefinite length (`30 80 … 00 00` takes the bytes `30 82 LL LL` took, so
+/// the `/Contents` keeps its size). `/Contents` is outside the byte range: still valid.
+#[test]
+fn a_cms_in_ber_verifies_in_a_pdf() {
+    let p = pki();
+    let pdf = seal_with(&p, &base_pdf(), &sealer_opts());
+    let br = pdf.windows(10).rposition(|w| w == b"/ByteRange").unwrap();
+    let text = String::from_utf8_lossy(&pdf[br..br + 80]).to_string();
+    let nums: Vec<usize> = text[text.find('[').unwrap() + 1..text.find(']').unwrap()]
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    // The hex string lies between the two ranges, inside `<` and `>`.
+    let (at, end) = (nums[1] + 1, nums[2] - 1);
+    let hex = std::str::from_utf8(&pdf[at..end]).unwrap();
+    let der: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    assert_eq!(&der[..2], &[0x30, 0x82]);
+    let len = usize::from(der[2]) << 8 | usize::from(der[3]);
+    let mut ber = vec![0x30, 0x80];
+    ber.extend_from_slice(&der[4..4 + len]);
+    ber.extend_from_slice(&[0, 0]);
+    let ber_hex: String = ber.iter().map(|b| format!("{b:02X}")).collect();
+    let mut out = pdf.clone();
+    out[at..end].fill(b'0');
+    out[at..at + ber_hex.len()].copy_from_slice(ber_hex.as_bytes());
+    assert_ne!(out, pdf);
+    let r = verify(&out, &options(&p));
+    assert_all_passed(&r);
+    // A changed byte in the signed part is still caught.
+    let mut bad = out.clone();
+    let at = bad.windows(6).position(|w| w == b"(none)").unwrap();
+    bad[at + 2] = b'i';
+    let r = verify(&bad, &options(&p));
+    assert!(!r.passed());
+}

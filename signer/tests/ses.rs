@@ -386,6 +386,10 @@ fn picture_must_be_present_and_of_its_type() {
 // ------------------------------------------------------------------- GM/T 0031 version 1
 
 fn v1_seal() -> Vec<u8> {
+    v1_seal_with(None)
+}
+
+fn v1_seal_with(ext_datas: Option<Vec<ExtData>>) -> Vec<u8> {
     let (k, c) = maker();
     let t = now();
     let utc = |t: SystemTime| UtcTime::from_system_time(t).unwrap();
@@ -410,7 +414,7 @@ fn v1_seal() -> Vec<u8> {
             width: 42,
             height: 42,
         },
-        ext_datas: None,
+        ext_datas,
     };
     let cert = OctetString::new(c.to_der().unwrap()).unwrap();
     let alg = Algorithm::Sm2.signature_oid();
@@ -497,6 +501,98 @@ fn v1_signature_is_read_and_verified() {
         verify_signature(&der, Some(&[0u8; 32])).unwrap().data_hash,
         Check::Failed(SesError::DataHashMismatch)
     );
+}
+
+/// `2.25.<uuid>` (X.667): an arc of 128 bits, beyond const-oid's u32 arcs.
+fn uuid_oid(uuid: u128) -> RawOid {
+    let mut arc = vec![(uuid & 0x7F) as u8];
+    let mut rest = uuid >> 7;
+    while rest > 0 {
+        arc.push(0x80 | (rest & 0x7F) as u8);
+        rest >>= 7;
+    }
+    arc.reverse();
+    let mut content = vec![0x69]; // 2.25
+    content.extend(arc);
+    RawOid::from_content(&content).unwrap()
+}
+
+/// A GM/T 0031 signature over `d` assembled by hand, with `time_info` as the whole timeInfo
+/// element, over the seal `seal`.
+fn v1_signature_with(d: &[u8], seal: &[u8], time_info: Vec<u8>) -> Vec<u8> {
+    let (k, c) = signer();
+    let tbs = tlv(
+        0x30,
+        &[
+            vec![0x02, 0x01, 0x01],
+            seal.to_vec(),
+            time_info,
+            bit_string(d),
+            tlv(0x16, b"PDF"),
+            tlv(0x04, &c.to_der().unwrap()),
+            Algorithm::Sm2.signature_oid().to_der().unwrap(),
+        ]
+        .concat(),
+    );
+    let sig = k.sign(&tbs).unwrap();
+    tlv(0x30, &[tbs, bit_string(&sig)].concat())
+}
+
+/// Vendors write version 1 timeInfo as a UTCTime, as a GeneralizedTime, or as a BIT STRING
+/// holding UTCTime text or a DER time, and name extensions under `2.25.<UUID>`: all read, and
+/// the signature verifies.
+#[test]
+fn v1_time_info_variants_and_uuid_oids_are_read() {
+    let d = digest();
+    let uuid = 0xf81d4fae_7dec_11d0_a765_00a0c91e6bf6_u128;
+    let ext = ExtData {
+        extn_id: uuid_oid(uuid),
+        critical: false,
+        extn_value: OctetString::new(b"vendor data".to_vec()).unwrap(),
+    };
+    let seal = v1_seal_with(Some(vec![ext]));
+    let parsed_seal = Seal::parse(&seal).unwrap();
+    assert_eq!(
+        parsed_seal.ext_datas[0].extn_id.to_string(),
+        format!("2.25.{uuid}")
+    );
+    assert!(check_seal(&parsed_seal, now()).is_valid());
+    let t = now();
+    let utc_der = UtcTime::from_system_time(t).unwrap().to_der().unwrap();
+    let gen_der = der::asn1::GeneralizedTime::from_system_time(t)
+        .unwrap()
+        .to_der()
+        .unwrap();
+    let utc_text = utc_der[2..].to_vec();
+    assert_eq!(utc_text.len(), 13, "YYMMDDHHMMSSZ");
+    let variants = [
+        ("UTCTime", utc_der.clone()),
+        ("GeneralizedTime", gen_der.clone()),
+        ("BIT STRING of UTCTime text", bit_string(&utc_text)),
+        ("BIT STRING of a DER UTCTime", bit_string(&utc_der)),
+        ("BIT STRING of a DER GeneralizedTime", bit_string(&gen_der)),
+        ("PrintableString", tlv(0x13, &utc_text)),
+    ];
+    let whole_seconds = |x: SystemTime| x.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
+    for (what, time_info) in variants {
+        let der = v1_signature_with(&d, &seal, time_info);
+        let v = verify_signature(&der, Some(&d)).unwrap();
+        assert_eq!(v.parsed.version, SesVersion::V1, "{what}");
+        let signed_at = v
+            .signing_time()
+            .unwrap_or_else(|| panic!("{what}: no time"));
+        assert_eq!(whole_seconds(signed_at), whole_seconds(t), "{what}");
+        for (step, check) in v.steps() {
+            assert!(!check.is_failed(), "{what}: {step}: {check:?}");
+        }
+        assert!(v.is_valid(), "{what}");
+        // One changed byte of the signed part fails.
+        let mut bad = der.clone();
+        let at = bad.windows(3).position(|w| w == b"PDF").unwrap();
+        bad[at] = b'O';
+        let v = verify_signature(&bad, Some(&d)).unwrap();
+        assert!(!v.is_valid(), "{what}: tampered accepted");
+    }
 }
 
 // --------------------------------------------------------------------- seal signatures
@@ -637,7 +733,7 @@ fn raw_r_s_signature_values_are_accepted() {
 
 fn ext_datas() -> Vec<ExtData> {
     vec![ExtData {
-        extn_id: const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.32473.38540.99"),
+        extn_id: const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.32473.38540.99").into(),
         critical: false,
         extn_value: OctetString::new(b"note".to_vec()).unwrap(),
     }]

@@ -144,6 +144,54 @@ fn openssl_answers_our_request_and_we_verify_its_token() {
     assert!(token.check_imprint(b"other data").is_err());
 }
 
+/// `clock_precision_digits = 3` makes openssl write genTime with milliseconds
+/// (`YYYYMMDDhhmmss.fffZ`), as many TSAs do; the token reads and verifies.
+#[test]
+fn openssl_token_with_fractional_seconds_reads_and_verifies() {
+    if !have_openssl() {
+        println!("NOTE: openssl not found; fractional genTime check skipped");
+        return;
+    }
+    let s = setup();
+    let d = s.dir.path();
+    let mut cnf = std::fs::read_to_string(d.join("ts.cnf")).unwrap();
+    cnf.push_str("clock_precision_digits = 3\n");
+    std::fs::write(d.join("ts.cnf"), cnf).unwrap();
+    let req = Request::new(DigestAlgorithm::Sha256, &DigestAlgorithm::Sha256.hash(DATA)).unwrap();
+    std::fs::write(d.join("req.tsq"), req.to_der().unwrap()).unwrap();
+    let args = [
+        "ts",
+        "-reply",
+        "-config",
+        "ts.cnf",
+        "-queryfile",
+        "req.tsq",
+        "-out",
+        "resp.tsr",
+    ];
+    assert!(openssl(d, &args).status.success());
+    let resp = std::fs::read(d.join("resp.tsr")).unwrap();
+    let text = openssl(d, &["ts", "-reply", "-in", "resp.tsr", "-text"]);
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    let line = text.lines().find(|l| l.starts_with("Time stamp:")).unwrap();
+    assert!(line.contains('.'), "openssl wrote no fraction: {line}");
+    let token = req.read_response(&resp).unwrap();
+    token.check_imprint(DATA).unwrap();
+    let checked = token.verify_signature(&[]).unwrap();
+    let at = checked.gen_time;
+    checked
+        .validate_path(
+            &token,
+            std::slice::from_ref(&s.pki.root),
+            &[],
+            &[],
+            SystemTime::now(),
+        )
+        .unwrap();
+    let now = SystemTime::now();
+    assert!(at <= now && now.duration_since(at).unwrap().as_secs() < 60);
+}
+
 #[test]
 fn openssl_verifies_our_tsa_token_and_rejects_other_data() {
     if !have_openssl() {

@@ -144,3 +144,62 @@ fn the_outcome_names_the_anchor_the_path_ended_at() {
     assert!(v.outcome.failure.is_some());
     assert_eq!(v.outcome.trust_anchor, None, "no path, no anchor");
 }
+
+/// The DER signature with its outer SEQUENCE in BER indefinite-length form.
+fn indefinite(der: &[u8]) -> Vec<u8> {
+    assert_eq!(&der[..2], &[0x30, 0x82]);
+    let mut ber = vec![0x30, 0x80];
+    ber.extend(&der[4..]);
+    ber.extend([0, 0]);
+    ber
+}
+
+/// Two SignerInfos from two signatures by the same signer.
+fn two_signers(pki: &TestPki) -> Vec<u8> {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::{SignedData, SignerInfos};
+    use der::{Any, Decode, Encode};
+    let decode = |der: &[u8]| -> (ContentInfo, SignedData) {
+        let ci = ContentInfo::from_der(der).unwrap();
+        let sd = ci.content.decode_as().unwrap();
+        (ci, sd)
+    };
+    let (mut ci, mut sd) = decode(&sign(pki, None));
+    let (_, other) = decode(&sign(pki, None));
+    let mut infos: Vec<_> = sd.signer_infos.0.iter().cloned().collect();
+    infos.extend(other.signer_infos.0.iter().cloned());
+    sd.signer_infos = SignerInfos::try_from(infos).unwrap();
+    ci.content = Any::encode_from(&sd).unwrap();
+    ci.to_der().unwrap()
+}
+
+#[test]
+fn ber_and_several_signers_pass_and_say_so() {
+    let pki = TestPki::new(Algorithm::P256).unwrap();
+    let anchors = [pki.root.clone().into()];
+    let check = |content: &[u8], sig: &[u8]| {
+        verify_detached(&mut Cursor::new(content), sig, &context(&anchors))
+            .unwrap()
+            .outcome
+    };
+    let ber = indefinite(&sign(&pki, None));
+    let out = check(CONTENT, &ber);
+    assert_eq!(out.failure, None, "{:?}", out.warnings);
+    assert!(!out.warnings.iter().any(|w| w.contains("signers")));
+    assert_eq!(
+        check(b"changed", &ber).failure.unwrap().0,
+        SubIndication::HashFailure
+    );
+    let two = two_signers(&pki);
+    let out = check(CONTENT, &two);
+    assert_eq!(out.failure, None, "{:?}", out.warnings);
+    assert!(
+        out.warnings.iter().any(|w| w.contains("2 signers")),
+        "{:?}",
+        out.warnings
+    );
+    assert_eq!(
+        check(b"changed", &indefinite(&two)).failure.unwrap().0,
+        SubIndication::HashFailure
+    );
+}

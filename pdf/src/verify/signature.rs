@@ -45,8 +45,12 @@ pub struct FoundSignature {
 }
 
 impl FoundSignature {
+    /// A document timestamp (ISO 32000-2 §12.8.5) by its `/Type` or by its `/SubFilter`:
+    /// some producers write `/SubFilter /ETSI.RFC3161` with `/Type /Sig` or no `/Type`, and
+    /// the `/Contents` is a timestamp token all the same.
     pub fn is_doc_timestamp(&self) -> bool {
         self.dict.has_name("Type", "DocTimeStamp")
+            || self.dict.has_name("SubFilter", "ETSI.RFC3161")
     }
 
     /// Where the signature sorts: by the end of what it covers.

@@ -21,6 +21,11 @@ pub enum CmsError {
     #[error("expected exactly one signer in the signature, found {0}")]
     SignerCount(usize),
     #[error(
+        "the signers of the signature use different digest algorithms; only one digest of the \
+         content is checked, so the signature is not accepted"
+    )]
+    SignerDigestsDiffer,
+    #[error(
         "the signature has no signed attributes; a bare signature over the content is refused \
          (it allows existential forgery)"
     )]

@@ -7,6 +7,7 @@
 //! - `verify`: checking one against the digest of the detached content.
 
 pub mod attr;
+mod ber;
 mod builder;
 pub mod content_type;
 mod error;
@@ -14,13 +15,14 @@ mod parse;
 pub(crate) mod spans;
 mod verify;
 
+pub use ber::BerError;
 pub use builder::{
     add_unsigned_attribute, attribute, estimate_len, sign_detached, sign_encapsulated,
     timestamp_attribute, PreparedSignature, SignOptions,
 };
 pub use content_type::ContentTypeFamily;
 pub use error::CmsError;
-pub use parse::{parse_for_fuzz, EmbeddedCertificate, SignedCms, SignerInfoView};
+pub use parse::{parse_for_fuzz, EmbeddedCertificate, OtherRevocation, SignedCms, SignerInfoView};
 pub use verify::{EssBinding, SignerVerdict};
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use x509_cert::attr::Attributes;
 use x509_cert::Certificate;
 
 use super::attr::ID_AA_SIGNATURE_TIME_STAMP_TOKEN;
+use super::ber;
 use super::content_type::ContentTypeFamily;
 use super::spans;
 use super::CmsError;
@@ -23,6 +24,30 @@ pub struct SignedCms {
     signed_data: SignedData,
     certificates: Vec<EmbeddedCertificate>,
     signers: Vec<SignerInfoView>,
+    other_revocation: Vec<OtherRevocation>,
+}
+
+/// One `other` entry of SignedData `crls` (RFC 5652 §10.2.1), e.g. an OCSP response under
+/// `id-ri-ocsp-response` (RFC 5940 §4.1).
+#[derive(Clone, Debug)]
+pub struct OtherRevocation {
+    /// `otherRevInfoFormat`.
+    pub format: ObjectIdentifier,
+    /// `otherRevInfo`, its DER as found.
+    pub der: Vec<u8>,
+}
+
+impl OtherRevocation {
+    fn parse(contents: &[u8]) -> Result<Self, CmsError> {
+        let (oid, rest) = crate::tlv::read_tlv(contents, "OtherRevocationInfoFormat")?;
+        let format = ObjectIdentifier::from_der(oid.raw)
+            .map_err(CmsError::malformed("otherRevInfoFormat"))?;
+        let (info, _) = crate::tlv::read_tlv(rest, "otherRevInfo")?;
+        Ok(OtherRevocation {
+            format,
+            der: info.raw.to_vec(),
+        })
+    }
 }
 
 /// A certificate from the SignedData `certificates` field, with its bytes as found.
@@ -38,15 +63,28 @@ pub struct SignerInfoView {
     info: SignerInfo,
     /// DER of the signed attributes with the SET OF tag, exactly as signed.
     signed_attrs_der: Option<Vec<u8>>,
+    /// Whether the signed attributes are in DER order (RFC 5652 §5.3, X.690 §11.6).
+    attrs_in_der_order: bool,
 }
 
 impl SignedCms {
-    /// Parse a DER ContentInfo. Zero bytes after it (a PDF `/Contents` placeholder's
-    /// padding) are ignored; anything else after it is an error.
+    /// Parse a ContentInfo in DER or BER (indefinite lengths and constructed strings are
+    /// given DER framing first; parts already in DER keep their bytes). Zero bytes after it
+    /// (a PDF `/Contents` placeholder's padding) are ignored; anything else after it is an
+    /// error.
     pub fn parse(data: &[u8]) -> Result<Self, CmsError> {
-        let der = spans::strip_padding(data)?;
-        let content_info =
-            ContentInfo::from_der(der).map_err(CmsError::malformed("ContentInfo"))?;
+        let (normalized, used) = ber::normalize(data)
+            .map_err(|e| CmsError::malformed_because("BER encoding", &e.to_string()))?;
+        if data
+            .get(used..)
+            .is_some_and(|rest| rest.iter().any(|&b| b != 0))
+        {
+            return Err(CmsError::TrailingData);
+        }
+        let der = spans::strip_padding(&normalized)?;
+        let decodable = spans::without_other_revocation(der)?;
+        let content_info = ContentInfo::from_der(decodable.as_deref().unwrap_or(der))
+            .map_err(CmsError::malformed("ContentInfo"))?;
         let family = ContentTypeFamily::from_signed_data(&content_info.content_type)
             .ok_or(CmsError::NotSignedData(content_info.content_type))?;
         let signed_data: SignedData = content_info
@@ -64,11 +102,17 @@ impl SignedCms {
             .iter()
             .map(SignerInfoView::parse)
             .collect::<Result<_, _>>()?;
+        let other_revocation = spans
+            .other_revocation
+            .iter()
+            .map(|r| OtherRevocation::parse(r))
+            .collect::<Result<_, _>>()?;
         Ok(SignedCms {
             family,
             signed_data,
             certificates,
             signers,
+            other_revocation,
         })
     }
 
@@ -100,12 +144,38 @@ impl SignedCms {
         &self.signers
     }
 
-    /// The only signer; PAdES signatures have exactly one.
+    /// The `other` entries of SignedData `crls` (the `cms` crate's decoded value leaves them
+    /// out).
+    pub fn other_revocation(&self) -> &[OtherRevocation] {
+        &self.other_revocation
+    }
+
+    /// The first signer, whose certificate and timestamps the report is about. PAdES
+    /// signatures have exactly one; when there are several, verification checks them all
+    /// (see [`Self::deviations`]).
     pub fn signer(&self) -> Result<&SignerInfoView, CmsError> {
-        match self.signers.as_slice() {
-            [one] => Ok(one),
-            many => Err(CmsError::SignerCount(many.len())),
+        self.signers.first().ok_or(CmsError::SignerCount(0))
+    }
+
+    /// Ways the message departs from what PAdES and RFC 5652 ask, which a verifier accepts
+    /// (as Acrobat, pyHanko and pdfsig do) but reports: several signers, and signed
+    /// attributes out of DER order.
+    pub fn deviations(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.signers.len() > 1 {
+            out.push(format!(
+                "the CMS has {} signers (PAdES expects one); every one was checked",
+                self.signers.len()
+            ));
         }
+        if self.signers.iter().any(|s| !s.attrs_in_der_order) {
+            out.push(
+                "the signed attributes are not in DER order (RFC 5652 §5.3); the signature was \
+                 checked over the bytes as sent"
+                    .to_string(),
+            );
+        }
+        out
     }
 }
 
@@ -128,10 +198,21 @@ impl EmbeddedCertificate {
 
 impl SignerInfoView {
     fn parse(spans: &spans::SignerInfoSpans<'_>) -> Result<Self, CmsError> {
+        let attrs_in_der_order = match spans.signed_attrs {
+            Some(attrs) => spans::in_der_order(attrs)?,
+            None => true,
+        };
         Ok(SignerInfoView {
             info: SignerInfo::from_der(spans.raw).map_err(CmsError::malformed("SignerInfo"))?,
             signed_attrs_der: spans.signed_attrs.map(spans::signed_attrs_as_set),
+            attrs_in_der_order,
         })
+    }
+
+    /// Whether the signed attributes are in DER order (RFC 5652 §5.3); the signature is
+    /// checked over them as sent either way.
+    pub fn signed_attributes_in_der_order(&self) -> bool {
+        self.attrs_in_der_order
     }
 
     /// The SignerInfo as decoded.

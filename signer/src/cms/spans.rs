@@ -4,7 +4,8 @@
 //!
 //! Decoders sort SET OF elements, so re-encoding a decoded value can differ from what was
 //! signed; this walker finds the spans without decoding them, with the crate's one
-//! tag-length-value reader ([`crate::tlv`]): definite lengths only, BER is not accepted.
+//! tag-length-value reader ([`crate::tlv`]): definite lengths only (BER input is given DER
+//! framing first by `ber.rs`, which leaves DER parts as they are).
 
 use super::CmsError;
 use crate::tlv::{
@@ -19,6 +20,9 @@ const ELEMENT: &str = "DER element";
 pub(crate) struct SignedDataSpans<'a> {
     /// Each `Certificate` of `certificates` (other CertificateChoices are skipped).
     pub certificates: Vec<&'a [u8]>,
+    /// Each `other [1] IMPLICIT OtherRevocationInfoFormat` of `crls` (RFC 5652 §10.2.1): its
+    /// contents, `otherRevInfoFormat OID` then `otherRevInfo`.
+    pub other_revocation: Vec<&'a [u8]>,
     pub signer_infos: Vec<SignerInfoSpans<'a>>,
 }
 
@@ -50,7 +54,13 @@ pub(crate) fn signed_data_spans(content_info: &[u8]) -> Result<SignedDataSpans<'
         let (tlv, after) = read_tlv(rest, ELEMENT)?;
         match tlv.tag {
             CONTEXT_0 => spans.certificates = certificates(tlv.value)?,
-            CONTEXT_1 => {}
+            CONTEXT_1 => {
+                spans.other_revocation = children(tlv.value, ELEMENT)?
+                    .into_iter()
+                    .filter(|c| c.tag == CONTEXT_1)
+                    .map(|c| c.value)
+                    .collect()
+            }
             SET => {
                 spans.signer_infos = children(tlv.value, ELEMENT)?
                     .into_iter()
@@ -67,6 +77,48 @@ pub(crate) fn signed_data_spans(content_info: &[u8]) -> Result<SignedDataSpans<'
         }
         rest = after;
     }
+}
+
+/// The ContentInfo without the `other` entries of SignedData `crls`, when it has any: the
+/// `cms` crate reads OtherRevocationInfoFormat with an AlgorithmIdentifier where RFC 5652
+/// §10.2.1 has an OBJECT IDENTIFIER and an ANY, so it cannot decode RFC 5940 OCSP responses
+/// there. They are read from [`SignedDataSpans::other_revocation`] instead; nothing a
+/// signature covers is in this field.
+pub(crate) fn without_other_revocation(content_info: &[u8]) -> Result<Option<Vec<u8>>, CmsError> {
+    let (ci, _) = expect(content_info, SEQUENCE, "ContentInfo")?;
+    let (oid, rest) = expect(ci.value, OID, "ContentInfo contentType")?;
+    let (explicit, _) = expect(rest, CONTEXT_0, "ContentInfo content")?;
+    let (sd, _) = expect(explicit.value, SEQUENCE, "SignedData")?;
+    let fields = children(sd.value, ELEMENT)?;
+    let mut changed = false;
+    let mut out = Vec::with_capacity(sd.value.len());
+    for field in fields {
+        if field.tag != CONTEXT_1 {
+            out.extend_from_slice(field.raw);
+            continue;
+        }
+        let entries = children(field.value, ELEMENT)?;
+        let kept: Vec<u8> = entries
+            .iter()
+            .filter(|c| c.tag != CONTEXT_1)
+            .flat_map(|c| c.raw.iter().copied())
+            .collect();
+        if kept.len() == field.value.len() {
+            out.extend_from_slice(field.raw);
+            continue;
+        }
+        changed = true;
+        if !kept.is_empty() {
+            out.extend(crate::tlv::wrap(CONTEXT_1, &kept));
+        }
+    }
+    if !changed {
+        return Ok(None);
+    }
+    let sd = crate::tlv::wrap(SEQUENCE, &out);
+    let mut ci = oid.raw.to_vec();
+    ci.extend(crate::tlv::wrap(CONTEXT_0, &sd));
+    Ok(Some(crate::tlv::wrap(SEQUENCE, &ci)))
 }
 
 fn certificates(value: &[u8]) -> Result<Vec<&[u8]>, CmsError> {
@@ -90,6 +142,23 @@ fn signer_info_spans(si: Tlv<'_>) -> Result<SignerInfoSpans<'_>, CmsError> {
         raw: si.raw,
         signed_attrs: (next.tag == CONTEXT_0).then_some(next.raw),
     })
+}
+
+/// Whether the elements of a SET OF (here the `[0]` signedAttrs) are in DER order: their
+/// encodings ascending as octet strings, the shorter padded with zeros (X.690 §11.6).
+pub(crate) fn in_der_order(set: &[u8]) -> Result<bool, CmsError> {
+    let (tlv, _) = read_tlv(set, ELEMENT)?;
+    let elements = children(tlv.value, ELEMENT)?;
+    Ok(elements
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if der_set_cmp(a.raw, b.raw).is_le())))
+}
+
+fn der_set_cmp(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let len = a.len().max(b.len());
+    let pa = a.iter().copied().chain(std::iter::repeat(0)).take(len);
+    let pb = b.iter().copied().chain(std::iter::repeat(0)).take(len);
+    pa.cmp(pb)
 }
 
 /// The bytes a signer signs: the signedAttrs element with its `[0]` tag replaced by SET OF.

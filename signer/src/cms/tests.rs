@@ -548,16 +548,100 @@ fn zero_padding_is_tolerated_other_trailing_bytes_are_not() {
 }
 
 #[test]
-fn ber_indefinite_length_fails_cleanly() {
+fn ber_indefinite_length_is_read_and_verified() {
     let der = sign(Algorithm::P256);
     // 30 82 LL LL <body>  ->  30 80 <body> 00 00
     assert_eq!(&der[..2], &[0x30, 0x82]);
     let mut ber = vec![0x30, 0x80];
     ber.extend(&der[4..]);
     ber.extend([0, 0]);
+    let cms = SignedCms::parse(&ber).unwrap();
+    cms.verify_detached(&digest(Algorithm::P256, CONTENT))
+        .unwrap();
+    assert!(cms.deviations().is_empty());
+    // The content digest still decides.
+    assert!(matches!(
+        cms.verify_detached(&digest(Algorithm::P256, b"other")),
+        Err(CmsError::DigestMismatch)
+    ));
+    // Padding after the end-of-contents octets is tolerated, other bytes are not.
+    ber.extend([0u8; 10]);
+    SignedCms::parse(&ber).unwrap();
+    ber.push(7);
     assert!(matches!(
         SignedCms::parse(&ber),
-        Err(CmsError::IndefiniteLength)
+        Err(CmsError::TrailingData)
+    ));
+    // Every prefix and flipped byte of the BER form fails cleanly or verifies only when the
+    // flip is outside what is signed (the fuzz target also wraps its input this way).
+    ber.truncate(ber.len() - 11);
+    for len in 0..ber.len() {
+        parse_for_fuzz(&ber[..len]);
+    }
+    for pos in 0..ber.len() {
+        let mut flipped = ber.clone();
+        flipped[pos] ^= 0x55;
+        parse_for_fuzz(&flipped);
+        let mut wrapped = vec![0x30, 0x80];
+        wrapped.extend_from_slice(&flipped[..pos]);
+        wrapped.extend_from_slice(&[0, 0]);
+        parse_for_fuzz(&wrapped);
+    }
+    // An indefinite length that never ends is malformed, not a panic.
+    let unterminated = [0x30, 0x80, 0x06, 0x01, 0x2A];
+    let e = SignedCms::parse(&unterminated).unwrap_err().to_string();
+    assert!(e.contains("BER encoding: truncated"), "{e}");
+}
+
+/// Two SignerInfos: the first signer's and a second one by the same key.
+fn two_signers(second: impl FnOnce(&mut cms::signed_data::SignerInfo)) -> Vec<u8> {
+    let a = sign(Algorithm::P256);
+    let b = sign(Algorithm::P256);
+    let info = |der: &[u8]| {
+        let sd: SignedData = ContentInfo::from_der(der)
+            .unwrap()
+            .content
+            .decode_as()
+            .unwrap();
+        sd.signer_infos.0.as_slice()[0].clone()
+    };
+    let mut other = info(&b);
+    second(&mut other);
+    edit(&a, |sd| {
+        let first = sd.signer_infos.0.as_slice()[0].clone();
+        sd.signer_infos = SignerInfos::try_from(vec![first, other]).unwrap();
+    })
+}
+
+#[test]
+fn every_signer_is_checked() {
+    let both = two_signers(|_| {});
+    let cms = SignedCms::parse(&both).unwrap();
+    assert_eq!(cms.signers().len(), 2);
+    cms.verify_detached(&digest(Algorithm::P256, CONTENT))
+        .unwrap();
+    let deviations = cms.deviations();
+    assert!(
+        deviations.iter().any(|d| d.contains("2 signers")),
+        "{deviations:?}"
+    );
+    // One bad signer fails the whole, whichever it is.
+    let bad = two_signers(|si| {
+        let mut sig = si.signature.as_bytes().to_vec();
+        let last = sig.len() - 1;
+        sig[last] ^= 1;
+        si.signature = OctetString::new(sig).unwrap();
+    });
+    assert!(matches!(
+        verify(&bad, Algorithm::P256),
+        Err(CmsError::BadSignature)
+    ));
+    // A signer with another digest algorithm cannot be checked against our digest (the SET
+    // may put it first, where it fails as a P-256 signature over SHA-384).
+    let mixed = two_signers(|si| si.digest_alg.oid = ID_SHA384);
+    assert!(matches!(
+        verify(&mixed, Algorithm::P256),
+        Err(CmsError::SignerDigestsDiffer | CmsError::AlgorithmMismatch { .. })
     ));
 }
 
@@ -697,7 +781,27 @@ fn unsorted_signed_attributes_verify_as_signed() {
         signer.signed_attributes_der().unwrap(),
         reencoded.as_slice()
     );
+    assert!(!signer.signed_attributes_in_der_order());
     cms.verify_detached(&digest(alg, CONTENT)).unwrap();
+    let deviations = cms.deviations();
+    assert!(
+        deviations
+            .iter()
+            .any(|d| d.contains("not in DER order (RFC 5652 §5.3)")),
+        "{deviations:?}"
+    );
+    // The bytes as sent are what is checked: one changed bit in them fails.
+    let at = ci.windows(attrs.len()).position(|w| w == attrs).unwrap() + attrs.len() - 1;
+    let mut flipped = ci.clone();
+    flipped[at] ^= 1;
+    assert!(SignedCms::parse(&flipped)
+        .unwrap()
+        .verify_detached(&digest(alg, CONTENT))
+        .is_err());
+    // A signature in DER order has no such deviation.
+    let sorted = SignedCms::parse(&der).unwrap();
+    assert!(sorted.signer().unwrap().signed_attributes_in_der_order());
+    assert!(sorted.deviations().is_empty());
     // Rewriting such a signature would change what was signed: refused.
     assert!(matches!(
         add_unsigned_attribute(&ci, timestamp_attribute(&fake_token()).unwrap()),

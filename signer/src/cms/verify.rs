@@ -104,12 +104,32 @@ impl SignedCms {
         Ok(octets.as_bytes().to_vec())
     }
 
+    /// Checks every signer (fail closed: one that does not verify fails the whole); the
+    /// verdict is the first signer's. All must use the first one's digest algorithm, since
+    /// the caller hashed the content with it.
     fn verify_signer(
         &self,
         content_digest: &[u8],
         extra_certificates: &[Certificate],
     ) -> Result<SignerVerdict, CmsError> {
-        let signer = self.signer()?;
+        let first = self.signer()?;
+        let mut verdict = None;
+        for signer in self.signers() {
+            if signer.info().digest_alg.oid != first.info().digest_alg.oid {
+                return Err(CmsError::SignerDigestsDiffer);
+            }
+            let one = self.verify_one(signer, content_digest, extra_certificates)?;
+            verdict.get_or_insert(one);
+        }
+        verdict.ok_or(CmsError::SignerCount(0))
+    }
+
+    fn verify_one(
+        &self,
+        signer: &SignerInfoView,
+        content_digest: &[u8],
+        extra_certificates: &[Certificate],
+    ) -> Result<SignerVerdict, CmsError> {
         let (algorithm, digest_algorithm) = algorithms(signer)?;
         let (attrs, tbs) = signed_attributes(signer)?;
         check_content_type(attrs, self.econtent_type())?;

@@ -197,7 +197,7 @@ impl Owner {
             name: self.name.clone(),
         };
         Ok(ExtData {
-            extn_id: OID_SES_OWNER_CODE,
+            extn_id: OID_SES_OWNER_CODE.into(),
             critical: false,
             extn_value: OctetString::new(value.to_der().map_err(SesError::encoding)?)
                 .map_err(SesError::encoding)?,

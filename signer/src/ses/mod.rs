@@ -20,6 +20,7 @@ mod check;
 mod error;
 mod make_seal;
 mod make_signature;
+mod oid;
 mod read;
 pub mod seal;
 pub mod signature;
@@ -36,6 +37,7 @@ pub use make_seal::{
     make_seal, seal_info, sign_seal_info, CertListForm, SealRequest, ESEAL_VENDOR_ID,
 };
 pub use make_signature::{make_signature, sign_tbs, SignatureRequest, PDF_PROPERTY_INFO};
+pub use oid::RawOid;
 pub use read::{
     looks_like_ses_signature, parse_for_fuzz, Picture, Seal, SealSignature, SesVersion, Tagging,
 };

@@ -241,6 +241,12 @@ impl SealSignature {
             .filter(|t| t.tag == tlv::SEQUENCE)
             .ok_or_else(|| SesError::malformed("SES_Signature", "toSign is not a SEQUENCE"))?;
         let fields = tlv::children(tbs.value, "TBS_Sign")?;
+        // Version 1 has seven TBS_Sign fields and two outer ones, whatever its timeInfo is
+        // written as (the standard's BIT STRING text; vendors also write a UTCTime or a
+        // GeneralizedTime there).
+        if fields.len() == 7 && outer.len() == 2 {
+            return Self::from_v1(der, tbs, &fields, &outer);
+        }
         let time_tag = fields.get(2).map(|t| t.tag);
         match time_tag {
             Some(tlv::GENERALIZED_TIME | tlv::UTC_TIME) => Self::from_v4(der, tbs, &fields, &outer),
@@ -322,14 +328,12 @@ impl SealSignature {
                 "expected two fields",
             ));
         }
-        let time_info = bit_string(&fields[2], "TBS_Sign timeInfo")?;
+        let (time_info, signing_time) = v1_time(&fields[2])?;
         Ok(SealSignature {
             version: SesVersion::V1,
             tbs_version: integer(&fields[0], "TBS_Sign version")?,
             seal: Seal::parse(fields[1].raw)?,
-            signing_time: std::str::from_utf8(&time_info)
-                .ok()
-                .and_then(parse_time_text),
+            signing_time,
             time_info,
             data_hash: bit_string(&fields[3], "TBS_Sign dataHash")?,
             property_info: text(&fields[4], "TBS_Sign propertyInfo")?,
@@ -443,6 +447,35 @@ fn der_time(t: &Tlv<'_>) -> Option<SystemTime> {
         _ => None,
     }
     .or_else(|| std::str::from_utf8(t.value).ok().and_then(parse_time_text))
+}
+
+/// Version 1 `timeInfo` as vendors write it: the standard's BIT STRING holding the time as
+/// text (`YYYYMMDDHHMMSS[Z]`, `YYMMDDHHMMSSZ` as in a UTCTime, ...) or holding the DER of a
+/// time; a UTCTime or GeneralizedTime element; or a string. Returns the text as written
+/// (for messages) and the time, if it can be read.
+fn v1_time(t: &Tlv<'_>) -> Result<(Vec<u8>, Option<SystemTime>), SesError> {
+    const WHAT: &str = "TBS_Sign timeInfo";
+    let text = match t.tag {
+        tlv::BIT_STRING => bit_string(t, WHAT)?,
+        tlv::UTC_TIME | tlv::GENERALIZED_TIME => return Ok((t.value.to_vec(), der_time(t))),
+        tlv::OCTET_STRING | tlv::IA5_STRING | tlv::PRINTABLE_STRING | tlv::UTF8_STRING => {
+            t.value.to_vec()
+        }
+        _ => {
+            return Err(SesError::malformed(
+                WHAT,
+                "not a time, a string or a BIT STRING",
+            ))
+        }
+    };
+    let as_text = std::str::from_utf8(&text).ok().and_then(parse_time_text);
+    let time = as_text.or_else(|| {
+        let inner = tlv::single(&text, tlv::UTC_TIME, WHAT)
+            .or_else(|_| tlv::single(&text, tlv::GENERALIZED_TIME, WHAT))
+            .ok()?;
+        der_time(&inner)
+    });
+    Ok((text, time))
 }
 
 /// A signing time written as text: `YYYYMMDDHHMMSS[.fff][Z]`, `YYMMDDHHMMSS[Z]` or

@@ -161,7 +161,8 @@ pub struct SesEsPictrueInfo {
 /// ```
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub struct ExtData {
-    pub extn_id: ObjectIdentifier,
+    /// Carried, not interpreted: read as bytes so that arcs beyond 32 bits parse.
+    pub extn_id: super::RawOid,
     #[asn1(default = "Default::default")]
     pub critical: bool,
     pub extn_value: OctetString,

@@ -7,7 +7,6 @@
 use std::time::SystemTime;
 
 use const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE;
-use der::asn1::Uint;
 use der::Decode;
 use eseal_certs::crl::Crl;
 use eseal_certs::oid::OID_KP_TIME_STAMPING;
@@ -200,9 +199,8 @@ pub fn check_tsa_certificate(cert: &Certificate) -> Result<(), TspError> {
 }
 
 /// INTEGER equality regardless of leading zero octets.
-pub(crate) fn same_uint(a: &Uint, b: &Uint) -> bool {
-    let strip = |x: &Uint| -> Vec<u8> {
-        let bytes = x.as_bytes();
+pub(crate) fn same_uint(a: &[u8], b: &[u8]) -> bool {
+    let strip = |bytes: &[u8]| -> Vec<u8> {
         let n = bytes.iter().take_while(|b| **b == 0).count();
         bytes[n..].to_vec()
     };

@@ -58,7 +58,7 @@ impl Request {
         }
         match (&self.request.nonce, &tst.nonce) {
             (None, _) => {}
-            (Some(a), Some(b)) if same_uint(a, b) => {}
+            (Some(a), Some(b)) if same_uint(a.as_bytes(), b.as_bytes()) => {}
             _ => return Err(TspError::NonceMismatch),
         }
         if let Some(wanted) = self.request.req_policy {

@@ -96,6 +96,7 @@ fn verify_signature(
         .verify_detached_with(&digest, ctx.extra_certificates)
         .map_err(|e| (cms_failure(&e), e.to_string()))?;
     out.signature_algorithm = Some(verdict.algorithm.to_string());
+    out.warnings.extend(cms.deviations());
     let signature_value = signer_info.signature().to_vec();
     Ok(Signed {
         cms,

@@ -16,13 +16,15 @@ pub enum ContentsFormat {
 /// Sniffs the container format from its outer header and the tag of its first element. Only
 /// the header must be whole: the contents are read by the parser of the format found.
 pub fn sniff(contents: &[u8]) -> ContentsFormat {
-    let Ok(outer) = tlv::read_header(contents, "signature") else {
-        return ContentsFormat::Unknown;
+    // BER indefinite length (X.690 §8.1.3.6), as Adobe and openssl -stream write a CMS.
+    let header_len = match contents {
+        [tlv::SEQUENCE, 0x80, ..] => 2,
+        _ => match tlv::read_header(contents, "signature") {
+            Ok(outer) if outer.tag == tlv::SEQUENCE => outer.header_len,
+            _ => return ContentsFormat::Unknown,
+        },
     };
-    if outer.tag != tlv::SEQUENCE {
-        return ContentsFormat::Unknown;
-    }
-    match contents.get(outer.header_len) {
+    match contents.get(header_len) {
         Some(&tlv::OID) => ContentsFormat::Cms,
         Some(&tlv::SEQUENCE) => ContentsFormat::SesSignature,
         _ => ContentsFormat::Unknown,
@@ -45,7 +47,9 @@ mod tests {
             (&[0x30, 0x02, 0x30, 0x00], SesSignature),
             // The header may announce more than there is: the parser says what is missing.
             (&[0x30, 0x7F, 0x06], Cms),
-            (&[0x30, 0x80, 0x06], Unknown),
+            (&[0x30, 0x80, 0x06], Cms),
+            (&[0x30, 0x80, 0x30], SesSignature),
+            (&[0x30, 0x80], Unknown),
             (&[0x30, 0x85, 0, 0, 0, 0, 1, 0x06], Unknown),
             (&[0x30, 0x82, 0x01], Unknown),
             (&[0x30, 0x01, 0x04], Unknown),

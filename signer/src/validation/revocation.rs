@@ -1,5 +1,6 @@
 //! Revocation evidence for validation (ETSI EN 319 102-1 §5.2.6): CRLs and OCSP responses a
-//! CMS signature carries — `crls` of SignedData (RFC 5652 §10.2.1) and the
+//! CMS signature carries — `crls` of SignedData (RFC 5652 §10.2.1; CRLs, and OCSP responses
+//! as RFC 5940 puts them there) and the
 //! `adbe-revocationInfoArchival` signed attribute (ISO 32000-2 §12.8.3.3.2) —, responses the
 //! caller gives, and — only when the caller provides a fetcher — fresh ones asked from the
 //! responder URLs in the certificates (RFC 6960), restricted to an allow-list. Also: how a
@@ -17,6 +18,9 @@ use eseal_certs::{inspect, Certificate};
 use super::facts::rfc3339;
 use crate::cms::SignedCms;
 
+/// id-ri-ocsp-response (RFC 5940 §4.1): an OCSPResponse in SignedData `crls`.
+const ID_RI_OCSP_RESPONSE: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.16.2");
 /// adbe-revocationInfoArchival.
 const OID_ADBE_REVOCATION: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113583.1.1.8");
@@ -70,8 +74,23 @@ struct RevocationInfoArchival {
     other: Option<der::Any>,
 }
 
-/// OCSP responses in the signer's adbe-revocationInfoArchival signed attribute.
+/// OCSP responses the CMS carries: in the signer's adbe-revocationInfoArchival signed
+/// attribute, and in SignedData `crls` as `id-ri-ocsp-response` (RFC 5940).
 pub fn embedded_ocsp(cms: &SignedCms) -> Vec<ParsedResponse> {
+    let in_crls = cms
+        .other_revocation()
+        .iter()
+        .filter(|r| r.format == ID_RI_OCSP_RESPONSE)
+        .take(MAX_RESPONSES)
+        .filter_map(|r| ParsedResponse::from_der(&r.der).ok());
+    let mut out: Vec<ParsedResponse> = in_crls.collect();
+    out.extend(archived_ocsp(cms));
+    out.truncate(MAX_RESPONSES);
+    out
+}
+
+/// OCSP responses in the signer's adbe-revocationInfoArchival signed attribute.
+fn archived_ocsp(cms: &SignedCms) -> Vec<ParsedResponse> {
     let Ok(signer) = cms.signer() else {
         return Vec::new();
     };
@@ -186,5 +205,85 @@ pub(crate) fn revocation_text(r: Option<&RevocationStatus>) -> String {
         ),
         Some(RevocationStatus::NotChecked) => "not checked".to_string(),
         None => "trust anchor".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use der::Encode;
+    use eseal_certs::ocsp::{Answer, CertId, Responder, Status};
+    use eseal_certs::testing::TestPki;
+    use eseal_certs::Algorithm;
+
+    use super::*;
+    use crate::cms::{sign_detached, SignOptions};
+    use crate::tlv::{children, expect, wrap, CONTEXT_0, CONTEXT_1, OID, SEQUENCE};
+
+    /// The CMS with a `crls` field holding `entries` (each a whole RevocationInfoChoice)
+    /// before signerInfos.
+    fn with_crls(cms: &[u8], entries: &[Vec<u8>]) -> Vec<u8> {
+        let (ci, _) = expect(cms, SEQUENCE, "ci").unwrap();
+        let (oid, rest) = expect(ci.value, OID, "oid").unwrap();
+        let (explicit, _) = expect(rest, CONTEXT_0, "content").unwrap();
+        let (sd, _) = expect(explicit.value, SEQUENCE, "sd").unwrap();
+        let fields = children(sd.value, "fields").unwrap();
+        let (last, before) = fields.split_last().unwrap();
+        let mut body: Vec<u8> = before.iter().flat_map(|f| f.raw.to_vec()).collect();
+        body.extend(wrap(CONTEXT_1, &entries.concat()));
+        body.extend_from_slice(last.raw);
+        let mut out = oid.raw.to_vec();
+        out.extend(wrap(CONTEXT_0, &wrap(SEQUENCE, &body)));
+        wrap(SEQUENCE, &out)
+    }
+
+    #[test]
+    fn ocsp_responses_in_the_crls_field_are_evidence() {
+        let p = TestPki::new(Algorithm::P256).unwrap();
+        let now = SystemTime::now();
+        let content_digest = Algorithm::P256.digest().hash(b"content");
+        let cms = sign_detached(
+            &p.leaf_key,
+            &p.leaf,
+            std::slice::from_ref(&p.intermediate),
+            &content_digest,
+            &SignOptions::default(),
+        )
+        .unwrap();
+        let ocsp = ocsp::sign_response(
+            &Responder {
+                certificate: &p.intermediate,
+                key: &p.intermediate_key,
+            },
+            &[Answer {
+                cert_id: CertId::new(&p.leaf, &p.intermediate).unwrap(),
+                status: Status::Good,
+                this_update: now - Duration::from_secs(30),
+                next_update: Some(now + Duration::from_secs(3600)),
+            }],
+            None,
+            now,
+        )
+        .unwrap();
+        let crl = eseal_certs::crl::crl_to_der(&p.intermediate_crl(&[]).unwrap()).unwrap();
+        let mut other = ID_RI_OCSP_RESPONSE.to_der().unwrap();
+        other.extend(&ocsp);
+        // RFC 5940 §4.1: other [1] { id-ri-ocsp-response, OCSPResponse }, next to a CRL and
+        // to an entry of a format we do not know.
+        let mut unknown = der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.4.1.32473.9")
+            .to_der()
+            .unwrap();
+        unknown.extend([0x05, 0x00]);
+        let with = with_crls(&cms, &[wrap(0xA1, &other), crl, wrap(0xA1, &unknown)]);
+        let parsed = SignedCms::parse(&with).unwrap();
+        parsed.verify_detached(&content_digest).unwrap();
+        assert_eq!(parsed.other_revocation().len(), 2);
+        assert_eq!(embedded_crls(&parsed).len(), 1);
+        let found = embedded_ocsp(&parsed);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].concerns_issuer(&p.intermediate));
+        // Without it, there is none.
+        assert!(embedded_ocsp(&SignedCms::parse(&cms).unwrap()).is_empty());
     }
 }
