@@ -242,6 +242,10 @@ fn qpdf_encrypted_documents_are_read_decrypted() {
             );
         }
     }
+    // Revision 5 (AES-256 with the plain SHA-256 key check of Adobe's extension level 3).
+    let pdf = encrypt(&plain, "", &["256", "--force-R5"], &[]);
+    assert_eq!(read_decrypted(&pdf, b"").0, CONTENT, "R5");
+
     // /EncryptMetadata false: the metadata stream is in clear and read as it is.
     let with_metadata = {
         let objs = vec![
@@ -311,8 +315,16 @@ fn pyhanko_signed_encrypted_documents_verify() {
     let opts = options(&pki);
     let dir = tempfile::tempdir().unwrap();
     let pems = pem_files(&pki, dir.path());
-    for (name, args) in KINDS {
-        let pdf = encrypt(&base_pdf(), "", args, &[]);
+    let cases = KINDS
+        .iter()
+        .map(|(name, args)| (*name, *args, &[][..]))
+        .chain([(
+            "aes-256 in object streams",
+            KINDS[3].1,
+            &["--object-streams=generate"][..],
+        )]);
+    for (name, args, extra) in cases {
+        let pdf = encrypt(&base_pdf(), "", args, extra);
         let signed = sign(&python, dir.path(), &pems, &pdf, "Sig1");
         let r = verify_bytes(&signed, &opts).unwrap();
         assert_all_passed(&r);

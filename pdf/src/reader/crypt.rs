@@ -184,6 +184,10 @@ impl Security {
         if self.strings == Method::Identity || Some(r) == self.encrypt_ref {
             return Ok(());
         }
+        // A cross-reference stream is not encrypted at all, its dictionary (/ID) included.
+        if matches!(obj, Object::Stream(s) if s.dict.has_name("Type", "XRef")) {
+            return Ok(());
+        }
         let key = self.object_key(r, self.strings);
         self.walk(r, &key, obj)
     }
