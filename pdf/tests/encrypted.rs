@@ -399,3 +399,30 @@ fn later_changes_to_encrypted_content_are_judged_decrypted() {
         assert_all_passed(&r);
     }
 }
+
+#[test]
+fn removing_the_encryption_after_signing_is_disallowed() {
+    let Some(python) = pyhanko() else { return };
+    if !qpdf_ok() {
+        return;
+    }
+    let pki = pki();
+    let dir = tempfile::tempdir().unwrap();
+    let pems = pem_files(&pki, dir.path());
+    let pdf = encrypt(&base_pdf(), "", KINDS[2].1, &["--object-streams=disable"]);
+    let mut signed = sign(&python, dir.path(), &pems, &pdf, "Sig1");
+    // An update whose trailer has no /Encrypt: readers would take the encrypted objects as
+    // they are stored.
+    let size = PdfReader::open_decrypting(Cursor::new(&signed), Budget::default(), b"")
+        .unwrap()
+        .size();
+    common::append_update(&mut signed, &[], size);
+    let r = verify_bytes(&signed, &options(&pki)).unwrap();
+    assert_sig(
+        &r,
+        0,
+        Indication::TotalFailed,
+        SubIndication::DisallowedChange,
+    );
+    assert!(disallowed_mentions(&r, 0, "/Encrypt"), "{}", r.to_text());
+}
