@@ -48,6 +48,11 @@ pub enum Error {
     #[error("the document is encrypted; remove the encryption before sealing it")]
     Encrypted,
 
+    /// The document is encrypted in a way this reader cannot decrypt (a user password is
+    /// needed, or the security handler is not supported).
+    #[error("the document is encrypted and cannot be read: {0}")]
+    Decryption(String),
+
     /// A stream uses a filter this reader does not decode.
     #[error("unsupported stream filter /{0}")]
     UnsupportedFilter(String),

@@ -6,6 +6,7 @@
 //! read, window and decompression is bounded.
 
 mod budget;
+mod crypt;
 mod decoded;
 mod filters;
 mod forms;
@@ -63,6 +64,10 @@ pub struct PdfReader<R> {
     objstm_cache: HashMap<u32, Rc<ObjectStream>>,
     loading: Vec<ObjRef>,
     repaired: bool,
+    /// Set by [`Self::enable_decryption`] for an encrypted document.
+    security: Option<Rc<crypt::Security>>,
+    /// The object of each encrypted stream loaded, by the offset of its data.
+    encrypted_streams: HashMap<u64, ObjRef>,
 }
 
 impl<R: Read + Seek> PdfReader<R> {
@@ -84,6 +89,65 @@ impl<R: Read + Seek> PdfReader<R> {
         Ok(reader)
     }
 
+    /// As [`Self::open_with_budget`], but an encrypted document is opened too when `password`
+    /// is its user password (empty for most: they open without one), and its strings and
+    /// streams read decrypted. For reading only (the verifier): eseal does not update encrypted
+    /// documents. Fails with [`Error::Decryption`] when the password is wrong or the encryption
+    /// is not supported.
+    pub fn open_decrypting(source: R, budget: Budget, password: &[u8]) -> Result<Self> {
+        let mut src = Source::with_budget(source, budget)?;
+        let revisions = revision::load_revisions(&mut src)?;
+        let mut reader = Self::from_parts(src, revisions, false);
+        reader.enable_decryption(password)?;
+        Ok(reader)
+    }
+
+    /// When the newest trailer has `/Encrypt`, derives the key from the user password
+    /// `password` (standard security handler, see [`crypt`]) and decrypts every object loaded
+    /// from now on. Nothing happens for a document that is not encrypted.
+    pub(crate) fn enable_decryption(&mut self, password: &[u8]) -> Result<()> {
+        self.security = None;
+        let Some(entry) = self.trailer().get("Encrypt").cloned() else {
+            return Ok(());
+        };
+        let encrypt_ref = entry.as_reference();
+        let encrypt = self.resolve_dict(&entry, "the /Encrypt dictionary")?;
+        // The first /ID string; missing, the key derivation uses nothing (as other readers do).
+        let id0 = match self.trailer().get("ID") {
+            Some(Object::Array(a)) => a.first().and_then(Object::as_string).map(<[u8]>::to_vec),
+            _ => None,
+        }
+        .unwrap_or_default();
+        let security = crypt::Security::new(&encrypt, encrypt_ref, &id0, password)?;
+        // Whatever was loaded so far (the /Encrypt dictionary) was loaded undecrypted.
+        self.cache.clear();
+        self.objstm_cache.clear();
+        self.encrypted_streams.clear();
+        self.security = Some(Rc::new(security));
+        Ok(())
+    }
+
+    /// Decrypts the strings of `dict`, read from the file as object `r` by other means than
+    /// [`Self::get`] (the verifier parses signature dictionaries where they are stored); the
+    /// `/Contents` of a signature dictionary stays as it is. Nothing happens when the document
+    /// is not read decrypted.
+    pub(crate) fn decrypt_dict(&self, r: ObjRef, dict: Dict) -> Result<Dict> {
+        let Some(security) = &self.security else {
+            return Ok(dict);
+        };
+        let mut object = Object::Dict(dict);
+        security.decrypt_strings(r, &mut object)?;
+        match object {
+            Object::Dict(d) => Ok(d),
+            _ => Err(Error::Decryption(format!("object {r} changed type"))),
+        }
+    }
+
+    /// Whether the document is encrypted and read decrypted.
+    pub fn is_decrypting(&self) -> bool {
+        self.security.is_some()
+    }
+
     pub(crate) fn from_parts(src: Source<R>, revisions: Vec<Revision>, repaired: bool) -> Self {
         let xref = newest_entries(&revisions);
         PdfReader {
@@ -94,6 +158,8 @@ impl<R: Read + Seek> PdfReader<R> {
             objstm_cache: HashMap::new(),
             loading: Vec::new(),
             repaired,
+            security: None,
+            encrypted_streams: HashMap::new(),
         }
     }
 
@@ -177,7 +243,8 @@ impl<R: Read + Seek> PdfReader<R> {
     fn load(&mut self, r: ObjRef) -> Result<Object> {
         match self.xref_entry(r.num) {
             Some(XrefEntry::InFile { offset, gen }) if gen == r.gen => {
-                self.load_at(offset, Some(r))
+                let object = self.load_at(offset, Some(r))?;
+                self.decrypt_loaded(r, object)
             }
             Some(XrefEntry::InObjectStream { stream, index }) if r.gen == 0 => {
                 self.load_from_object_stream(r, stream, index)
@@ -227,6 +294,27 @@ impl<R: Read + Seek> PdfReader<R> {
                 length,
             },
         }))
+    }
+
+    /// Decrypts the strings of object `r`, and marks its data for decryption when it is an
+    /// encrypted stream. Objects in object streams are not encrypted one by one (§7.5.7): the
+    /// object stream is.
+    fn decrypt_loaded(&mut self, r: ObjRef, mut object: Object) -> Result<Object> {
+        let Some(security) = self.security.clone() else {
+            return Ok(object);
+        };
+        if Some(r) == security.encrypt_ref() {
+            return Ok(object);
+        }
+        if let Object::Stream(s) = &object {
+            if let StreamData::InFile { offset, .. } = s.data {
+                if security.encrypts_stream(r, &s.dict) {
+                    self.encrypted_streams.insert(offset, r);
+                }
+            }
+        }
+        security.decrypt_strings(r, &mut object)?;
+        Ok(object)
     }
 
     fn load_from_object_stream(&mut self, r: ObjRef, stream: u32, index: u32) -> Result<Object> {
@@ -354,7 +442,7 @@ impl<R: Read + Seek> PdfReader<R> {
         }
     }
 
-    /// The raw (encoded) data of a stream.
+    /// The raw (encoded) data of a stream, decrypted when the document is read decrypted.
     pub fn stream_raw(&mut self, stream: &Stream) -> Result<Vec<u8>> {
         match &stream.data {
             StreamData::Bytes(b) => Ok(b.clone()),
@@ -365,7 +453,11 @@ impl<R: Read + Seek> PdfReader<R> {
                         limit: MAX_STREAM_LEN,
                     });
                 }
-                self.src.read_at(*offset, *length as usize)
+                let raw = self.src.read_at(*offset, *length as usize)?;
+                match (&self.security, self.encrypted_streams.get(offset)) {
+                    (Some(security), Some(r)) => security.decrypt_stream(*r, &raw),
+                    _ => Ok(raw),
+                }
             }
         }
     }

@@ -20,4 +20,8 @@ pub enum VerifyError {
          verified rather than judged on the part that fit"
     )]
     TooCostly { what: &'static str, limit: u64 },
+    /// The file is encrypted and cannot be decrypted (it needs a user password, or its
+    /// encryption is not supported), so its signatures cannot be judged.
+    #[error("the file is encrypted and cannot be verified: {0}")]
+    Encrypted(String),
 }

@@ -76,11 +76,11 @@ pub fn open_view<R: Read + Seek + Clone>(
     let end = revisions[index].end_offset;
     let src = Source::with_budget(Prefix::new(input.clone(), end), budget.clone())
         .map_err(|e| io::Error::other(e.to_string()))?;
-    Ok(PdfReader::from_parts(
-        src,
-        revisions[..=index].to_vec(),
-        false,
-    ))
+    let mut view = PdfReader::from_parts(src, revisions[..=index].to_vec(), false);
+    // Each revision is read decrypted as the whole document is (see `verify`).
+    view.enable_decryption(b"")
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    Ok(view)
 }
 
 /// Cross-reference entries merged when opening the view of each revision in `indices`.

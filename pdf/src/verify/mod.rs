@@ -138,9 +138,11 @@ pub fn verify<R: Read + Seek + Clone>(
     let length = input.clone().seek(std::io::SeekFrom::End(0))?;
     let mut report = Report::new(opts.file_name.clone(), length, now, at);
     let budget = Budget::with_limits(opts.limits());
-    let reader = match PdfReader::open_with_budget(input.clone(), budget.clone()) {
+    // Encrypted documents are read decrypted with the empty user password (§7.6.4).
+    let reader = match PdfReader::open_decrypting(input.clone(), budget.clone(), b"") {
         Ok(r) => Some(r),
         Err(crate::Error::NotPdf(m)) => return Err(VerifyError::NotPdf(m.to_string())),
+        Err(crate::Error::Decryption(m)) => return Err(VerifyError::Encrypted(m)),
         Err(crate::Error::Io(e)) => return Err(VerifyError::Io(e)),
         Err(e) => {
             report

@@ -177,7 +177,11 @@ fn examine<R: Read + Seek + Clone>(
             return Some(sig);
         }
     };
-    let stored = match locate_contents(input, offset, br.end, r) {
+    let stored = match locate_contents(input, offset, br.end, r).and_then(|mut x| {
+        // In an encrypted document its strings are stored encrypted (not its /Contents).
+        x.dict = newest.decrypt_dict(r, x.dict).map_err(|e| e.to_string())?;
+        Ok(x)
+    }) {
         Ok(x) => x,
         Err(why) => {
             sig.format_problems.push(why);

@@ -400,8 +400,9 @@ impl Analysis {
         if p.get("Root") != c.get("Root") {
             self.unexplained("the trailer points to another document catalog (/Root)".into());
         }
-        if c.contains("Encrypt") && p.get("Encrypt") != c.get("Encrypt") {
-            self.unexplained("the trailer adds or changes /Encrypt".into());
+        // Removed too: the newer revision would then read the encrypted objects undecrypted.
+        if p.get("Encrypt") != c.get("Encrypt") {
+            self.unexplained("the trailer adds, changes or removes /Encrypt".into());
         }
         if p.get("Info") != c.get("Info") && (roles.info.is_some() || c.get("Info").is_some()) {
             self.allowed(
