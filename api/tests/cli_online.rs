@@ -316,3 +316,24 @@ fn bad_answers_are_warnings_and_never_a_pass() {
     let out = verify(p, &["--online"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+#[test]
+fn a_server_that_never_answers_is_cut_off_by_the_timeout() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    // Accepts connections and never writes a byte.
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://127.0.0.1:{}", l.local_addr().unwrap().port());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in l.incoming() {
+            held.push(s);
+        }
+    });
+    pki_with_distribution_points(p, &base);
+    let out = verify(p, &["--online", "--fetch-timeout", "1"]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("TRY_LATER"), "{report}");
+    assert!(report.contains("no answer in time"), "{report}");
+}
