@@ -170,9 +170,9 @@ pub(super) fn ocsp_options(
         responses.push(der);
     }
     for url in allowed {
-        if !url.starts_with("http://") {
+        if !url.starts_with("http://") && !url.starts_with("https://") {
             return Err(Failure::input(format!(
-                "--ocsp-fetch '{url}': only http:// responder URLs are supported"
+                "--ocsp-fetch '{url}': only http:// and https:// responder URLs are supported"
             )));
         }
     }

@@ -2,8 +2,10 @@
 //! CMS signature carries — `crls` of SignedData (RFC 5652 §10.2.1) and the
 //! `adbe-revocationInfoArchival` signed attribute (ISO 32000-2 §12.8.3.3.2) —, responses the
 //! caller gives, and — only when the caller provides a fetcher — fresh ones asked from the
-//! responder URLs in the certificates (RFC 6960), restricted to an allow-list. Also: how a
-//! certificate's revocation was established, in words, and whether the evidence was complete.
+//! responder URLs in the certificates (RFC 6960), restricted to an allow-list ([`OcspFetch`]),
+//! or OCSP answers and CRLs from any http(s) URL the certificates name ([`OnlineFetch`], with
+//! every answer checked before use). Also: how a certificate's revocation was established and
+//! where that evidence came from, in words, and whether the evidence was complete.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
