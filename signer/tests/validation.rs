@@ -40,6 +40,7 @@ fn context(anchors: &[TrustAnchor]) -> TrustContext<'_> {
         ocsp: &[],
         dss_ocsp: &[],
         ocsp_fetch: None,
+        online: None,
         at: SystemTime::now(),
     }
 }

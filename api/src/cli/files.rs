@@ -165,6 +165,7 @@ pub fn verify(a: VerifyFileArgs) -> CliResult {
         ocsp: &ocsp,
         dss_ocsp: &[],
         ocsp_fetch: opts.ocsp_fetch.as_ref(),
+        online: opts.online.as_ref(),
         at,
     };
     let validated = verify_detached(&mut content, &signature, &ctx)

@@ -3,6 +3,7 @@
 //! errors (bad files, wrong passphrases, unknown options).
 
 mod asic;
+mod fetch;
 mod files;
 mod licence;
 mod licence_api;

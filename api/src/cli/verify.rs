@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use clap::{Args, ValueEnum};
 use eseal_pdf::licence::AnnotatedCopyCheck;
-use eseal_pdf::verify::{verify_file, OcspFetch, Report, TrustAnchor, VerifyOptions};
+use eseal_pdf::verify::{verify_file, OcspFetch, OnlineFetch, Report, TrustAnchor, VerifyOptions};
 
 use super::{CliResult, Failure};
 
@@ -56,9 +56,25 @@ pub struct ValidationArgs {
     #[arg(long)]
     ocsp: Vec<PathBuf>,
     /// Ask the OCSP responder named in a certificate (AIA) when its URL starts with this;
-    /// may be repeated. Without it nothing is fetched.
+    /// may be repeated. Without it (or --online) nothing is fetched.
     #[arg(long)]
     ocsp_fetch: Vec<String>,
+    /// Fetch what revocation evidence is missing from the certificates' own URLs: their OCSP
+    /// responders (AIA), else their CRL distribution points, over http or https. Answers are
+    /// checked like any other evidence and kept in $XDG_CACHE_HOME/eseal/revocation/ until
+    /// their nextUpdate. Without it nothing is fetched.
+    #[arg(long)]
+    online: bool,
+    /// Seconds each --online request may take.
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "online")]
+    fetch_timeout: u64,
+    /// Extra TLS root certificates (PEM) for https fetches, besides the built-in Mozilla
+    /// roots; may be repeated.
+    #[arg(long, value_name = "PEM", requires = "online")]
+    ca_bundle: Vec<PathBuf>,
+    /// With --online, neither read nor keep cached answers.
+    #[arg(long, requires = "online")]
+    no_cache: bool,
     /// Decoded stream bytes one document may produce in all, in MiB; a file that needs more
     /// (a decompression bomb) is refused with exit 2 instead of being judged in part.
     #[arg(long, value_name = "MIB", default_value_t = 256)]
@@ -78,6 +94,7 @@ impl ValidationArgs {
     /// The verifier's options: anchors, intermediates, CRLs, OCSP and the time read from files.
     pub(super) fn options(&self, file_name: String) -> Result<VerifyOptions, Failure> {
         let (ocsp_responses, ocsp_fetch) = ocsp_options(&self.ocsp, &self.ocsp_fetch)?;
+        let online = self.online_fetch()?;
         let at = self.at.as_deref().map(super::pki::parse_time).transpose()?;
         let mut trust_anchors: Vec<TrustAnchor> = super::pki::read_all_certs(&self.trust)?
             .into_iter()
@@ -95,6 +112,7 @@ impl ValidationArgs {
             crls: super::pki::read_all_crls(&self.crl)?,
             ocsp_responses,
             ocsp_fetch,
+            online,
             at,
             file_name: Some(file_name),
             decoded_bytes: Some(self.max_decoded_mib.saturating_mul(1024 * 1024)),
@@ -103,6 +121,34 @@ impl ValidationArgs {
             objects: None,
             extensions: vec![Arc::new(AnnotatedCopyCheck)],
         })
+    }
+
+    /// The `--online` fetcher, or `None`.
+    fn online_fetch(&self) -> Result<Option<OnlineFetch>, Failure> {
+        if !self.online {
+            return Ok(None);
+        }
+        if self.fetch_timeout == 0 {
+            return Err(Failure::input("--fetch-timeout: give at least 1 second"));
+        }
+        let mut roots = Vec::new();
+        for p in &self.ca_bundle {
+            roots.push(
+                std::fs::read(p).map_err(|e| Failure::input(format!("{}: {e}", p.display())))?,
+            );
+        }
+        let cache = if self.no_cache {
+            None
+        } else {
+            super::fetch::Cache::default_dir().map(super::fetch::Cache::new)
+        };
+        let fetch = super::fetch::online(
+            std::time::Duration::from_secs(self.fetch_timeout),
+            &roots,
+            cache,
+        )
+        .map_err(|e| Failure::input(format!("--ca-bundle: {e}")))?;
+        Ok(Some(fetch))
     }
 
     /// Prints (or writes) the report and turns its verdict into the exit code.
@@ -124,9 +170,9 @@ pub(super) fn ocsp_options(
         responses.push(der);
     }
     for url in allowed {
-        if !url.starts_with("http://") {
+        if !url.starts_with("http://") && !url.starts_with("https://") {
             return Err(Failure::input(format!(
-                "--ocsp-fetch '{url}': only http:// responder URLs are supported"
+                "--ocsp-fetch '{url}': only http:// and https:// responder URLs are supported"
             )));
         }
     }

@@ -47,7 +47,7 @@ pub use report::{
     Report, SignatureKind, SignatureReport, Signer, SigningTime, SubIndication, TimestampFacts,
     SCHEMA,
 };
-pub use revocation::OcspFetch;
+pub use revocation::{Fetched, OcspFetch, OnlineFetch};
 
 use crate::object::{ObjRef, Object};
 use crate::reader::{
@@ -79,6 +79,10 @@ pub struct VerifyOptions {
     /// Fetches OCSP responses for certificates whose revocation is otherwise unknown, from
     /// allowed responder URLs only; `None` never goes to the network.
     pub ocsp_fetch: Option<OcspFetch>,
+    /// Fetches CRLs and OCSP answers from the URLs the certificates name, for those whose
+    /// revocation is otherwise unknown (used instead of `ocsp_fetch` when given); `None`
+    /// never goes to the network.
+    pub online: Option<OnlineFetch>,
     /// Validate certificate paths at this time instead of now.
     pub at: Option<SystemTime>,
     /// The file name for the report.
@@ -313,6 +317,7 @@ impl TrustMaterial {
             ocsp: &self.ocsp,
             dss_ocsp: &self.dss_ocsp,
             ocsp_fetch: opts.ocsp_fetch.as_ref(),
+            online: opts.online.as_ref(),
             at,
         }
     }

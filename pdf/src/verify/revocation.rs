@@ -10,7 +10,9 @@ use der::Decode;
 use eseal_certs::crl::Crl;
 use eseal_certs::ocsp::ParsedResponse;
 use eseal_certs::Certificate;
-pub use eseal_signer::validation::revocation::{parse_all, OcspFetch, MAX_RESPONSES};
+pub use eseal_signer::validation::revocation::{
+    parse_all, Fetched, OcspFetch, OnlineFetch, MAX_RESPONSES,
+};
 
 use crate::object::{Dict, Object};
 use crate::reader::PdfReader;

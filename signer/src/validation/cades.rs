@@ -50,16 +50,13 @@ pub fn check_cades(
     };
     let out = check_signed_attributes(&signed.verdict, profile, out);
     let evidence = Evidence::gather(&signed.cms, ctx);
-    let with_ocsp = TrustContext {
-        ocsp: &evidence.ocsp,
-        ..*ctx
-    };
     let mut out = check_path(
         cert,
         &evidence.intermediates,
         &evidence.crls,
+        &evidence.ocsp,
         claimed_time,
-        &with_ocsp,
+        ctx,
         poe,
         out,
     );
@@ -143,6 +140,7 @@ impl Evidence {
         self.crls.len() > ctx.dss_crls.len() + self.embedded_crls.len()
             || self.ocsp.len() > ctx.dss_ocsp.len() + self.embedded_ocsp.len()
             || ctx.ocsp_fetch.is_some()
+            || ctx.online.is_some()
     }
 
     /// Whether the file's own evidence (document store and CMS) establishes the revocation of

@@ -46,6 +46,8 @@ pub enum SubIndication {
     NoCertificateChainFound,
     RevokedNoPoe,
     OutOfBoundsNoPoe,
+    /// Revocation information was asked for and could not be had now (`--online`).
+    TryLater,
     /// Extension: a signature format or type this verifier does not check yet.
     UnsupportedFormat,
 }
@@ -66,6 +68,7 @@ impl SubIndication {
             SubIndication::NoCertificateChainFound => "NO_CERTIFICATE_CHAIN_FOUND",
             SubIndication::RevokedNoPoe => "REVOKED_NO_POE",
             SubIndication::OutOfBoundsNoPoe => "OUT_OF_BOUNDS_NO_POE",
+            SubIndication::TryLater => "TRY_LATER",
             SubIndication::UnsupportedFormat => "UNSUPPORTED_FORMAT",
         }
     }
@@ -94,6 +97,7 @@ mod tests {
             SubIndication::FormatFailure,
             SubIndication::CertificateChainGeneralFailure,
             SubIndication::RevokedNoPoe,
+            SubIndication::TryLater,
             SubIndication::UnsupportedFormat,
         ] {
             let json = serde_json::to_string(&sub).unwrap();

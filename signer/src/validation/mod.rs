@@ -49,7 +49,7 @@ pub use facts::{rfc3339, AnchorFacts, CertificateFacts, SealFacts, Signer, Times
 pub use format::{sniff, ContentsFormat};
 pub use indication::{Indication, SubIndication};
 pub use outcome::ValidationOutcome;
-pub use revocation::OcspFetch;
+pub use revocation::{Fetched, OcspFetch, OnlineFetch};
 pub use ses::check_seal_signature;
 pub use signed_attributes::{claimed_signing_time, Profile};
 pub use timestamp::check_document_timestamp;

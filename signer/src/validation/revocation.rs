@@ -3,8 +3,10 @@
 //! as RFC 5940 puts them there) and the
 //! `adbe-revocationInfoArchival` signed attribute (ISO 32000-2 §12.8.3.3.2) —, responses the
 //! caller gives, and — only when the caller provides a fetcher — fresh ones asked from the
-//! responder URLs in the certificates (RFC 6960), restricted to an allow-list. Also: how a
-//! certificate's revocation was established, in words, and whether the evidence was complete.
+//! responder URLs in the certificates (RFC 6960), restricted to an allow-list ([`OcspFetch`]),
+//! or OCSP answers and CRLs from any http(s) URL the certificates name ([`OnlineFetch`], with
+//! every answer checked before use). Also: how a certificate's revocation was established and
+//! where that evidence came from, in words, and whether the evidence was complete.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -205,6 +207,236 @@ pub(crate) fn revocation_text(r: Option<&RevocationStatus>) -> String {
         ),
         Some(RevocationStatus::NotChecked) => "not checked".to_string(),
         None => "trust anchor".to_string(),
+    }
+}
+
+/// What an online fetcher returns: the answer's body, and whether it was read from a local
+/// cache instead of the network.
+#[derive(Clone, Debug)]
+pub struct Fetched {
+    pub body: Vec<u8>,
+    pub cached: bool,
+}
+
+/// GETs a CRL from a distribution point URL; given the issuer the CRL must come from, so that
+/// a cache keeps only what [`check_fetched_crl`] accepts.
+pub type CrlGetFn = dyn Fn(&str, &Certificate) -> Result<Fetched, String> + Send + Sync;
+/// POSTs a DER OCSPRequest to a responder URL and returns the DER OCSPResponse; given the
+/// certificate asked about and its issuer, so that a cache keeps only what
+/// [`check_fetched_ocsp`] accepts.
+pub type OcspPostFn =
+    dyn Fn(&str, &[u8], &Certificate, &Certificate) -> Result<Fetched, String> + Send + Sync;
+
+/// Permission and means to fetch revocation evidence from the URLs the certificates
+/// themselves name — AIA OCSP responders (RFC 6960), CRL distribution points (RFC 5280
+/// §4.2.1.13) — for certificates whose revocation the other evidence leaves unknown. The
+/// caller does the I/O (this crate does none); every answer is checked here before use.
+#[derive(Clone)]
+pub struct OnlineFetch {
+    pub crl: Arc<CrlGetFn>,
+    pub ocsp: Arc<OcspPostFn>,
+}
+
+/// Evidence fetched online, each piece with where it came from (`fetched from URL`, `read
+/// from cache (URL)`), for the report.
+#[derive(Default)]
+pub struct FetchedEvidence {
+    pub crls: Vec<(Crl, String)>,
+    pub ocsp: Vec<(ParsedResponse, String)>,
+    /// Certificates whose URLs were asked and gave nothing usable.
+    pub unavailable: Vec<String>,
+}
+
+impl FetchedEvidence {
+    pub fn is_empty(&self) -> bool {
+        self.crls.is_empty() && self.ocsp.is_empty()
+    }
+}
+
+/// For each certificate of `path` whose revocation is not yet established: asks its OCSP
+/// responders, then, failing that, its CRL distribution points. Only http and https URLs are
+/// used. Answers that are not what was asked for (not DER, another issuer, a bad signature,
+/// out of date) are dropped with a warning; so are network failures.
+pub fn fetch_online(
+    online: &OnlineFetch,
+    path: &ValidPath,
+    warnings: &mut Vec<String>,
+) -> FetchedEvidence {
+    let now = SystemTime::now();
+    let mut out = FetchedEvidence::default();
+    for (i, status) in path.revocation.iter().enumerate() {
+        if *status != RevocationStatus::NotChecked {
+            continue;
+        }
+        let (Some(cert), Some(issuer)) = (path.certificates.get(i), path.certificates.get(i + 1))
+        else {
+            continue;
+        };
+        let subject = inspect::subject(cert);
+        let mut asked = false;
+        let mut found = false;
+        for url in ocsp::responder_urls(cert).iter().filter(|u| web_url(u)) {
+            asked = true;
+            match online_ocsp(online, url, cert, issuer, now) {
+                Ok(r) => {
+                    out.ocsp.push(r);
+                    found = true;
+                    break;
+                }
+                Err(why) => warnings.push(format!("OCSP for '{subject}': {url}: {why}")),
+            }
+        }
+        let crl_urls = if found { Vec::new() } else { crl_urls(cert) };
+        for url in crl_urls.iter().filter(|u| web_url(u)) {
+            asked = true;
+            match online_crl(online, url, issuer, now) {
+                Ok(c) => {
+                    out.crls.push(c);
+                    found = true;
+                    break;
+                }
+                Err(why) => warnings.push(format!("CRL for '{subject}': {url}: {why}")),
+            }
+        }
+        if asked && !found {
+            out.unavailable.push(subject);
+        }
+    }
+    out
+}
+
+fn web_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+fn origin(url: &str, cached: bool) -> String {
+    if cached {
+        format!("read from cache (fetched from {url})")
+    } else {
+        format!("fetched from {url}")
+    }
+}
+
+fn online_ocsp(
+    online: &OnlineFetch,
+    url: &str,
+    cert: &Certificate,
+    issuer: &Certificate,
+    now: SystemTime,
+) -> Result<(ParsedResponse, String), String> {
+    let request = OcspRequest::new(cert, issuer, true).map_err(|e| e.to_string())?;
+    let der = request.to_der().map_err(|e| e.to_string())?;
+    let got = (online.ocsp)(url, &der, cert, issuer)?;
+    let response = check_fetched_ocsp(&got.body, cert, issuer, now)?;
+    // A cached answer was asked with another request's nonce.
+    if !got.cached && response.nonce().is_some() && response.nonce() != request.nonce() {
+        return Err(ocsp::OcspError::NonceMismatch.to_string());
+    }
+    Ok((response, origin(url, got.cached)))
+}
+
+/// A fetched OCSP answer is used only when it answers for `cert`, is signed by its issuer or
+/// the issuer's delegate, and is current now (path validation then judges it at the
+/// validation time).
+pub fn check_fetched_ocsp(
+    body: &[u8],
+    cert: &Certificate,
+    issuer: &Certificate,
+    now: SystemTime,
+) -> Result<ParsedResponse, String> {
+    let response =
+        ParsedResponse::from_der(body).map_err(|e| format!("not a usable OCSP response: {e}"))?;
+    response
+        .check(cert, issuer, now, FETCHED_MAX_AGE)
+        .map_err(|e| e.to_string())?;
+    Ok(response)
+}
+
+fn online_crl(
+    online: &OnlineFetch,
+    url: &str,
+    issuer: &Certificate,
+    now: SystemTime,
+) -> Result<(Crl, String), String> {
+    let got = (online.crl)(url, issuer)?;
+    let crl = check_fetched_crl(&got.body, issuer, now)?;
+    Ok((crl, origin(url, got.cached)))
+}
+
+/// A fetched CRL (DER or PEM) is used only when its issuer signed it and it is current now.
+pub fn check_fetched_crl(
+    body: &[u8],
+    issuer: &Certificate,
+    now: SystemTime,
+) -> Result<Crl, String> {
+    let crl = eseal_certs::crl::crls_from_bytes(body)
+        .ok()
+        .and_then(|v| v.into_iter().next())
+        .ok_or("the answer is not a CRL")?;
+    let tbs = &crl.tbs_cert_list;
+    if !eseal_certs::name::same_name(&tbs.issuer, issuer.tbs_certificate().subject()) {
+        return Err(format!(
+            "the CRL is issued by '{}', not by '{}'",
+            tbs.issuer,
+            inspect::subject(issuer)
+        ));
+    }
+    let key = inspect::public_key(issuer).map_err(|e| e.to_string())?;
+    eseal_certs::crl::verify_crl_signature(&crl, &key)
+        .map_err(|_| "the CRL's signature does not verify with its issuer's key".to_string())?;
+    let this_update = tbs.this_update.to_system_time();
+    if this_update > now + ocsp::CLOCK_SKEW {
+        return Err(format!(
+            "the CRL's thisUpdate {} is in the future",
+            rfc3339(this_update)
+        ));
+    }
+    let stale = match tbs.next_update {
+        Some(n) => n.to_system_time() + ocsp::CLOCK_SKEW < now,
+        None => this_update + FETCHED_MAX_AGE < now,
+    };
+    if stale {
+        return Err(format!(
+            "the CRL of {} is out of date (nextUpdate passed)",
+            rfc3339(this_update)
+        ));
+    }
+    Ok(crl)
+}
+
+/// CRL distribution point URLs (full names, URIs only) named in a certificate.
+pub fn crl_urls(cert: &Certificate) -> Vec<String> {
+    use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+    use x509_cert::ext::pkix::CrlDistributionPoints;
+    let Ok(Some((_, dps))) = inspect::extension::<CrlDistributionPoints>(cert, OID_CRL_DP) else {
+        return Vec::new();
+    };
+    dps.0
+        .iter()
+        .filter_map(|dp| match &dp.distribution_point {
+            Some(DistributionPointName::FullName(names)) => Some(names),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|n| match n {
+            GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// id-ce-cRLDistributionPoints (RFC 5280 §4.2.1.13).
+const OID_CRL_DP: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("2.5.29.31");
+
+/// How a certificate's revocation was established and where that evidence came from, for the
+/// chain in the report.
+pub(crate) fn revocation_text_from(r: &RevocationStatus, source: Option<&str>) -> String {
+    let text = revocation_text(Some(r));
+    match source {
+        Some(s) => format!("{text}, {s}"),
+        None => text,
     }
 }
 

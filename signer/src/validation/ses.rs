@@ -58,6 +58,7 @@ pub fn check_seal_signature(
         &signer,
         &intermediates,
         ctx.crls,
+        ctx.ocsp,
         claimed_time,
         ctx,
         None,

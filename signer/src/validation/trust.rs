@@ -10,7 +10,7 @@ use eseal_certs::ocsp::ParsedResponse;
 use eseal_certs::trust_list::ListedAnchor;
 use eseal_certs::{inspect, Certificate};
 
-use super::revocation::OcspFetch;
+use super::revocation::{OcspFetch, OnlineFetch};
 use super::AnchorFacts;
 
 /// A certificate trusted as the end of certification paths, with the label and region it was
@@ -75,6 +75,9 @@ pub struct TrustContext<'a> {
     pub dss_ocsp: &'a [ParsedResponse],
     /// Asks responders for what is missing, when the caller allowed it.
     pub ocsp_fetch: Option<&'a OcspFetch>,
+    /// Fetches CRLs and OCSP answers from the certificates' own URLs (`--online`); when
+    /// given, it is used instead of `ocsp_fetch`.
+    pub online: Option<&'a OnlineFetch>,
     /// The time paths are validated at when nothing proves an earlier one.
     pub at: SystemTime,
 }
