@@ -590,3 +590,31 @@ fn comment_removal_at_p3_and_without_certification() {
     let gone = append(&signed, &[(3, page.into_bytes())]);
     assert_failed(&verify(&gone, &options(&pki)), "widget was removed");
 }
+
+/// A new annotation may stand before the ones that were signed (some writers put a new
+/// signature widget first; pyHanko and EU DSS compare these arrays as sets), but what was
+/// signed keeps its order: swapping two annotations changes which is drawn over which, and
+/// reordering the form's fields is no change a rule explains.
+#[test]
+fn new_entries_may_go_first_but_signed_ones_keep_their_order() {
+    let pki = pki();
+    let signed = seal_with(&pki, &tagged(), &SignOptions::default());
+    let n = size(&signed);
+    let page = object_text(&signed, 3).replacen("/Annots [", &format!("/Annots [{n} 0 R "), 1);
+    let note = b"<< /Type /Annot /Subtype /Text /Rect [10 10 30 30] /Contents (first) >>";
+    let first = append(&signed, &[(3, page.into_bytes()), (n, note.to_vec())]);
+    save("rules_note_first", &first);
+    let r = verify(&first, &options(&pki));
+    assert_all_passed(&r);
+    assert!(allowed_by(&r, 0, "AnnotationUnderP3"), "{}", r.to_text());
+
+    let page = object_text(&signed, 3).replacen("6 0 R 8 0 R", "8 0 R 6 0 R", 1);
+    assert!(page.contains("8 0 R 6 0 R"), "{page}");
+    let swapped = append(&signed, &[(3, page.into_bytes())]);
+    assert_failed(&verify(&swapped, &options(&pki)), "reordered");
+
+    let catalog = object_text(&signed, 1).replacen("8 0 R 9 0 R", "9 0 R 8 0 R", 1);
+    assert!(catalog.contains("9 0 R 8 0 R"), "{catalog}");
+    let fields = append(&signed, &[(1, catalog.into_bytes())]);
+    assert_failed(&verify(&fields, &options(&pki)), "reordered");
+}

@@ -17,4 +17,4 @@ pub use level::Level;
 pub use mdp::{
     docmdp_reference, field_lock_dict, field_locks, fieldmdp_reference, DocMdpPermission, FieldLock,
 };
-pub use sub_filter::SubFilter;
+pub use sub_filter::{is_document_timestamp, SubFilter};

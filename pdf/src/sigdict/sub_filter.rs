@@ -49,6 +49,12 @@ impl SubFilter {
     }
 }
 
+/// Whether a signature dictionary is a document timestamp: `/Type /DocTimeStamp`, or the
+/// `/ETSI.RFC3161` sub-filter whatever `/Type` says (producers write `/Sig` or nothing there).
+pub fn is_document_timestamp(sig: &crate::object::Dict) -> bool {
+    sig.has_name("Type", "DocTimeStamp") || sig.has_name("SubFilter", SubFilter::Rfc3161.pdf_name())
+}
+
 /// Reports give the name as written in the PDF.
 impl Serialize for SubFilter {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

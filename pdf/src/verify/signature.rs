@@ -49,8 +49,7 @@ impl FoundSignature {
     /// some producers write `/SubFilter /ETSI.RFC3161` with `/Type /Sig` or no `/Type`, and
     /// the `/Contents` is a timestamp token all the same.
     pub fn is_doc_timestamp(&self) -> bool {
-        self.dict.has_name("Type", "DocTimeStamp")
-            || self.dict.has_name("SubFilter", "ETSI.RFC3161")
+        crate::sigdict::is_document_timestamp(&self.dict)
     }
 
     /// Where the signature sorts: by the end of what it covers.

@@ -16,6 +16,7 @@ pub use rules::{ChangeRule, Permission};
 
 use crate::object::{Dict, ObjRef, Object};
 use crate::reader::{Budget, Revision, XrefEntry};
+use crate::sigdict::is_document_timestamp;
 use rules::{HARMLESS_ANNOTATIONS, MAX_NOTE_SIDE};
 
 use super::input::{open_view, RevisionView};
@@ -755,18 +756,22 @@ impl Analysis {
         }
     }
 
-    /// The field list may only grow at its end, by new signature fields.
+    /// The field list may only grow, by new signature fields; the fields it had keep their
+    /// order (a new one may stand anywhere, as some writers put it first).
     fn fields_append<R: Read + Seek + Clone>(
         &mut self,
         ctx: &mut Ctx<'_, R>,
         old: &[Object],
         new: &[Object],
     ) {
-        if new.len() < old.len() || new[..old.len()] != *old {
-            return self
-                .unexplained("form fields were removed from or reordered in the form".into());
-        }
-        for item in &new[old.len()..] {
+        let edit = match ListEdit::of(old, new) {
+            Some(e) if e.removed.is_empty() => e,
+            _ => {
+                return self
+                    .unexplained("form fields were removed from or reordered in the form".into())
+            }
+        };
+        for item in edit.added {
             let Some(r) = item.as_reference() else {
                 self.unexplained("a direct object was added as a form field".into());
                 continue;
@@ -801,7 +806,7 @@ impl Analysis {
             }
             let visible = is_visible(&d);
             let (rule, permission, what) = match d.get("V").map(|v| ctx.cur_dict(v)) {
-                Some(Some(v)) if v.has_name("Type", "DocTimeStamp") => (
+                Some(Some(v)) if is_document_timestamp(&v) => (
                     ChangeRule::AddDocTimeStamp,
                     if visible {
                         Permission::NewSignatureField { visible }
@@ -862,9 +867,9 @@ impl Analysis {
         }
     }
 
-    /// The annotation list may only grow at its end, by new signature widgets or (at P=3 or
-    /// without certification) small note annotations; and lose (at P=3 or without
-    /// certification) comments or invisible annotations, keeping the order of the rest.
+    /// The annotation list may only grow, by new signature widgets or (at P=3 or without
+    /// certification) small note annotations; and lose (at P=3 or without certification)
+    /// comments or invisible annotations. What it keeps stays in its signed order.
     fn annots_append<R: Read + Seek + Clone>(
         &mut self,
         ctx: &mut Ctx<'_, R>,
@@ -872,17 +877,12 @@ impl Analysis {
         old: &[Object],
         new: &[Object],
     ) {
-        // `new` must be `old` minus some items, in order, then the items added.
-        let mut kept = 0;
-        let mut removed = Vec::new();
-        for item in old {
-            if new.get(kept) == Some(item) {
-                kept += 1;
-            } else {
-                removed.push(item);
-            }
-        }
-        for item in removed {
+        let Some(edit) = ListEdit::of(old, new) else {
+            return self.unexplained(format!(
+                "page {page}: annotations were reordered (this can uncover or hide content)"
+            ));
+        };
+        for item in edit.removed {
             if let Err(why) = self.annotation_removed(ctx, page, item) {
                 return self.unexplained(format!(
                     "page {page}: annotations were removed or reordered (this can uncover or \
@@ -890,7 +890,7 @@ impl Analysis {
                 ));
             }
         }
-        for item in &new[kept..] {
+        for item in edit.added {
             let Some(r) = item.as_reference() else {
                 self.unexplained(format!("page {page}: a direct annotation was added"));
                 continue;
@@ -923,7 +923,7 @@ impl Analysis {
                     .cloned();
                 let doc_ts = value
                     .and_then(|v| ctx.cur_dict(&v))
-                    .is_some_and(|v| v.has_name("Type", "DocTimeStamp"));
+                    .is_some_and(|v| is_document_timestamp(&v));
                 if is_sig {
                     let visible = is_visible(&d);
                     self.allowed(
@@ -1060,7 +1060,7 @@ impl Analysis {
                         .and_then(Object::as_reference)
                         .is_some_and(|r| !ctx.existed(r.num));
                     match (was_empty, new_sig, fresh) {
-                        (true, Some(sig), true) if sig.has_name("Type", "DocTimeStamp") => {
+                        (true, Some(sig), true) if is_document_timestamp(&sig) => {
                             parts.push((ChangeRule::AddDocTimeStamp, "a document timestamp"))
                         }
                         (true, Some(_), true) => {
@@ -1144,6 +1144,39 @@ fn is_extensions<R: Read + Seek + Clone>(view: &mut RevisionView<R>, d: &Dict) -
 
 /// A note, popup or link that cannot hide page content: small, or a popup, or a link without
 /// an appearance of its own.
+/// How a later revision's array (`/Annots`, `/Fields`) differs from the signed one: entries
+/// removed, and entries added anywhere, while the entries kept stay in their signed order.
+/// Reordering what was signed changes which annotation is drawn over which, so it has no
+/// reading here (`None`); inserting a new entry before old ones does not (pyHanko and EU DSS
+/// compare these arrays as sets).
+struct ListEdit<'a> {
+    removed: Vec<&'a Object>,
+    added: Vec<&'a Object>,
+}
+
+impl<'a> ListEdit<'a> {
+    fn of(old: &'a [Object], new: &'a [Object]) -> Option<Self> {
+        let mut next_old = 0;
+        let mut edit = ListEdit {
+            removed: Vec::new(),
+            added: Vec::new(),
+        };
+        for item in new {
+            match old.iter().position(|o| o == item) {
+                Some(at) if at >= next_old => {
+                    edit.removed.extend(&old[next_old..at]);
+                    next_old = at + 1;
+                }
+                // An entry of the signed array that moved before one it followed.
+                Some(_) => return None,
+                None => edit.added.push(item),
+            }
+        }
+        edit.removed.extend(&old[next_old..]);
+        Some(edit)
+    }
+}
+
 fn harmless_annotation(d: &Dict, sub: &str) -> bool {
     let small = rect_of(d).is_some_and(|[x0, y0, x1, y1]| {
         (x1 - x0).abs() <= MAX_NOTE_SIDE && (y1 - y0).abs() <= MAX_NOTE_SIDE
