@@ -14,12 +14,17 @@ pub mod name;
 pub mod national_codes;
 pub mod ocsp;
 pub mod oid;
+pub mod policy;
+pub mod scheme;
 pub mod trust_list;
 pub mod validate;
 
 pub use algorithm::{Algorithm, DigestAlgorithm, Hasher};
 pub use error::{Error, Result};
-pub use key::{KeyBundle, Passphrase, Pkcs11Key, Pkcs11Token, PublicKey, SigningKey, SoftwareKey};
+pub use key::{
+    KeyBundle, Passphrase, Pkcs11Key, Pkcs11Token, PublicKey, SigningKey, SoftwareKey, VerifyingKey,
+};
+pub use scheme::SignatureScheme;
 pub use x509_cert::Certificate;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

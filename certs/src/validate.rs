@@ -79,6 +79,10 @@ pub struct ValidPath {
     pub certificates: Vec<Certificate>,
     /// One per certificate except the anchor, in the same order.
     pub revocation: Vec<RevocationStatus>,
+    /// Signatures on the path that verified but are too weak to rely on (SHA-1, RSA under
+    /// 2048 bits; [`crate::policy`]), each naming the certificate. The anchor's own
+    /// self-signature is not judged: an anchor is trusted by configuration (RFC 5280 §6.1).
+    pub weak_algorithms: Vec<String>,
 }
 
 impl ValidPath {
@@ -156,6 +160,7 @@ pub fn validate(leaf: &Certificate, v: &Validation<'_>) -> Result<ValidPath, Pat
         match check_path(&path, v) {
             Ok(revocation) => {
                 return Ok(ValidPath {
+                    weak_algorithms: weak_signatures(&path),
                     certificates: path,
                     revocation,
                 })
@@ -170,6 +175,20 @@ pub fn validate(leaf: &Certificate, v: &Validation<'_>) -> Result<ValidPath, Pat
         subject: inspect::subject(leaf),
         depth: 0,
     }))
+}
+
+/// The weak signatures on a checked path, from the end entity up (the anchor's excluded).
+fn weak_signatures(path: &[Certificate]) -> Vec<String> {
+    path.windows(2)
+        .filter_map(|pair| {
+            let key = inspect::verifying_key(&pair[1]).ok()?;
+            let why = inspect::signature_weakness(pair[0].signature_algorithm(), &key)?;
+            Some(format!(
+                "certificate '{}' is signed with a weak algorithm: {why}",
+                inspect::subject(&pair[0])
+            ))
+        })
+        .collect()
 }
 
 /// Depth-first search for chains ending at an anchor; anchors are tried first.
@@ -268,7 +287,7 @@ fn check_signature(cert: &Certificate, issuer: &Certificate) -> Result<(), PathF
             "inner and outer signature algorithms differ".into(),
         ));
     }
-    let key = inspect::public_key(issuer).map_err(|e| PathFailure::Malformed(e.to_string()))?;
+    let key = inspect::verifying_key(issuer).map_err(|e| PathFailure::Malformed(e.to_string()))?;
     let der = tbs
         .to_der()
         .map_err(|e| PathFailure::Malformed(e.to_string()))?;
@@ -351,7 +370,8 @@ fn check_revocation(
         .iter()
         .filter(|c| name::same_name(&c.tbs_cert_list.issuer, issuer_name))
     {
-        let key = inspect::public_key(issuer).map_err(|e| PathFailure::Malformed(e.to_string()))?;
+        let key =
+            inspect::verifying_key(issuer).map_err(|e| PathFailure::Malformed(e.to_string()))?;
         if crl::verify_crl_signature(list, &key).is_err() {
             return Err(PathFailure::CrlBadSignature);
         }

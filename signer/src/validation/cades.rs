@@ -66,7 +66,15 @@ pub fn check_cades(
     if out.revocation_complete && evidence.beyond_the_file(ctx) {
         out.revocation_complete = evidence.file_alone_suffices(cert, ctx, poe);
     }
-    out
+    // Last, so that any worse finding is the one reported: a weak signature that is otherwise
+    // good is INDETERMINATE, never TOTAL-PASSED (ETSI TS 119 172-4, EN 319 102-1 §5.2.8).
+    match &signed.verdict.weakness {
+        Some(why) => out.fail(
+            SubIndication::CryptoConstraintsFailure,
+            format!("weak algorithm in the signature: {why}"),
+        ),
+        None => out,
+    }
 }
 
 /// A CMS whose signer verified over the content.
@@ -95,7 +103,7 @@ fn verify_signature(
     let verdict = cms
         .verify_detached_with(&digest, ctx.extra_certificates)
         .map_err(|e| (cms_failure(&e), e.to_string()))?;
-    out.signature_algorithm = Some(verdict.algorithm.to_string());
+    out.signature_algorithm = Some(verdict.algorithm_name());
     let signature_value = signer_info.signature().to_vec();
     Ok(Signed {
         cms,
@@ -182,7 +190,9 @@ pub(crate) fn cms_failure(e: &CmsError) -> SubIndication {
         | CmsError::EssV2CertMismatch
         | CmsError::EssIssuerSerialMismatch
         | CmsError::EssEmpty => SubIndication::NoSigningCertificateFound,
-        CmsError::UnsupportedDigestAlgorithm(_) | CmsError::UnsupportedSignatureAlgorithm(_) => {
+        CmsError::UnsupportedDigestAlgorithm(_)
+        | CmsError::UnsupportedSignatureAlgorithm(_)
+        | CmsError::PublicKey(eseal_certs::Error::Unsupported { .. }) => {
             SubIndication::CryptoConstraintsFailure
         }
         _ => SubIndication::FormatFailure,

@@ -42,7 +42,14 @@ pub(crate) fn check_path(
             out.revocation_complete = all_good(&path);
             out.trust_anchor = ctx.anchor_facts(path.anchor());
             chain_facts(&path, &mut out);
-            out
+            // DSS chain constraints: a weak signature on the path (an anchor's own excepted).
+            match path.weak_algorithms.is_empty() {
+                true => out,
+                false => out.fail(
+                    SubIndication::CryptoConstraintsFailure,
+                    format!("certificate path: {}", path.weak_algorithms.join("; ")),
+                ),
+            }
         }
         Err(e) => {
             out.chain.push(CertificateFacts::of(cert, "unknown".into()));

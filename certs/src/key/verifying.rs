@@ -1,0 +1,245 @@
+//! Any public key a verifier meets in a certificate (RSA, ECDSA on P-256/P-384/P-521, SM2,
+//! Ed25519), read from its SubjectPublicKeyInfo, and the check of one signature under a
+//! [`SignatureScheme`]. Our own signing keys stay [`PublicKey`]; this wraps them.
+
+use der::{referenced::OwnedToRef, Decode, Encode};
+use signature::hazmat::PrehashVerifier;
+use spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
+
+use crate::algorithm::{OID_EC_PUBLIC_KEY, OID_P256, OID_SM2};
+use crate::scheme::{SignatureScheme, OID_ED25519, OID_RSASSA_PSS, OID_RSA_ENCRYPTION};
+use crate::{DigestAlgorithm, Error, PublicKey, Result};
+
+/// `secp384r1` (SEC 2).
+pub const OID_P384: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("1.3.132.0.34");
+/// `secp521r1` (SEC 2).
+pub const OID_P521: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("1.3.132.0.35");
+
+/// A public key of any kind this verifier checks signatures with.
+#[derive(Clone, Debug)]
+pub enum VerifyingKey {
+    /// P-256 or SM2: one of our own suites.
+    Suite(PublicKey),
+    Rsa(Box<rsa::PublicKey>),
+    P384(p384::ecdsa::VerifyingKey),
+    P521(Box<p521::ecdsa::VerifyingKey>),
+    Ed25519(ed25519_dalek::VerifyingKey),
+}
+
+impl From<PublicKey> for VerifyingKey {
+    fn from(k: PublicKey) -> Self {
+        VerifyingKey::Suite(k)
+    }
+}
+
+impl VerifyingKey {
+    pub fn from_spki(spki: &SubjectPublicKeyInfoOwned) -> Result<Self> {
+        Self::from_spki_ref(&spki.owned_to_ref())
+    }
+
+    pub fn from_spki_der(der: &[u8]) -> Result<Self> {
+        let spki = SubjectPublicKeyInfoRef::from_der(der)
+            .map_err(|e| Error::malformed("SubjectPublicKeyInfo", e))?;
+        Self::from_spki_ref(&spki)
+    }
+
+    fn from_spki_ref(spki: &SubjectPublicKeyInfoRef<'_>) -> Result<Self> {
+        let oid = spki.algorithm.oid;
+        let bits = || {
+            spki.subject_public_key
+                .as_bytes()
+                .ok_or_else(|| Error::malformed("public key", "unused bits in the key"))
+        };
+        match oid {
+            OID_RSA_ENCRYPTION | OID_RSASSA_PSS => {
+                // RFC 8017 A.1.1: the bit string holds RSAPublicKey; a PSS-restricted key
+                // (RFC 4055 §1.2) is the same key with parameters we do not hold it to.
+                // rsa checks 1024 <= bits <= 8192 and a sane exponent.
+                use rsa::pkcs1::DecodeRsaPublicKey;
+                rsa::PublicKey::from_pkcs1_der(bits()?)
+                    .map(|k| VerifyingKey::Rsa(Box::new(k)))
+                    .map_err(|e| Error::unsupported("RSA public key", e))
+            }
+            OID_ED25519 => {
+                let raw: [u8; 32] = bits()?
+                    .try_into()
+                    .map_err(|_| Error::malformed("Ed25519 public key", "expected 32 bytes"))?;
+                ed25519_dalek::VerifyingKey::from_bytes(&raw)
+                    .map(VerifyingKey::Ed25519)
+                    .map_err(|_| Error::malformed("Ed25519 public key", "not a curve point"))
+            }
+            OID_EC_PUBLIC_KEY => {
+                let curve = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.decode_as::<const_oid::ObjectIdentifier>().ok())
+                    .ok_or_else(|| {
+                        Error::malformed("EC public key", "named curve parameter missing")
+                    })?;
+                match curve {
+                    OID_P256 | OID_SM2 => {
+                        let der = spki
+                            .to_der()
+                            .map_err(|e| Error::malformed("EC public key", e))?;
+                        PublicKey::from_spki_der(&der).map(VerifyingKey::Suite)
+                    }
+                    OID_P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(bits()?)
+                        .map(VerifyingKey::P384)
+                        .map_err(|_| Error::malformed("P-384 public key", "not a curve point")),
+                    OID_P521 => p521::ecdsa::VerifyingKey::from_sec1_bytes(bits()?)
+                        .map(|k| VerifyingKey::P521(Box::new(k)))
+                        .map_err(|_| Error::malformed("P-521 public key", "not a curve point")),
+                    other => Err(Error::unsupported("elliptic curve", other)),
+                }
+            }
+            other => Err(Error::unsupported("public key algorithm", other)),
+        }
+    }
+
+    /// The key as a report names it: "RSA 2048", "ECDSA P-384", "Ed25519".
+    pub fn describe(&self) -> String {
+        match self {
+            VerifyingKey::Suite(PublicKey::P256(_)) => "ECDSA P-256".into(),
+            VerifyingKey::Suite(PublicKey::Sm2(_)) => "SM2".into(),
+            VerifyingKey::Rsa(_) => format!("RSA {}", self.bits()),
+            VerifyingKey::P384(_) => "ECDSA P-384".into(),
+            VerifyingKey::P521(_) => "ECDSA P-521".into(),
+            VerifyingKey::Ed25519(_) => "Ed25519".into(),
+        }
+    }
+
+    /// Size in bits: the RSA modulus, or the curve's order.
+    pub fn bits(&self) -> u32 {
+        match self {
+            VerifyingKey::Suite(_) => 256,
+            VerifyingKey::Rsa(k) => {
+                use rsa::traits::PublicKeyParts;
+                k.n().bit_width_vartime()
+            }
+            VerifyingKey::P384(_) => 384,
+            VerifyingKey::P521(_) => 521,
+            VerifyingKey::Ed25519(_) => 256,
+        }
+    }
+
+    pub fn is_rsa(&self) -> bool {
+        matches!(self, VerifyingKey::Rsa(_))
+    }
+
+    /// Check `signature` over `message` under `scheme`; the scheme must suit the key. ECDSA
+    /// and SM2 accept DER and the raw r ‖ s form, as [`PublicKey::verify_digest`] does.
+    pub fn verify(&self, scheme: SignatureScheme, message: &[u8], signature: &[u8]) -> Result<()> {
+        match (self, scheme) {
+            (VerifyingKey::Suite(k @ PublicKey::Sm2(_)), SignatureScheme::Sm2Sm3) => {
+                k.verify(message, signature)
+            }
+            (VerifyingKey::Suite(k @ PublicKey::P256(_)), SignatureScheme::Ecdsa(d)) => {
+                k.verify_digest(&d.hash(message), signature)
+            }
+            (VerifyingKey::P384(k), SignatureScheme::Ecdsa(d)) => {
+                let sig = p384::ecdsa::Signature::from_der(signature)
+                    .or_else(|_| p384::ecdsa::Signature::from_slice(signature))
+                    .map_err(|_| Error::BadSignature)?;
+                k.verify_prehash(&d.hash(message), &sig)
+                    .map_err(|_| Error::BadSignature)
+            }
+            (VerifyingKey::P521(k), SignatureScheme::Ecdsa(d)) => {
+                let sig = p521::ecdsa::Signature::from_der(signature)
+                    .or_else(|_| p521::ecdsa::Signature::from_slice(signature))
+                    .map_err(|_| Error::BadSignature)?;
+                k.verify_prehash(&d.hash(message), &sig)
+                    .map_err(|_| Error::BadSignature)
+            }
+            (VerifyingKey::Rsa(k), SignatureScheme::RsaPkcs1v15(d)) => k
+                .verify(pkcs1v15(d)?, &d.hash(message), signature)
+                .map_err(|_| Error::BadSignature),
+            (VerifyingKey::Rsa(k), SignatureScheme::RsaPss { digest, salt_len }) => {
+                rsa_pss(k, digest, salt_len, &digest.hash(message), signature)
+            }
+            (VerifyingKey::Ed25519(k), SignatureScheme::Ed25519) => {
+                let sig = ed25519_dalek::Signature::from_slice(signature)
+                    .map_err(|_| Error::BadSignature)?;
+                k.verify_strict(message, &sig)
+                    .map_err(|_| Error::BadSignature)
+            }
+            (key, scheme) => Err(Error::unsupported(
+                "signature algorithm",
+                format!("{scheme} signature with an {} key", key.describe()),
+            )),
+        }
+    }
+}
+
+/// The PKCS#1 v1.5 DigestInfo prefix for `d` (RFC 8017 §9.2 note 1).
+fn pkcs1v15(d: DigestAlgorithm) -> Result<rsa::pkcs1v15::Pkcs1v15Sign> {
+    use rsa::pkcs1v15::Pkcs1v15Sign;
+    Ok(match d {
+        DigestAlgorithm::Sha1 => Pkcs1v15Sign::new::<sha1::Sha1>(),
+        DigestAlgorithm::Sha256 => Pkcs1v15Sign::new::<sha2::Sha256>(),
+        DigestAlgorithm::Sha384 => Pkcs1v15Sign::new::<sha2::Sha384>(),
+        DigestAlgorithm::Sha512 => Pkcs1v15Sign::new::<sha2::Sha512>(),
+        DigestAlgorithm::Sha3_256 => Pkcs1v15Sign::new::<sha3::Sha3_256>(),
+        DigestAlgorithm::Sha3_384 => Pkcs1v15Sign::new::<sha3::Sha3_384>(),
+        DigestAlgorithm::Sha3_512 => Pkcs1v15Sign::new::<sha3::Sha3_512>(),
+        DigestAlgorithm::Sm3 => {
+            return Err(Error::unsupported("signature algorithm", "RSA with SM3"))
+        }
+    })
+}
+
+fn rsa_pss(
+    k: &rsa::PublicKey,
+    d: DigestAlgorithm,
+    salt_len: usize,
+    hashed: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    use rsa::pss::Pss;
+    let r = match d {
+        DigestAlgorithm::Sha1 => k.verify(
+            Pss::<sha1::Sha1>::new_with_salt(salt_len),
+            hashed,
+            signature,
+        ),
+        DigestAlgorithm::Sha256 => k.verify(
+            Pss::<sha2::Sha256>::new_with_salt(salt_len),
+            hashed,
+            signature,
+        ),
+        DigestAlgorithm::Sha384 => k.verify(
+            Pss::<sha2::Sha384>::new_with_salt(salt_len),
+            hashed,
+            signature,
+        ),
+        DigestAlgorithm::Sha512 => k.verify(
+            Pss::<sha2::Sha512>::new_with_salt(salt_len),
+            hashed,
+            signature,
+        ),
+        DigestAlgorithm::Sha3_256 => k.verify(
+            Pss::<sha3::Sha3_256>::new_with_salt(salt_len),
+            hashed,
+            signature,
+        ),
+        DigestAlgorithm::Sha3_384 => k.verify(
+            Pss::<sha3::Sha3_384>::new_with_salt(salt_len),
+            hashed,
+            signature,
+        ),
+        DigestAlgorithm::Sha3_512 => k.verify(
+            Pss::<sha3::Sha3_512>::new_with_salt(salt_len),
+            hashed,
+            signature,
+        ),
+        DigestAlgorithm::Sm3 => {
+            return Err(Error::unsupported(
+                "signature algorithm",
+                "RSASSA-PSS with SM3",
+            ))
+        }
+    };
+    r.map_err(|_| Error::BadSignature)
+}
