@@ -179,26 +179,43 @@ impl SignatureScheme {
     }
 }
 
-/// RSASSA-PSS-params (RFC 4055 §3.1): MGF1 with the message hash, trailer field 1.
+/// RSASSA-PSS-params (RFC 4055 §3.1, RFC 8017 A.2.3). Read here rather than with `pkcs1`'s
+/// type, which holds the salt length in a byte: producers use the maximum salt (446 bytes for
+/// a 4096-bit key with SHA-512).
+#[derive(der::Sequence)]
+struct PssParams {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    hash: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    mask_gen: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    salt_len: Option<u32>,
+    #[asn1(context_specific = "3", tag_mode = "EXPLICIT", optional = "true")]
+    trailer_field: Option<u32>,
+}
+
+/// `id-sha1`, the RFC 4055 default hash of RSASSA-PSS.
+const OID_SHA1: ObjectIdentifier = oid("1.3.14.3.2.26");
+
+/// RSASSA-PSS with its parameters: MGF1 with the message hash, trailer field 1 (RFC 4055
+/// §3.1; absent fields take the defaults SHA-1, MGF1-SHA-1, salt 20, trailer 1).
 fn pss(params: &Any) -> Result<SignatureScheme> {
-    use rsa::pkcs1::{RsaPssParams, TrailerField};
-    let p: RsaPssParams<Any> = params
+    let p: PssParams = params
         .decode_as()
         .map_err(|e| Error::malformed("RSASSA-PSS parameters", e))?;
-    let digest = DigestAlgorithm::from_oid(&p.hash.oid)
-        .ok_or_else(|| Error::unsupported("RSASSA-PSS hash", p.hash.oid))?;
-    if p.mask_gen.oid != OID_MGF1 {
-        return Err(Error::unsupported(
-            "RSASSA-PSS mask generation",
-            p.mask_gen.oid,
-        ));
-    }
-    let mgf_hash = p
-        .mask_gen
-        .parameters
-        .as_ref()
-        .map(|h| h.oid)
-        .ok_or_else(|| Error::malformed("RSASSA-PSS parameters", "MGF1 without its hash"))?;
+    let hash = p.hash.as_ref().map_or(OID_SHA1, |h| h.oid);
+    let digest = DigestAlgorithm::from_oid(&hash)
+        .ok_or_else(|| Error::unsupported("RSASSA-PSS hash", hash))?;
+    let mgf_hash = match &p.mask_gen {
+        None => OID_SHA1,
+        Some(m) if m.oid == OID_MGF1 => m
+            .parameters
+            .as_ref()
+            .and_then(|a| a.decode_as::<AlgorithmIdentifierOwned>().ok())
+            .map(|h| h.oid)
+            .ok_or_else(|| Error::malformed("RSASSA-PSS parameters", "MGF1 without its hash"))?,
+        Some(m) => return Err(Error::unsupported("RSASSA-PSS mask generation", m.oid)),
+    };
     if DigestAlgorithm::from_oid(&mgf_hash) != Some(digest) {
         return Err(Error::unsupported(
             "RSASSA-PSS parameters",
@@ -208,16 +225,15 @@ fn pss(params: &Any) -> Result<SignatureScheme> {
             ),
         ));
     }
-    if p.trailer_field != TrailerField::BC {
+    if p.trailer_field.unwrap_or(1) != 1 {
         return Err(Error::unsupported(
             "RSASSA-PSS parameters",
             "trailer field other than 1",
         ));
     }
-    Ok(SignatureScheme::RsaPss {
-        digest,
-        salt_len: usize::from(p.salt_len),
-    })
+    let salt_len = usize::try_from(p.salt_len.unwrap_or(20))
+        .map_err(|_| Error::malformed("RSASSA-PSS parameters", "salt length too large"))?;
+    Ok(SignatureScheme::RsaPss { digest, salt_len })
 }
 
 impl std::fmt::Display for SignatureScheme {
@@ -293,6 +309,20 @@ mod tests {
             SignatureScheme::RsaPss {
                 digest: DigestAlgorithm::Sha256,
                 salt_len: 32
+            }
+        );
+        // A salt longer than 255 bytes (the maximum for RSA-4096 with SHA-512 is 446).
+        let big = hex::decode(
+            "3035a00f300d06096086480165030402030500a11c301a06092a864886f70d010108300d0609608648\
+             0165030402030500a204020201be",
+        )
+        .unwrap();
+        assert_eq!(
+            SignatureScheme::from_identifier(&id("1.2.840.113549.1.1.10", Some(&big)), None)
+                .unwrap(),
+            SignatureScheme::RsaPss {
+                digest: DigestAlgorithm::Sha512,
+                salt_len: 446
             }
         );
         // Absent parameters are not the RFC 4055 defaults silently: they are required.

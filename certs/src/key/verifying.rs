@@ -173,6 +173,68 @@ impl VerifyingKey {
     }
 }
 
+/// DigestInfo (RFC 8017 §9.2): what a PKCS#1 v1.5 signature carries.
+#[derive(der::Sequence)]
+struct DigestInfo {
+    algorithm: spki::AlgorithmIdentifierOwned,
+    digest: der::asn1::OctetString,
+}
+
+impl VerifyingKey {
+    /// For an RSA PKCS#1 v1.5 signature: the hash and digest it carries, read by opening it
+    /// with this key (RFC 8017 §8.2.2 steps 2-3), or None when it is not one this key made.
+    /// This tells a changed document (a well-formed signature over another digest) from a
+    /// signature by another key; whether it verifies is still [`Self::verify_prehashed`]'s.
+    pub fn rsa_signed_digest(&self, signature: &[u8]) -> Option<(DigestAlgorithm, Vec<u8>)> {
+        use rsa::traits::PublicKeyParts;
+        let VerifyingKey::Rsa(k) = self else {
+            return None;
+        };
+        let size = k.size();
+        if signature.len() != size {
+            return None;
+        }
+        let s = rsa::BoxedUint::from_be_slice(signature, k.n_bits_precision()).ok()?;
+        if s >= *k.n().as_ref() {
+            return None;
+        }
+        let m = rsa::hazmat::rsa_encrypt(k.as_ref(), &s).ok()?;
+        let bytes = m.to_be_bytes();
+        let em = bytes.get(bytes.len().checked_sub(size)?..)?;
+        // EM = 0x00 0x01 PS(0xff...) 0x00 DigestInfo
+        let rest = em.strip_prefix(&[0u8, 1])?;
+        let ff = rest.iter().take_while(|b| **b == 0xff).count();
+        let info = rest.get(ff..)?.strip_prefix(&[0u8])?;
+        if ff < 8 {
+            return None;
+        }
+        let info = <DigestInfo as Decode>::from_der(info).ok()?;
+        let d = DigestAlgorithm::from_oid(&info.algorithm.oid)?;
+        Some((d, info.digest.as_bytes().to_vec()))
+    }
+
+    /// Check an RSA PKCS#1 v1.5 or ECDSA signature over a digest already computed.
+    pub fn verify_prehashed(
+        &self,
+        scheme: SignatureScheme,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<()> {
+        match (self, scheme) {
+            (VerifyingKey::Rsa(k), SignatureScheme::RsaPkcs1v15(d)) => k
+                .verify(pkcs1v15(d)?, digest, signature)
+                .map_err(|_| Error::BadSignature),
+            (VerifyingKey::Suite(k @ PublicKey::P256(_)), SignatureScheme::Ecdsa(_)) => {
+                k.verify_digest(digest, signature)
+            }
+            (key, scheme) => Err(Error::unsupported(
+                "signature algorithm",
+                format!("{scheme} over a digest with an {} key", key.describe()),
+            )),
+        }
+    }
+}
+
 /// The PKCS#1 v1.5 DigestInfo prefix for `d` (RFC 8017 §9.2 note 1).
 fn pkcs1v15(d: DigestAlgorithm) -> Result<rsa::pkcs1v15::Pkcs1v15Sign> {
     use rsa::pkcs1v15::Pkcs1v15Sign;
