@@ -345,6 +345,18 @@ fn rsa_1024_is_weak() {
 }
 
 #[test]
+fn weak_signature_and_weak_chain_are_both_named() {
+    skip_without_openssl!();
+    let pki = Pki::new("rsa2048", "rsa1024", "sha1");
+    let sig = pki.sign("sha1", &[]);
+    let (sub, why) = check(&pki.root, &sig, CONTENT).expect("weak");
+    assert_eq!(sub, SubIndication::CryptoConstraintsFailure);
+    for needle in ["SHA-1", "RSA key of 1024 bits", "Algorithm Test Signer"] {
+        assert!(why.contains(needle), "{needle:?} missing from {why:?}");
+    }
+}
+
+#[test]
 fn sha1_in_the_chain_is_weak() {
     skip_without_openssl!();
     let pki = Pki::new("rsa2048", "p256", "sha1");
@@ -441,4 +453,38 @@ fn swap_signature_value(good: &[u8], other: &[u8]) -> Vec<u8> {
         content: der::Any::encode_from(&sd).unwrap(),
     };
     ci.to_der().unwrap()
+}
+
+/// `sig` with the SignerInfo's signatureAlgorithm replaced by `oid` (no parameters).
+fn with_signature_algorithm(sig: &[u8], oid: &str) -> Vec<u8> {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use der::{Decode, Encode};
+    let ci = ContentInfo::from_der(sig).unwrap();
+    let mut sd: SignedData = ci.content.decode_as().unwrap();
+    let mut infos: Vec<_> = sd.signer_infos.0.iter().cloned().collect();
+    infos[0].signature_algorithm = spki::AlgorithmIdentifierOwned {
+        oid: const_oid::ObjectIdentifier::new_unwrap(oid),
+        parameters: None,
+    };
+    sd.signer_infos = cms::signed_data::SignerInfos(infos.try_into().unwrap());
+    ContentInfo {
+        content_type: const_oid::db::rfc5911::ID_SIGNED_DATA,
+        content: der::Any::encode_from(&sd).unwrap(),
+    }
+    .to_der()
+    .unwrap()
+}
+
+#[test]
+fn unsupported_algorithm_is_named_and_the_digest_is_checked_first() {
+    skip_without_openssl!();
+    let pki = Pki::new("rsa2048", "rsa2048", "sha256");
+    // DSA with SHA-256: recognised, implemented by no crate we keep.
+    let sig = with_signature_algorithm(&pki.sign("sha256", &[]), "2.16.840.1.101.3.4.3.2");
+    let (sub, why) = check(&pki.root, &sig, CONTENT).expect("unsupported");
+    assert_eq!(sub, SubIndication::CryptoConstraintsFailure, "{why}");
+    assert!(why.contains("DSA with SHA-256"), "{why}");
+    let (sub, why) = check(&pki.root, &sig, &tampered()).expect("tampered");
+    assert_eq!(sub, SubIndication::HashFailure, "{why}");
 }

@@ -114,12 +114,17 @@ fn check_cms(
     }
     // Last, so that any worse finding is the one reported: a weak signature that is otherwise
     // good is INDETERMINATE, never TOTAL-PASSED (ETSI TS 119 172-4, EN 319 102-1 §5.2.8).
-    match &signed.verdict.weakness {
-        Some(why) => out.fail(
-            SubIndication::CryptoConstraintsFailure,
-            format!("weak algorithm in the signature: {why}"),
-        ),
-        None => out,
+    let Some(weak) = &signed.verdict.weakness else {
+        return out;
+    };
+    let weak = format!("weak algorithm in the signature: {weak}");
+    match &mut out.failure {
+        // A weak chain too: say both, the signature's first.
+        Some((SubIndication::CryptoConstraintsFailure, why)) => {
+            *why = format!("{weak}; {why}");
+            out
+        }
+        _ => out.fail(SubIndication::CryptoConstraintsFailure, weak),
     }
 }
 
