@@ -1,7 +1,8 @@
 //! PKI material for eseal: the two signature suites (P-256/SHA-256 and SM2/SM3), keys behind
-//! one signing trait, certificate profiles and issuance for a provincial CA hierarchy, CRLs,
-//! RFC 5280 path validation against several trust anchors, and ETSI TS 119 612 trusted lists
-//! that bring other regions' anchors.
+//! one signing trait, verification of the schemes other signers use (`scheme`,
+//! `VerifyingKey`) with the weak-algorithm policy (`policy`), certificate profiles and
+//! issuance for a provincial CA hierarchy, CRLs, RFC 5280 path validation against several
+//! trust anchors, and ETSI TS 119 612 trusted lists that bring other regions' anchors.
 
 pub mod algorithm;
 pub mod authority;

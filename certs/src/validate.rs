@@ -1,8 +1,11 @@
-//! Certification path validation (RFC 5280 §6) for P-256 and SM2 chains: path building from a
-//! pool of intermediates to any of several trust anchors (one per region, for cross-region
-//! recognition), then signatures, validity at a given time, name chaining, basicConstraints
-//! and pathLenConstraint, keyUsage, extendedKeyUsage for the purpose, unknown critical
-//! extensions, and revocation from CRLs and OCSP responses. Failures name the certificate and the rule it broke.
+//! Certification path validation (RFC 5280 §6) for chains of any algorithm `VerifyingKey`
+//! checks (our P-256 and SM2; RSA, P-384/P-521, brainpool, Ed25519 from elsewhere; weak ones
+//! are listed in [`ValidPath::weak_algorithms`]): path building from a pool of intermediates
+//! to any of several trust anchors (one per region, for cross-region recognition), then
+//! signatures, validity at a given time, name chaining, basicConstraints and
+//! pathLenConstraint, keyUsage, extendedKeyUsage for the purpose, unknown critical
+//! extensions, and revocation from CRLs and OCSP responses. Failures name the certificate and
+//! the rule it broke.
 //!
 //! Policy processing and name constraints are not implemented; a certificate that marks
 //! either critical is rejected as carrying an unknown critical extension (fail closed).

@@ -1,5 +1,5 @@
-//! Certificates and CRLs made by OpenSSL with RSA (PKCS#1 v1.5 and PSS), P-384, P-521 and
-//! Ed25519 verify with our code: a root's self-signature, and a CRL it signed; a changed CRL
+//! Certificates and CRLs made by OpenSSL with RSA (PKCS#1 v1.5 and PSS), P-384, P-521,
+//! brainpool and Ed25519 verify with our code: a root's self-signature, and a CRL it signed; a changed CRL
 //! does not. SHA-1 and RSA-1024 are verified but reported weak by `policy`. Each test prints a
 //! note and passes when openssl is missing.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic: that is a failed test
@@ -140,6 +140,13 @@ fn ecdsa_p384_p521() {
         &["-sha512"],
         None,
     );
+}
+
+#[test]
+fn ecdsa_brainpool() {
+    let bp = |c: &'static str| ["-algorithm", "EC", "-pkeyopt", c];
+    check(&bp("ec_paramgen_curve:brainpoolP256r1"), &["-sha256"], None);
+    check(&bp("ec_paramgen_curve:brainpoolP384r1"), &["-sha384"], None);
 }
 
 #[test]

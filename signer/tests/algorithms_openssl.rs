@@ -43,6 +43,18 @@ fn genpkey(kind: &str) -> Vec<&str> {
         "p256" => vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
         "p384" => vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
         "p521" => vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521"],
+        "bp256" => vec![
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:brainpoolP256r1",
+        ],
+        "bp384" => vec![
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:brainpoolP384r1",
+        ],
         "ed25519" => vec!["-algorithm", "ED25519"],
         other => panic!("no key kind {other}"),
     }
@@ -256,6 +268,8 @@ fn ecdsa_p384_p521_and_p256_with_longer_hashes() {
         ("p384", "sha512"),
         ("p521", "sha512"),
         ("p256", "sha384"),
+        ("bp256", "sha256"),
+        ("bp384", "sha384"),
     ] {
         let pki = Pki::new(kind, kind, "sha256");
         let sig = pki.sign(md, &[]);

@@ -1,5 +1,5 @@
-//! Any public key a verifier meets in a certificate (RSA, ECDSA on P-256/P-384/P-521, SM2,
-//! Ed25519), read from its SubjectPublicKeyInfo, and the check of one signature under a
+//! Any public key a verifier meets in a certificate (RSA, ECDSA on P-256/P-384/P-521 and
+//! brainpoolP256r1/P384r1, SM2, Ed25519), read from its SubjectPublicKeyInfo, and the check of one signature under a
 //! [`SignatureScheme`]. Our own signing keys stay [`PublicKey`]; this wraps them.
 
 use der::{referenced::OwnedToRef, Decode, Encode};
@@ -17,6 +17,13 @@ pub const OID_P384: const_oid::ObjectIdentifier =
 pub const OID_P521: const_oid::ObjectIdentifier =
     const_oid::ObjectIdentifier::new_unwrap("1.3.132.0.35");
 
+/// `brainpoolP256r1` (RFC 5639).
+pub const OID_BRAINPOOL_P256R1: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.7");
+/// `brainpoolP384r1` (RFC 5639).
+pub const OID_BRAINPOOL_P384R1: const_oid::ObjectIdentifier =
+    const_oid::ObjectIdentifier::new_unwrap("1.3.36.3.3.2.8.1.1.11");
+
 /// A public key of any kind this verifier checks signatures with.
 #[derive(Clone, Debug)]
 pub enum VerifyingKey {
@@ -25,6 +32,8 @@ pub enum VerifyingKey {
     Rsa(Box<rsa::PublicKey>),
     P384(p384::ecdsa::VerifyingKey),
     P521(Box<p521::ecdsa::VerifyingKey>),
+    BrainpoolP256(ecdsa::VerifyingKey<bp256::BrainpoolP256r1>),
+    BrainpoolP384(ecdsa::VerifyingKey<bp384::BrainpoolP384r1>),
     Ed25519(ed25519_dalek::VerifyingKey),
 }
 
@@ -92,6 +101,16 @@ impl VerifyingKey {
                     OID_P521 => p521::ecdsa::VerifyingKey::from_sec1_bytes(bits()?)
                         .map(|k| VerifyingKey::P521(Box::new(k)))
                         .map_err(|_| Error::malformed("P-521 public key", "not a curve point")),
+                    OID_BRAINPOOL_P256R1 => ecdsa::VerifyingKey::from_sec1_bytes(bits()?)
+                        .map(VerifyingKey::BrainpoolP256)
+                        .map_err(|_| {
+                            Error::malformed("brainpoolP256r1 public key", "not a curve point")
+                        }),
+                    OID_BRAINPOOL_P384R1 => ecdsa::VerifyingKey::from_sec1_bytes(bits()?)
+                        .map(VerifyingKey::BrainpoolP384)
+                        .map_err(|_| {
+                            Error::malformed("brainpoolP384r1 public key", "not a curve point")
+                        }),
                     other => Err(Error::unsupported("elliptic curve", other)),
                 }
             }
@@ -107,6 +126,8 @@ impl VerifyingKey {
             VerifyingKey::Rsa(_) => format!("RSA {}", self.bits()),
             VerifyingKey::P384(_) => "ECDSA P-384".into(),
             VerifyingKey::P521(_) => "ECDSA P-521".into(),
+            VerifyingKey::BrainpoolP256(_) => "ECDSA brainpoolP256r1".into(),
+            VerifyingKey::BrainpoolP384(_) => "ECDSA brainpoolP384r1".into(),
             VerifyingKey::Ed25519(_) => "Ed25519".into(),
         }
     }
@@ -121,6 +142,8 @@ impl VerifyingKey {
             }
             VerifyingKey::P384(_) => 384,
             VerifyingKey::P521(_) => 521,
+            VerifyingKey::BrainpoolP256(_) => 256,
+            VerifyingKey::BrainpoolP384(_) => 384,
             VerifyingKey::Ed25519(_) => 256,
         }
     }
@@ -149,6 +172,20 @@ impl VerifyingKey {
             (VerifyingKey::P521(k), SignatureScheme::Ecdsa(d)) => {
                 let sig = p521::ecdsa::Signature::from_der(signature)
                     .or_else(|_| p521::ecdsa::Signature::from_slice(signature))
+                    .map_err(|_| Error::BadSignature)?;
+                k.verify_prehash(&d.hash(message), &sig)
+                    .map_err(|_| Error::BadSignature)
+            }
+            (VerifyingKey::BrainpoolP256(k), SignatureScheme::Ecdsa(d)) => {
+                let sig = ecdsa::Signature::<bp256::BrainpoolP256r1>::from_der(signature)
+                    .or_else(|_| ecdsa::Signature::from_slice(signature))
+                    .map_err(|_| Error::BadSignature)?;
+                k.verify_prehash(&d.hash(message), &sig)
+                    .map_err(|_| Error::BadSignature)
+            }
+            (VerifyingKey::BrainpoolP384(k), SignatureScheme::Ecdsa(d)) => {
+                let sig = ecdsa::Signature::<bp384::BrainpoolP384r1>::from_der(signature)
+                    .or_else(|_| ecdsa::Signature::from_slice(signature))
                     .map_err(|_| Error::BadSignature)?;
                 k.verify_prehash(&d.hash(message), &sig)
                     .map_err(|_| Error::BadSignature)
