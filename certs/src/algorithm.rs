@@ -18,6 +18,18 @@ pub const OID_SM2_SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.
 pub const OID_SM2_SIGN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.301.1");
 /// SHA-256.
 pub const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+/// SHA-1 (FIPS 180-4): only ever read, never chosen; see [`crate::policy`].
+pub const OID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
+/// SHA-384.
+pub const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+/// SHA-512.
+pub const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
+/// SHA3-256 (FIPS 202).
+pub const OID_SHA3_256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.8");
+/// SHA3-384.
+pub const OID_SHA3_384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.9");
+/// SHA3-512.
+pub const OID_SHA3_512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.10");
 /// SM3 (GM/T 0006): `1.2.156.10197.1.401`.
 pub const OID_SM3: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.156.10197.1.401");
 
@@ -33,10 +45,18 @@ pub enum Algorithm {
     Sm2,
 }
 
-/// A hash function that one of our suites uses.
+/// A hash function: the two our suites sign with (SHA-256, SM3), and the others a verifier
+/// meets in signatures made elsewhere. Signing never chooses anything but [`Algorithm::digest`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DigestAlgorithm {
+    /// Legacy; read for verification only, and judged weak by [`crate::policy`].
+    Sha1,
     Sha256,
+    Sha384,
+    Sha512,
+    Sha3_256,
+    Sha3_384,
+    Sha3_512,
     Sm3,
 }
 
@@ -48,6 +68,14 @@ impl Algorithm {
         match self {
             Algorithm::P256 => "p256",
             Algorithm::Sm2 => "sm2",
+        }
+    }
+
+    /// The key kind as [`crate::VerifyingKey::describe`] names it.
+    pub fn curve_name(self) -> &'static str {
+        match self {
+            Algorithm::P256 => "ECDSA P-256",
+            Algorithm::Sm2 => "SM2",
         }
     }
 
@@ -114,25 +142,54 @@ impl std::fmt::Display for Algorithm {
 }
 
 impl DigestAlgorithm {
+    pub const ALL: [DigestAlgorithm; 8] = [
+        DigestAlgorithm::Sha1,
+        DigestAlgorithm::Sha256,
+        DigestAlgorithm::Sha384,
+        DigestAlgorithm::Sha512,
+        DigestAlgorithm::Sha3_256,
+        DigestAlgorithm::Sha3_384,
+        DigestAlgorithm::Sha3_512,
+        DigestAlgorithm::Sm3,
+    ];
+
     pub fn oid(self) -> ObjectIdentifier {
         match self {
+            DigestAlgorithm::Sha1 => OID_SHA1,
             DigestAlgorithm::Sha256 => OID_SHA256,
+            DigestAlgorithm::Sha384 => OID_SHA384,
+            DigestAlgorithm::Sha512 => OID_SHA512,
+            DigestAlgorithm::Sha3_256 => OID_SHA3_256,
+            DigestAlgorithm::Sha3_384 => OID_SHA3_384,
+            DigestAlgorithm::Sha3_512 => OID_SHA3_512,
             DigestAlgorithm::Sm3 => OID_SM3,
         }
     }
 
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<DigestAlgorithm> {
-        match *oid {
-            OID_SHA256 => Some(DigestAlgorithm::Sha256),
-            OID_SM3 => Some(DigestAlgorithm::Sm3),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|d| d.oid() == *oid)
     }
 
     pub fn name(self) -> &'static str {
         match self {
+            DigestAlgorithm::Sha1 => "SHA-1",
             DigestAlgorithm::Sha256 => "SHA-256",
+            DigestAlgorithm::Sha384 => "SHA-384",
+            DigestAlgorithm::Sha512 => "SHA-512",
+            DigestAlgorithm::Sha3_256 => "SHA3-256",
+            DigestAlgorithm::Sha3_384 => "SHA3-384",
+            DigestAlgorithm::Sha3_512 => "SHA3-512",
             DigestAlgorithm::Sm3 => "SM3",
+        }
+    }
+
+    /// Length of the digest in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            DigestAlgorithm::Sha1 => 20,
+            DigestAlgorithm::Sha256 | DigestAlgorithm::Sha3_256 | DigestAlgorithm::Sm3 => 32,
+            DigestAlgorithm::Sha384 | DigestAlgorithm::Sha3_384 => 48,
+            DigestAlgorithm::Sha512 | DigestAlgorithm::Sha3_512 => 64,
         }
     }
 
@@ -146,37 +203,67 @@ impl DigestAlgorithm {
     /// A streaming hasher, for inputs too large to hold (PDF byte ranges).
     pub fn hasher(self) -> Hasher {
         match self {
+            DigestAlgorithm::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
             DigestAlgorithm::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+            DigestAlgorithm::Sha384 => Hasher::Sha384(sha2::Sha384::new()),
+            DigestAlgorithm::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
+            DigestAlgorithm::Sha3_256 => Hasher::Sha3_256(sha3::Sha3_256::new()),
+            DigestAlgorithm::Sha3_384 => Hasher::Sha3_384(sha3::Sha3_384::new()),
+            DigestAlgorithm::Sha3_512 => Hasher::Sha3_512(sha3::Sha3_512::new()),
             DigestAlgorithm::Sm3 => Hasher::Sm3(sm3::Sm3::new()),
         }
     }
 }
 
-/// Streaming state of one of our hash functions.
+/// Streaming state of a hash function.
 #[derive(Clone)]
 pub enum Hasher {
+    Sha1(sha1::Sha1),
     Sha256(sha2::Sha256),
+    Sha384(sha2::Sha384),
+    Sha512(sha2::Sha512),
+    Sha3_256(sha3::Sha3_256),
+    Sha3_384(sha3::Sha3_384),
+    Sha3_512(sha3::Sha3_512),
     Sm3(sm3::Sm3),
 }
 
 impl Hasher {
     pub fn algorithm(&self) -> DigestAlgorithm {
         match self {
+            Hasher::Sha1(_) => DigestAlgorithm::Sha1,
             Hasher::Sha256(_) => DigestAlgorithm::Sha256,
+            Hasher::Sha384(_) => DigestAlgorithm::Sha384,
+            Hasher::Sha512(_) => DigestAlgorithm::Sha512,
+            Hasher::Sha3_256(_) => DigestAlgorithm::Sha3_256,
+            Hasher::Sha3_384(_) => DigestAlgorithm::Sha3_384,
+            Hasher::Sha3_512(_) => DigestAlgorithm::Sha3_512,
             Hasher::Sm3(_) => DigestAlgorithm::Sm3,
         }
     }
 
     pub fn update(&mut self, data: &[u8]) {
         match self {
+            Hasher::Sha1(h) => h.update(data),
             Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha384(h) => h.update(data),
+            Hasher::Sha512(h) => h.update(data),
+            Hasher::Sha3_256(h) => h.update(data),
+            Hasher::Sha3_384(h) => h.update(data),
+            Hasher::Sha3_512(h) => h.update(data),
             Hasher::Sm3(h) => sm3::Digest::update(h, data),
         }
     }
 
     pub fn finish(self) -> Vec<u8> {
         match self {
+            Hasher::Sha1(h) => h.finalize().to_vec(),
             Hasher::Sha256(h) => h.finalize().to_vec(),
+            Hasher::Sha384(h) => h.finalize().to_vec(),
+            Hasher::Sha512(h) => h.finalize().to_vec(),
+            Hasher::Sha3_256(h) => h.finalize().to_vec(),
+            Hasher::Sha3_384(h) => h.finalize().to_vec(),
+            Hasher::Sha3_512(h) => h.finalize().to_vec(),
             Hasher::Sm3(h) => sm3::Digest::finalize(h).to_vec(),
         }
     }

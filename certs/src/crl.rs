@@ -155,7 +155,7 @@ pub fn crl_to_pem(crl: &Crl) -> Result<String> {
 }
 
 /// Check the CRL's signature with the issuer's key.
-pub fn verify_crl_signature(crl: &Crl, issuer_key: &crate::PublicKey) -> Result<()> {
+pub fn verify_crl_signature(crl: &Crl, issuer_key: &crate::VerifyingKey) -> Result<()> {
     let tbs = crl
         .tbs_cert_list
         .to_der()

@@ -11,7 +11,7 @@ use x509_cert::ext::pkix::{
 };
 use x509_cert::Certificate;
 
-use crate::{Error, PublicKey, Result};
+use crate::{Error, PublicKey, Result, SignatureScheme, VerifyingKey};
 
 /// The decoded value of the extension with this OID, if present; malformed → error.
 pub fn extension<'a, T: Decode<'a>>(
@@ -115,30 +115,35 @@ pub fn fingerprint_sha256(cert: &Certificate) -> Result<String> {
     Ok(hex::encode(crate::DigestAlgorithm::Sha256.hash(&der)))
 }
 
-/// Check that `cert` is signed by `issuer_key` (the signature algorithm must be one of ours and
-/// must match the key's suite).
+/// The subject public key of any kind a verifier checks signatures with (RSA, ECDSA on
+/// P-256/P-384/P-521, SM2, Ed25519).
+pub fn verifying_key(cert: &Certificate) -> Result<VerifyingKey> {
+    VerifyingKey::from_spki(cert.tbs_certificate().subject_public_key_info())
+}
+
+/// Check that `tbs_der` (a certificate's, CRL's or OCSP response's signed part) is signed by
+/// `issuer_key` under the signature algorithm named; the algorithm must suit the key. Weak
+/// algorithms verify here; judging them is [`crate::policy`]'s part.
 pub fn verify_signed_by(
     tbs_der: &[u8],
     signature_alg: &spki::AlgorithmIdentifierOwned,
     signature: &der::asn1::BitString,
-    issuer_key: &PublicKey,
+    issuer_key: &VerifyingKey,
 ) -> Result<()> {
-    let alg = crate::Algorithm::from_signature_oid(&signature_alg.oid)
-        .ok_or_else(|| Error::unsupported("signature algorithm", signature_alg.oid))?;
-    if alg != issuer_key.algorithm() {
-        return Err(Error::unsupported(
-            "signature algorithm",
-            format!(
-                "{} signature with an {} issuer key",
-                alg,
-                issuer_key.algorithm()
-            ),
-        ));
-    }
+    let scheme = SignatureScheme::from_identifier(signature_alg, None)?;
     let sig = signature
         .as_bytes()
         .ok_or_else(|| Error::malformed("signature", "unused bits in BIT STRING"))?;
-    issuer_key.verify(tbs_der, sig)
+    issuer_key.verify(scheme, tbs_der, sig)
+}
+
+/// Why `signature_alg` with `issuer_key` is too weak to rely on (ETSI TS 119 312), if it is.
+pub fn signature_weakness(
+    signature_alg: &spki::AlgorithmIdentifierOwned,
+    issuer_key: &VerifyingKey,
+) -> Option<String> {
+    let scheme = SignatureScheme::from_identifier(signature_alg, None).ok()?;
+    crate::policy::weakness(scheme, None, issuer_key)
 }
 
 /// Read every certificate in a PEM or DER file's contents.

@@ -20,7 +20,7 @@ use x509_cert::{Certificate, Version};
 
 use crate::algorithm::OID_SHA256;
 use crate::oid::{OID_AD_OCSP, OID_KP_OCSP_SIGNING, OID_OCSP_BASIC, OID_OCSP_NONCE, OID_SHA1};
-use crate::{inspect, name, PublicKey, SigningKey};
+use crate::{inspect, name, SigningKey, VerifyingKey};
 
 /// Clock skew tolerated between responder and relying party.
 pub const CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
@@ -576,7 +576,7 @@ impl ParsedResponse {
     /// Check the signature and that the signer may speak for `issuer`; returns its subject.
     fn verify_signer(&self, issuer: &Certificate, at: SystemTime) -> Result<String, OcspError> {
         let tbs = self.data().to_der().map_err(|e| malformed("response", e))?;
-        let verify = |key: &PublicKey| {
+        let verify = |key: &VerifyingKey| {
             inspect::verify_signed_by(
                 &tbs,
                 &self.basic.signature_algorithm,
@@ -585,7 +585,7 @@ impl ParsedResponse {
             )
         };
         if self.responder_is(issuer) {
-            let key = inspect::public_key(issuer).map_err(|e| malformed("issuer key", e))?;
+            let key = inspect::verifying_key(issuer).map_err(|e| malformed("issuer key", e))?;
             return match verify(&key) {
                 Ok(()) => Ok(inspect::subject(issuer)),
                 Err(crate::Error::Unsupported { detail, .. }) => {
@@ -608,7 +608,7 @@ impl ParsedResponse {
         let who = inspect::subject(delegate);
         check_delegation(delegate, issuer, at)
             .map_err(|why| OcspError::ResponderNotAuthorised(format!("{who}: {why}")))?;
-        let key = inspect::public_key(delegate).map_err(|e| malformed("responder key", e))?;
+        let key = inspect::verifying_key(delegate).map_err(|e| malformed("responder key", e))?;
         verify(&key).map_err(|_| OcspError::BadSignature)?;
         Ok(who)
     }
@@ -637,7 +637,7 @@ fn check_delegation(
     ) {
         return Err("not issued by the certificate's issuer".into());
     }
-    let key = inspect::public_key(issuer).map_err(|e| e.to_string())?;
+    let key = inspect::verifying_key(issuer).map_err(|e| e.to_string())?;
     let tbs = delegate
         .tbs_certificate()
         .to_der()

@@ -1,8 +1,11 @@
-//! Certification path validation (RFC 5280 §6) for P-256 and SM2 chains: path building from a
-//! pool of intermediates to any of several trust anchors (one per region, for cross-region
-//! recognition), then signatures, validity at a given time, name chaining, basicConstraints
-//! and pathLenConstraint, keyUsage, extendedKeyUsage for the purpose, unknown critical
-//! extensions, and revocation from CRLs and OCSP responses. Failures name the certificate and the rule it broke.
+//! Certification path validation (RFC 5280 §6) for chains of any algorithm `VerifyingKey`
+//! checks (our P-256 and SM2; RSA, P-384/P-521, brainpool, Ed25519 from elsewhere; weak ones
+//! are listed in [`ValidPath::weak_algorithms`]): path building from a pool of intermediates
+//! to any of several trust anchors (one per region, for cross-region recognition), then
+//! signatures, validity at a given time, name chaining, basicConstraints and
+//! pathLenConstraint, keyUsage, extendedKeyUsage for the purpose, unknown critical
+//! extensions, and revocation from CRLs and OCSP responses. Failures name the certificate and
+//! the rule it broke.
 //!
 //! Policy processing and name constraints are not implemented; a certificate that marks
 //! either critical is rejected as carrying an unknown critical extension (fail closed).
@@ -79,6 +82,10 @@ pub struct ValidPath {
     pub certificates: Vec<Certificate>,
     /// One per certificate except the anchor, in the same order.
     pub revocation: Vec<RevocationStatus>,
+    /// Signatures on the path that verified but are too weak to rely on (SHA-1, RSA under
+    /// 2048 bits; [`crate::policy`]), each naming the certificate. The anchor's own
+    /// self-signature is not judged: an anchor is trusted by configuration (RFC 5280 §6.1).
+    pub weak_algorithms: Vec<String>,
 }
 
 impl ValidPath {
@@ -156,6 +163,7 @@ pub fn validate(leaf: &Certificate, v: &Validation<'_>) -> Result<ValidPath, Pat
         match check_path(&path, v) {
             Ok(revocation) => {
                 return Ok(ValidPath {
+                    weak_algorithms: weak_signatures(&path),
                     certificates: path,
                     revocation,
                 })
@@ -170,6 +178,20 @@ pub fn validate(leaf: &Certificate, v: &Validation<'_>) -> Result<ValidPath, Pat
         subject: inspect::subject(leaf),
         depth: 0,
     }))
+}
+
+/// The weak signatures on a checked path, from the end entity up (the anchor's excluded).
+fn weak_signatures(path: &[Certificate]) -> Vec<String> {
+    path.windows(2)
+        .filter_map(|pair| {
+            let key = inspect::verifying_key(&pair[1]).ok()?;
+            let why = inspect::signature_weakness(pair[0].signature_algorithm(), &key)?;
+            Some(format!(
+                "certificate '{}' is signed with a weak algorithm: {why}",
+                inspect::subject(&pair[0])
+            ))
+        })
+        .collect()
 }
 
 /// Depth-first search for chains ending at an anchor; anchors are tried first.
@@ -268,7 +290,7 @@ fn check_signature(cert: &Certificate, issuer: &Certificate) -> Result<(), PathF
             "inner and outer signature algorithms differ".into(),
         ));
     }
-    let key = inspect::public_key(issuer).map_err(|e| PathFailure::Malformed(e.to_string()))?;
+    let key = inspect::verifying_key(issuer).map_err(|e| PathFailure::Malformed(e.to_string()))?;
     let der = tbs
         .to_der()
         .map_err(|e| PathFailure::Malformed(e.to_string()))?;
@@ -351,7 +373,8 @@ fn check_revocation(
         .iter()
         .filter(|c| name::same_name(&c.tbs_cert_list.issuer, issuer_name))
     {
-        let key = inspect::public_key(issuer).map_err(|e| PathFailure::Malformed(e.to_string()))?;
+        let key =
+            inspect::verifying_key(issuer).map_err(|e| PathFailure::Malformed(e.to_string()))?;
         if crl::verify_crl_signature(list, &key).is_err() {
             return Err(PathFailure::CrlBadSignature);
         }

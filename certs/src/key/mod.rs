@@ -8,11 +8,13 @@
 mod pkcs11;
 mod public;
 mod software;
+mod verifying;
 
 pub use pkcs11::{Pkcs11Key, Pkcs11Token};
 pub use public::PublicKey;
 pub(crate) use software::pem_blocks;
 pub use software::{KeyBundle, Passphrase, SoftwareKey};
+pub use verifying::{VerifyingKey, OID_P384, OID_P521};
 
 use crate::{Algorithm, Result};
 

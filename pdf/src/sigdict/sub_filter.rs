@@ -1,6 +1,7 @@
 //! `/SubFilter` (ISO 32000-2 §12.8.3, ETSI EN 319 142-1 §5.1, §5.4.3): how the signature value
-//! in `/Contents` is encoded. The signer writes the first three; the verifier reads any and
-//! names the legacy and unknown ones instead of misreading them.
+//! in `/Contents` is encoded. The signer writes the first three; the verifier checks these
+//! and the two legacy ones (`verify::crypto` dispatches on them; SHA-1 makes those weak), and
+//! names unknown ones instead of misreading them.
 
 use serde::{Serialize, Serializer};
 

@@ -1,8 +1,10 @@
 //! Checking what `/Contents` holds (ETSI EN 319 142-1 §5): the PDF's part of signature
 //! validation. The signed bytes are the two `/ByteRange` spans of the file; the format is
 //! sniffed from the container and, for CMS, the `/SubFilter` and `/Type` choose the rules:
-//! a document timestamp (`/Type /DocTimeStamp`), PAdES baseline (`ETSI.CAdES.detached`) or
-//! plain CMS (`adbe.pkcs7.detached`). **Dispatch point:** [`check_contents`]; the validation
+//! a document timestamp (`/Type /DocTimeStamp`), PAdES baseline (`ETSI.CAdES.detached`),
+//! plain CMS (`adbe.pkcs7.detached`), or the legacy `adbe.pkcs7.sha1` (CMS over the SHA-1
+//! digest of the ranges) and `adbe.x509.rsa_sha1` (a bare PKCS#1 signature, certificates in
+//! `/Cert`), both recognised and judged weak. **Dispatch point:** [`check_contents`]; the validation
 //! itself (signature, signed attributes, timestamps, paths, revocation) is
 //! [`eseal_signer::validation`], shared with detached `.p7s` and ASiC-S files.
 
@@ -11,13 +13,16 @@ use std::time::SystemTime;
 
 use eseal_certs::DigestAlgorithm;
 use eseal_signer::validation::{
-    check_cades, check_document_timestamp, check_seal_signature, Profile,
+    check_cades, check_document_timestamp, check_pkcs7_sha1, check_seal_signature,
+    check_x509_rsa_sha1, Profile,
 };
 pub use eseal_signer::validation::{
     sniff, ContentsFormat, SubIndication, TrustContext, ValidationOutcome,
 };
 
 use super::signature::{ByteRange, FoundSignature};
+use crate::object::Object;
+use crate::sigdict::SubFilter;
 
 /// Checks the container of a structurally sound signature over the byte ranges `br` of
 /// `input`. `claimed_time` is `/M`; `later_poe` the proof of existence a later document
@@ -34,6 +39,25 @@ pub fn check_contents<R: Read + Seek + Clone>(
         return ValidationOutcome::failed(SubIndication::FormatFailure, "/Contents is missing");
     };
     let mut digest_of = |alg| digest_ranges(input, br, alg);
+    let sub_filter = sig
+        .name_entry("SubFilter")
+        .map(|n| SubFilter::from_name(n.as_bytes()));
+    match sub_filter {
+        // Legacy formats (ISO 32000-1 §12.8.3.2, §12.8.3.3.1), recognised, judged weak.
+        Some(SubFilter::X509RsaSha1) => {
+            return check_x509_rsa_sha1(
+                contents,
+                &cert_strings(sig),
+                &mut digest_of,
+                claimed_time,
+                ctx,
+            )
+        }
+        Some(SubFilter::Pkcs7Sha1) if !sig.is_doc_timestamp() => {
+            return check_pkcs7_sha1(contents, &mut digest_of, claimed_time, ctx, later_poe)
+        }
+        _ => {}
+    }
     match sniff(contents) {
         ContentsFormat::Cms if sig.is_doc_timestamp() => {
             check_document_timestamp(contents, &mut digest_of, ctx, later_poe)
@@ -59,6 +83,19 @@ pub fn check_contents<R: Read + Seek + Clone>(
             SubIndication::FormatFailure,
             "/Contents holds neither a CMS signature nor a GB/T 38540 seal signature",
         ),
+    }
+}
+
+/// The DER certificates of `/Cert` (a string, or an array of strings; signer first).
+fn cert_strings(sig: &FoundSignature) -> Vec<Vec<u8>> {
+    match sig.dict.get("Cert") {
+        Some(Object::String(s)) => vec![s.clone()],
+        Some(Object::Array(items)) => items
+            .iter()
+            .filter_map(Object::as_string)
+            .map(<[u8]>::to_vec)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -51,8 +51,9 @@ pub enum CmsError {
     },
     #[error("unsupported digest algorithm {0}")]
     UnsupportedDigestAlgorithm(ObjectIdentifier),
-    #[error("unsupported signature algorithm {0}")]
-    UnsupportedSignatureAlgorithm(ObjectIdentifier),
+    /// The algorithm as named (e.g. "DSA with SHA-1 (1.2.840.10040.4.3)") and why.
+    #[error("unsupported signature algorithm: {0}")]
+    UnsupportedSignatureAlgorithm(String),
     #[error("the digest algorithm {digest} does not go with the signature algorithm {signature}")]
     AlgorithmMismatch {
         digest: ObjectIdentifier,
@@ -67,8 +68,10 @@ pub enum CmsError {
     SignerNotFound,
     #[error("the signer certificate holds a {certificate} key, but the signature is {signature}")]
     KeyAlgorithmMismatch {
-        certificate: eseal_certs::Algorithm,
-        signature: eseal_certs::Algorithm,
+        /// The key as [`eseal_certs::VerifyingKey::describe`] names it.
+        certificate: String,
+        /// The signature scheme, as [`eseal_certs::SignatureScheme`] displays it.
+        signature: String,
     },
     #[error("the signing key does not belong to the signer certificate")]
     KeyNotCertified,

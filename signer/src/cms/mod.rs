@@ -23,6 +23,7 @@ pub use builder::{
 pub use content_type::ContentTypeFamily;
 pub use error::CmsError;
 pub use parse::{parse_for_fuzz, EmbeddedCertificate, OtherRevocation, SignedCms, SignerInfoView};
+pub(crate) use verify::describe;
 pub use verify::{EssBinding, SignerVerdict};
 
 #[cfg(test)]

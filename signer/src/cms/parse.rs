@@ -6,7 +6,7 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use const_oid::ObjectIdentifier;
 use der::{Any, Decode, Encode};
-use eseal_certs::{Algorithm, DigestAlgorithm};
+use eseal_certs::{DigestAlgorithm, SignatureScheme};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attributes;
 use x509_cert::Certificate;
@@ -232,12 +232,23 @@ impl SignerInfoView {
             .ok_or(CmsError::UnsupportedDigestAlgorithm(id.oid))
     }
 
-    /// The signature suite; SM2 may be named `.501` or `.301.1`.
-    pub fn signature_algorithm(&self) -> Result<Algorithm, CmsError> {
+    /// The signature scheme, read with the digest algorithm: CMS may name only the key type
+    /// (`rsaEncryption`, `id-ecPublicKey`) and leave the hash to digestAlgorithm; a scheme with
+    /// its own hash must agree with digestAlgorithm. SM2 may be named `.501` or `.301.1`.
+    pub fn signature_algorithm(&self) -> Result<SignatureScheme, CmsError> {
         let id = &self.info.signature_algorithm;
-        Algorithm::from_signature_oid(&id.oid)
-            .filter(|_| absent_or_null(id))
-            .ok_or(CmsError::UnsupportedSignatureAlgorithm(id.oid))
+        let digest = self.digest_algorithm()?;
+        match SignatureScheme::from_identifier(id, None) {
+            Ok(scheme) => match scheme.digest() {
+                Some(own) if own != digest => Err(CmsError::AlgorithmMismatch {
+                    digest: digest.oid(),
+                    signature: id.oid,
+                }),
+                _ => Ok(scheme),
+            },
+            Err(_) => SignatureScheme::from_identifier(id, Some(digest))
+                .map_err(|e| CmsError::UnsupportedSignatureAlgorithm(unsupported_detail(e))),
+        }
     }
 
     pub fn signed_attributes(&self) -> Option<&Attributes> {
@@ -270,6 +281,14 @@ impl SignerInfoView {
             .flat_map(|a| a.values.iter())
             .map(|v| v.to_der().map_err(CmsError::Encoding))
             .collect()
+    }
+}
+
+/// What an algorithm error says, without the generic prefix.
+fn unsupported_detail(e: eseal_certs::Error) -> String {
+    match e {
+        eseal_certs::Error::Unsupported { detail, .. } => detail,
+        other => other.to_string(),
     }
 }
 

@@ -10,7 +10,7 @@ use cms::signed_data::SignerIdentifier;
 use const_oid::ObjectIdentifier;
 use der::asn1::OctetString;
 use der::Any;
-use eseal_certs::{Algorithm, DigestAlgorithm, PublicKey};
+use eseal_certs::{policy, Algorithm, DigestAlgorithm, SignatureScheme, VerifyingKey};
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::attr::Attributes;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -25,8 +25,14 @@ use super::CmsError;
 /// What a successful check established about the signer.
 #[derive(Clone, Debug)]
 pub struct SignerVerdict {
-    pub algorithm: Algorithm,
+    /// The scheme the signature verified under (compares equal to our [`Algorithm`] suites).
+    pub algorithm: SignatureScheme,
     pub digest_algorithm: DigestAlgorithm,
+    /// The signer's key as a report names it ("RSA 3072", "ECDSA P-384").
+    pub key: String,
+    /// Why the algorithms are too weak to rely on ([`policy::weakness`]), if they are. The
+    /// signature verified all the same; a validation must not let it pass.
+    pub weakness: Option<String>,
     /// The certificate whose key verified the signature (its path is not yet validated).
     pub signer_certificate: Certificate,
     /// Which ESS attribute bound the certificate, if any. PAdES requires signing-certificate-v2.
@@ -55,6 +61,23 @@ impl SignerVerdict {
     /// signing-time attribute).
     pub fn is_pades_baseline(&self) -> bool {
         self.ess == EssBinding::SigningCertificateV2 && self.signing_time.is_none()
+    }
+
+    /// The algorithm as reports name it: our suites by their short names (`p256`, `sm2`),
+    /// others as scheme and key ("RSASSA-PSS with SHA-256 (salt 32), RSA 3072").
+    pub fn algorithm_name(&self) -> String {
+        describe(self.algorithm, &self.key)
+    }
+}
+
+/// Our suites by their short names, others as scheme and key.
+pub(crate) fn describe(scheme: SignatureScheme, key: &str) -> String {
+    match Algorithm::ALL
+        .into_iter()
+        .find(|a| SignatureScheme::from(*a) == scheme && a.curve_name() == key)
+    {
+        Some(suite) => suite.to_string(),
+        None => format!("{scheme}, {key}"),
     }
 }
 
@@ -130,17 +153,22 @@ impl SignedCms {
         content_digest: &[u8],
         extra_certificates: &[Certificate],
     ) -> Result<SignerVerdict, CmsError> {
-        let (algorithm, digest_algorithm) = algorithms(signer)?;
         let (attrs, tbs) = signed_attributes(signer)?;
+        // The content first: a changed document is HASH_FAILURE whatever the signature
+        // algorithm, even one this verifier cannot check.
         check_content_type(attrs, self.econtent_type())?;
         check_message_digest(attrs, content_digest)?;
+        let digest_algorithm = signer.digest_algorithm()?;
+        let algorithm = signer.signature_algorithm()?;
         let algorithm_protection = check_algorithm_protection(attrs, signer)?;
         let cert = self.find_signer(signer.sid(), extra_certificates)?;
-        check_signature(&cert.certificate, algorithm, tbs, signer.signature())?;
+        let key = check_signature(&cert.certificate, algorithm, tbs, signer.signature())?;
         let ess = check_ess(attrs, &cert)?;
         Ok(SignerVerdict {
             algorithm,
             digest_algorithm,
+            key: key.describe(),
+            weakness: policy::weakness(algorithm, Some(digest_algorithm), &key),
             signer_certificate: cert.certificate,
             ess,
             algorithm_protection,
@@ -181,19 +209,6 @@ fn names(sid: &SignerIdentifier, cert: &Certificate) -> bool {
             matches!(tbs.get_extension::<SubjectKeyIdentifier>(), Ok(Some((_, own))) if own == *ski)
         }
     }
-}
-
-/// The suite and digest, which must belong together (SHA-256 with P-256, SM3 with SM2).
-fn algorithms(signer: &SignerInfoView) -> Result<(Algorithm, DigestAlgorithm), CmsError> {
-    let algorithm = signer.signature_algorithm()?;
-    let digest = signer.digest_algorithm()?;
-    if algorithm.digest() != digest {
-        return Err(CmsError::AlgorithmMismatch {
-            digest: digest.oid(),
-            signature: signer.info().signature_algorithm.oid,
-        });
-    }
-    Ok((algorithm, digest))
 }
 
 /// The decoded signed attributes and the bytes the signature covers; required.
@@ -291,23 +306,24 @@ fn same_algorithm(a: &AlgorithmIdentifierOwned, b: &AlgorithmIdentifierOwned) ->
     a.oid == b.oid && params(a) == params(b)
 }
 
-/// RFC 5652 §5.6: the signature over DER(SET OF signed attributes) with the certificate's key.
+/// RFC 5652 §5.6: the signature over DER(SET OF signed attributes) with the certificate's key
+/// (RFC 8419 §3 for Ed25519: over those bytes themselves). Returns the key.
 fn check_signature(
     cert: &Certificate,
-    algorithm: Algorithm,
+    scheme: SignatureScheme,
     signed_attrs_der: &[u8],
     signature: &[u8],
-) -> Result<(), CmsError> {
-    let key = PublicKey::from_spki(cert.tbs_certificate().subject_public_key_info())
+) -> Result<VerifyingKey, CmsError> {
+    let key = VerifyingKey::from_spki(cert.tbs_certificate().subject_public_key_info())
         .map_err(CmsError::PublicKey)?;
-    if key.algorithm() != algorithm {
-        return Err(CmsError::KeyAlgorithmMismatch {
-            certificate: key.algorithm(),
-            signature: algorithm,
-        });
+    match key.verify(scheme, signed_attrs_der, signature) {
+        Ok(()) => Ok(key),
+        Err(eseal_certs::Error::Unsupported { .. }) => Err(CmsError::KeyAlgorithmMismatch {
+            certificate: key.describe(),
+            signature: scheme.to_string(),
+        }),
+        Err(_) => Err(CmsError::BadSignature),
     }
-    key.verify(signed_attrs_der, signature)
-        .map_err(|_| CmsError::BadSignature)
 }
 
 /// RFC 5035 / RFC 2634: each ESS attribute present must name the signer certificate first.
@@ -376,18 +392,12 @@ fn check_issuer_serial(
 
 /// The hash ESSCertIDv2 names; absent means SHA-256 (the DEFAULT).
 fn ess_hash(alg: Option<&AlgorithmIdentifierOwned>, data: &[u8]) -> Result<Vec<u8>, CmsError> {
-    use sha2::Digest;
     let Some(alg) = alg else {
         return Ok(DigestAlgorithm::Sha256.hash(data));
     };
-    if let Some(d) = DigestAlgorithm::from_oid(&alg.oid) {
-        return Ok(d.hash(data));
-    }
-    match alg.oid {
-        ID_SHA384 => Ok(sha2::Sha384::digest(data).to_vec()),
-        ID_SHA512 => Ok(sha2::Sha512::digest(data).to_vec()),
-        other => Err(CmsError::UnsupportedDigestAlgorithm(other)),
-    }
+    DigestAlgorithm::from_oid(&alg.oid)
+        .map(|d| d.hash(data))
+        .ok_or(CmsError::UnsupportedDigestAlgorithm(alg.oid))
 }
 
 /// RFC 5652 §11.3, if present.

@@ -15,7 +15,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 
 use super::types::*;
 use super::TspError;
-use crate::cms::{self, attr::ID_SHA384, attr::ID_SHA512, ContentTypeFamily};
+use crate::cms::{self, ContentTypeFamily};
 
 /// PKIFailureInfo bits (RFC 3161 §2.4.2).
 pub const FAIL_BAD_ALG: u8 = 0;
@@ -163,14 +163,12 @@ fn positive_integer(bytes: &[u8]) -> Result<Uint, TspError> {
     Uint::new(bytes).map_err(TspError::Encoding)
 }
 
-/// Length of a digest made with `oid`, for the algorithms accepted in a message imprint.
+/// Length of a digest made with `oid`, for the algorithms accepted in a message imprint; a
+/// weak hash (SHA-1) is refused, as no one may rely on the time it would attest.
 fn imprint_len(oid: &ObjectIdentifier) -> Option<usize> {
-    match DigestAlgorithm::from_oid(oid) {
-        Some(d) => Some(d.hash(b"").len()),
-        None if *oid == ID_SHA384 => Some(48),
-        None if *oid == ID_SHA512 => Some(64),
-        None => None,
-    }
+    DigestAlgorithm::from_oid(oid)
+        .filter(|d| !eseal_certs::policy::digest_is_weak(*d))
+        .map(DigestAlgorithm::output_len)
 }
 
 fn rejection(bit: u8, text: &str) -> Result<Answer, TspError> {

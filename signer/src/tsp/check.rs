@@ -11,12 +11,11 @@ use der::Decode;
 use eseal_certs::crl::Crl;
 use eseal_certs::oid::OID_KP_TIME_STAMPING;
 use eseal_certs::validate::{validate, Purpose, ValidPath, Validation};
-use eseal_certs::{Algorithm, Certificate, DigestAlgorithm};
+use eseal_certs::{Certificate, DigestAlgorithm, SignatureScheme};
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 
 use super::types::*;
 use super::TspError;
-use crate::cms::attr::{ID_SHA384, ID_SHA512};
 use crate::cms::SignedCms;
 
 /// A parsed token: the SignedData and its TSTInfo, with the token's bytes.
@@ -31,7 +30,11 @@ pub struct TimestampToken {
 #[derive(Clone, Debug)]
 pub struct CheckedToken {
     pub tsa_certificate: Certificate,
-    pub algorithm: Algorithm,
+    pub algorithm: SignatureScheme,
+    /// The TSA's key as a report names it ("RSA 2048").
+    pub key: String,
+    /// Why the TSA's algorithms are too weak to rely on, if they are.
+    pub weakness: Option<String>,
     pub gen_time: SystemTime,
 }
 
@@ -94,18 +97,7 @@ impl TimestampToken {
 
     /// The imprint must be the hash of `data` (a signature value, for a signature timestamp).
     pub fn check_imprint(&self, data: &[u8]) -> Result<(), TspError> {
-        let oid = self.tst.message_imprint.hash_algorithm.oid;
-        let digest = match self.imprint_algorithm() {
-            Ok(alg) => alg.hash(data),
-            Err(e) => {
-                use sha2::Digest;
-                match oid {
-                    ID_SHA384 => sha2::Sha384::digest(data).to_vec(),
-                    ID_SHA512 => sha2::Sha512::digest(data).to_vec(),
-                    _ => return Err(e),
-                }
-            }
-        };
+        let digest = self.imprint_algorithm()?.hash(data);
         self.check_imprint_digest(&digest)
     }
 
@@ -136,6 +128,8 @@ impl TimestampToken {
         Ok(CheckedToken {
             tsa_certificate: verdict.signer_certificate,
             algorithm: verdict.algorithm,
+            key: verdict.key.clone(),
+            weakness: verdict.weakness.clone(),
             gen_time: self.gen_time(),
         })
     }

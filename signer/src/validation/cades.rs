@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use eseal_certs::crl::Crl;
 use eseal_certs::ocsp::ParsedResponse;
 use eseal_certs::validate::{validate, Purpose, Validation};
-use eseal_certs::Certificate;
+use eseal_certs::{Certificate, DigestAlgorithm};
 
 use super::path::check_path;
 use super::revocation::{all_good, embedded_crls, embedded_ocsp};
@@ -30,8 +30,54 @@ pub fn check_cades(
     ctx: &TrustContext<'_>,
     later_poe: Option<SystemTime>,
 ) -> ValidationOutcome {
+    check_cms(
+        contents,
+        Content::Detached(digest_of),
+        profile,
+        claimed_time,
+        ctx,
+        later_poe,
+    )
+}
+
+/// The legacy `/adbe.pkcs7.sha1` form (ISO 32000-1 §12.8.3.3.1): a SignedData whose
+/// *encapsulated* content is the SHA-1 digest of the signed bytes, the signer's message digest
+/// being over that content. Checked as [`check_cades`] once the content is the bytes' SHA-1;
+/// SHA-1 makes it weak, so it never passes (INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE).
+pub fn check_pkcs7_sha1(
+    contents: &[u8],
+    digest_of: DigestOf<'_>,
+    claimed_time: Option<SystemTime>,
+    ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
+) -> ValidationOutcome {
+    check_cms(
+        contents,
+        Content::EncapsulatedSha1(digest_of),
+        Profile::Cms,
+        claimed_time,
+        ctx,
+        later_poe,
+    )
+}
+
+/// Where the signed content is: detached (digested by the caller), or a SHA-1 digest of it
+/// encapsulated in the CMS.
+enum Content<'a, 'b> {
+    Detached(DigestOf<'a>),
+    EncapsulatedSha1(DigestOf<'b>),
+}
+
+fn check_cms(
+    contents: &[u8],
+    content: Content<'_, '_>,
+    profile: Profile,
+    claimed_time: Option<SystemTime>,
+    ctx: &TrustContext<'_>,
+    later_poe: Option<SystemTime>,
+) -> ValidationOutcome {
     let mut out = ValidationOutcome::default();
-    let signed = match verify_signature(contents, digest_of, ctx, &mut out) {
+    let signed = match verify_signature(contents, content, ctx, &mut out) {
         Ok(s) => s,
         Err(failure) => return out.fail_with(failure),
     };
@@ -63,7 +109,20 @@ pub fn check_cades(
     if out.revocation_complete && evidence.beyond_the_file(ctx) {
         out.revocation_complete = evidence.file_alone_suffices(cert, ctx, poe);
     }
-    out
+    // Last, so that any worse finding is the one reported: a weak signature that is otherwise
+    // good is INDETERMINATE, never TOTAL-PASSED (ETSI TS 119 172-4, EN 319 102-1 §5.2.8).
+    let Some(weak) = &signed.verdict.weakness else {
+        return out;
+    };
+    let weak = format!("weak algorithm in the signature: {weak}");
+    match &mut out.failure {
+        // A weak chain too: say both, the signature's first.
+        Some((SubIndication::CryptoConstraintsFailure, why)) => {
+            *why = format!("{weak}; {why}");
+            out
+        }
+        _ => out.fail(SubIndication::CryptoConstraintsFailure, weak),
+    }
 }
 
 /// A CMS whose signer verified over the content.
@@ -77,7 +136,7 @@ struct Signed {
 /// signature and signed attributes (RFC 5652 §5.6); records both algorithms.
 fn verify_signature(
     contents: &[u8],
-    digest_of: DigestOf<'_>,
+    content: Content<'_, '_>,
     ctx: &TrustContext<'_>,
     out: &mut ValidationOutcome,
 ) -> Result<Signed, (SubIndication, String)> {
@@ -88,11 +147,36 @@ fn verify_signature(
         .digest_algorithm()
         .map_err(|e| (SubIndication::CryptoConstraintsFailure, e.to_string()))?;
     out.digest_algorithm = Some(digest_alg.name().to_string());
-    let digest = digest_of(digest_alg).map_err(super::unreadable)?;
-    let verdict = cms
-        .verify_detached_with(&digest, ctx.extra_certificates)
-        .map_err(|e| (cms_failure(&e), e.to_string()))?;
-    out.signature_algorithm = Some(verdict.algorithm.to_string());
+    let failed = |e: CmsError| (cms_failure(&e), e.to_string());
+    let verdict = match content {
+        Content::Detached(digest_of) => {
+            let digest = digest_of(digest_alg).map_err(super::unreadable)?;
+            cms.verify_detached_with(&digest, ctx.extra_certificates)
+                .map_err(failed)?
+        }
+        Content::EncapsulatedSha1(digest_of) => {
+            let sha1 = digest_of(DigestAlgorithm::Sha1).map_err(super::unreadable)?;
+            if cms.econtent_octets().map_err(format)? != sha1 {
+                return Err((
+                    SubIndication::HashFailure,
+                    "the encapsulated SHA-1 digest (adbe.pkcs7.sha1) does not match the \
+                     signed bytes"
+                        .into(),
+                ));
+            }
+            let (mut verdict, _) = cms
+                .verify_encapsulated_with(ctx.extra_certificates)
+                .map_err(failed)?;
+            let sha1_weak = "adbe.pkcs7.sha1 signs the SHA-1 digest of the document \
+                             (SHA-1 is not accepted for signatures, ETSI TS 119 312)";
+            verdict.weakness = Some(match verdict.weakness.take() {
+                Some(w) => format!("{sha1_weak}; {w}"),
+                None => sha1_weak.to_string(),
+            });
+            verdict
+        }
+    };
+    out.signature_algorithm = Some(verdict.algorithm_name());
     out.warnings.extend(cms.deviations());
     let signature_value = signer_info.signature().to_vec();
     Ok(Signed {
@@ -181,7 +265,9 @@ pub(crate) fn cms_failure(e: &CmsError) -> SubIndication {
         | CmsError::EssV2CertMismatch
         | CmsError::EssIssuerSerialMismatch
         | CmsError::EssEmpty => SubIndication::NoSigningCertificateFound,
-        CmsError::UnsupportedDigestAlgorithm(_) | CmsError::UnsupportedSignatureAlgorithm(_) => {
+        CmsError::UnsupportedDigestAlgorithm(_)
+        | CmsError::UnsupportedSignatureAlgorithm(_)
+        | CmsError::PublicKey(eseal_certs::Error::Unsupported { .. }) => {
             SubIndication::CryptoConstraintsFailure
         }
         _ => SubIndication::FormatFailure,

@@ -26,6 +26,7 @@
 //! - `path`: the signer's certificate path and the sub-indication of its failures;
 //! - `revocation`: CRLs and OCSP the signature carries, fetching OCSP, revocation in words;
 //! - `ses`: a GB/T 38540 seal signature (§9);
+//! - `legacy`: the bare PKCS#1 signature of `/adbe.x509.rsa_sha1` (ISO 32000-1 §12.8.3.2);
 //! - `detached`: a detached signature over a stream of bytes (`.p7s`, ASiC-S).
 
 mod cades;
@@ -33,6 +34,7 @@ mod detached;
 mod facts;
 mod format;
 mod indication;
+mod legacy;
 mod outcome;
 mod path;
 pub mod revocation;
@@ -43,11 +45,12 @@ mod trust;
 
 use eseal_certs::DigestAlgorithm;
 
-pub use cades::check_cades;
+pub use cades::{check_cades, check_pkcs7_sha1};
 pub use detached::{digest_stream, verify_detached, DetachedValidation};
 pub use facts::{rfc3339, AnchorFacts, CertificateFacts, SealFacts, Signer, TimestampFacts};
 pub use format::{sniff, ContentsFormat};
 pub use indication::{Indication, SubIndication};
+pub use legacy::check_x509_rsa_sha1;
 pub use outcome::ValidationOutcome;
 pub use revocation::{Fetched, OcspFetch, OnlineFetch};
 pub use ses::check_seal_signature;

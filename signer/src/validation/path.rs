@@ -53,6 +53,13 @@ pub(crate) fn check_path(
                 fetched: &fetched,
             };
             chain_facts(&path, &sources, &mut out);
+            // DSS chain constraints: a weak signature on the path (an anchor's own excepted).
+            if !path.weak_algorithms.is_empty() {
+                out = out.fail(
+                    SubIndication::CryptoConstraintsFailure,
+                    format!("certificate path: {}", path.weak_algorithms.join("; ")),
+                );
+            }
             // Asked for and not had: not a pass, and perhaps better later.
             let unknown = path.revocation.contains(&RevocationStatus::NotChecked);
             match fetched.unavailable.first() {

@@ -382,7 +382,7 @@ pub fn check_fetched_crl(
             inspect::subject(issuer)
         ));
     }
-    let key = inspect::public_key(issuer).map_err(|e| e.to_string())?;
+    let key = inspect::verifying_key(issuer).map_err(|e| e.to_string())?;
     eseal_certs::crl::verify_crl_signature(&crl, &key)
         .map_err(|_| "the CRL's signature does not verify with its issuer's key".to_string())?;
     let this_update = tbs.this_update.to_system_time();

@@ -84,7 +84,7 @@ pub fn check_document_timestamp(
     out.timestamps.push(facts);
     match outcome {
         Ok((tsa, path)) => {
-            out.signature_algorithm = Some(tsa.algorithm.to_string());
+            out.signature_algorithm = Some(crate::cms::describe(tsa.algorithm, &tsa.key));
             out.signer = Some(Signer::of(&tsa.tsa_certificate));
             out.trust_anchor = ctx.anchor_facts(path.anchor());
             for (i, c) in path.certificates.iter().enumerate() {
@@ -151,25 +151,46 @@ fn verify_token(
     let tsa = Some(inspect::subject(&checked.tsa_certificate));
     let anchors = ctx.anchor_certificates();
     match checked.validate_path(token, &anchors, ctx.extra_certificates, ctx.crls, at) {
-        Ok(path) => (
-            TimestampFacts {
-                kind: kind.into(),
-                claimed_time: claimed,
-                status: format!(
+        Ok(path) => match weakness(token, &checked, &path) {
+            Some(why) => {
+                let why = format!("weak algorithm: {why}");
+                let mut facts = TimestampFacts::invalid(kind, claimed, why.clone());
+                facts.tsa = tsa;
+                (facts, Err((SubIndication::CryptoConstraintsFailure, why)))
+            }
+            None => (
+                TimestampFacts {
+                    kind: kind.into(),
+                    claimed_time: claimed,
+                    status: format!(
                     "valid: imprint, TSA signature and TSA certificate path checked (path at {})",
                     rfc3339(at)
                 ),
-                valid: true,
-                tsa,
-            },
-            Ok((checked, path)),
-        ),
+                    valid: true,
+                    tsa,
+                },
+                Ok((checked, path)),
+            ),
+        },
         Err(e) => {
             let mut facts = TimestampFacts::invalid(kind, claimed, e.to_string());
             facts.tsa = tsa;
             (facts, Err((tsa_path_failure(&e), e.to_string())))
         }
     }
+}
+
+/// Why a token cannot be relied on for its algorithms ([`eseal_certs::policy`]): a weak
+/// imprint hash, TSA signature or TSA path.
+fn weakness(token: &TimestampToken, checked: &CheckedToken, path: &ValidPath) -> Option<String> {
+    let mut why: Vec<String> = checked.weakness.iter().cloned().collect();
+    if let Ok(d) = token.imprint_algorithm() {
+        if eseal_certs::policy::digest_is_weak(d) {
+            why.push(format!("message imprint made with {}", d.name()));
+        }
+    }
+    why.extend(path.weak_algorithms.iter().cloned());
+    (!why.is_empty()).then(|| why.join("; "))
 }
 
 /// The sub-indication of a TSA whose path failed.
