@@ -493,6 +493,7 @@ fn extension_facts(
 struct Proof {
     proven_time: Option<SystemTime>,
     revocation_complete: bool,
+    below_baseline: bool,
 }
 
 /// The PAdES baseline level (ETSI EN 319 142-1 §6.3) a passed signature reaches: B-B; B-T
@@ -507,7 +508,10 @@ fn baseline_level(
     dss_revisions: &[usize],
     doc_ts_proofs: &[(usize, SystemTime)],
 ) -> Option<Level> {
-    if r.kind == SignatureKind::DocumentTimestamp || r.indication != Indication::TotalPassed {
+    if r.kind == SignatureKind::DocumentTimestamp
+        || r.indication != Indication::TotalPassed
+        || proof.below_baseline
+    {
         return None;
     }
     let rev = r.coverage.revision?;
@@ -643,6 +647,7 @@ fn signature_report<R: Read + Seek + Clone>(
     let mut proof = Proof {
         proven_time: None,
         revocation_complete: false,
+        below_baseline: false,
     };
     let mut failures: Vec<SubIndication> = Vec::new();
     if !sig.format_problems.is_empty() {
@@ -785,6 +790,7 @@ fn apply_outcome(
     Proof {
         proven_time: out.proven_time,
         revocation_complete: out.revocation_complete,
+        below_baseline: out.below_baseline,
     }
 }
 

@@ -27,6 +27,9 @@ pub struct ValidationOutcome {
     /// Every certificate on the signer's path below the anchor had its revocation checked
     /// with evidence the file carries (DSS or CMS), not only with what the caller gave.
     pub revocation_complete: bool,
+    /// The CMS's signed attributes fall short of PAdES baseline B-B (no ESS
+    /// signing-certificate-v2, or a signing-time attribute): valid, but at no baseline level.
+    pub below_baseline: bool,
 }
 
 impl ValidationOutcome {
