@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use der::Decode;
 
-use super::{SubIndication, ValidationOutcome};
+use super::ValidationOutcome;
 use crate::cms::{EssBinding, SignedCms, SignerVerdict};
 
 /// id-signingTime (RFC 5652 §11.3).
