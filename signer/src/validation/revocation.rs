@@ -137,14 +137,7 @@ pub fn fetch_missing(
     warnings: &mut Vec<String>,
 ) -> Vec<ParsedResponse> {
     let mut out = Vec::new();
-    for (i, status) in path.revocation.iter().enumerate() {
-        if *status != RevocationStatus::NotChecked {
-            continue;
-        }
-        let (Some(cert), Some(issuer)) = (path.certificates.get(i), path.certificates.get(i + 1))
-        else {
-            continue;
-        };
+    for (cert, issuer) in unchecked(path) {
         match fetch_one(fetch, cert, issuer) {
             Ok(Some(r)) => out.push(r),
             Ok(None) => {}
@@ -152,6 +145,15 @@ pub fn fetch_missing(
         }
     }
     out
+}
+
+/// Each certificate of `path` whose revocation is not yet established, with its issuer.
+fn unchecked(path: &ValidPath) -> impl Iterator<Item = (&Certificate, &Certificate)> {
+    path.revocation
+        .iter()
+        .enumerate()
+        .filter(|(_, status)| **status == RevocationStatus::NotChecked)
+        .filter_map(|(i, _)| Some((path.certificates.get(i)?, path.certificates.get(i + 1)?)))
 }
 
 fn fetch_one(
@@ -264,14 +266,7 @@ pub fn fetch_online(
 ) -> FetchedEvidence {
     let now = SystemTime::now();
     let mut out = FetchedEvidence::default();
-    for (i, status) in path.revocation.iter().enumerate() {
-        if *status != RevocationStatus::NotChecked {
-            continue;
-        }
-        let (Some(cert), Some(issuer)) = (path.certificates.get(i), path.certificates.get(i + 1))
-        else {
-            continue;
-        };
+    for (cert, issuer) in unchecked(path) {
         let subject = inspect::subject(cert);
         let mut asked = false;
         let mut found = false;
