@@ -718,10 +718,10 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
-#[test]
-fn unsorted_signed_attributes_verify_as_signed() {
-    // Some producers do not sort the SET OF signed attributes. A decoder sorts them, so the
-    // check must use the bytes as they came, not a re-encoding.
+/// Our P-256 signature over [`CONTENT`] with its signed attributes (each DER) laid out by
+/// `layout` and signed again as laid out: what producers that order or add attributes their
+/// own way write. Returns the ContentInfo and the attributes' bytes.
+fn resigned(layout: impl FnOnce(&mut Vec<Vec<u8>>)) -> (Vec<u8>, Vec<u8>) {
     let alg = Algorithm::P256;
     let key = &pki(alg).leaf_key;
     let der = sign(alg);
@@ -738,7 +738,7 @@ fn unsorted_signed_attributes_verify_as_signed() {
         .iter()
         .map(|a| a.to_der().unwrap())
         .collect();
-    attrs.reverse();
+    layout(&mut attrs);
     let attrs = attrs.concat();
     let signature = key.sign(&tlv(0x31, &attrs)).unwrap();
     let signer_info = tlv(
@@ -774,6 +774,15 @@ fn unsorted_signed_attributes_verify_as_signed() {
         ]
         .concat(),
     );
+    (ci, attrs)
+}
+
+#[test]
+fn unsorted_signed_attributes_verify_as_signed() {
+    // Some producers do not sort the SET OF signed attributes. A decoder sorts them, so the
+    // check must use the bytes as they came, not a re-encoding.
+    let alg = Algorithm::P256;
+    let (ci, attrs) = resigned(|attrs| attrs.reverse());
     let cms = SignedCms::parse(&ci).unwrap();
     let signer = cms.signer().unwrap();
     let reencoded = signer.signed_attributes().unwrap().to_der().unwrap();
@@ -799,7 +808,7 @@ fn unsorted_signed_attributes_verify_as_signed() {
         .verify_detached(&digest(alg, CONTENT))
         .is_err());
     // A signature in DER order has no such deviation.
-    let sorted = SignedCms::parse(&der).unwrap();
+    let sorted = SignedCms::parse(&sign(alg)).unwrap();
     assert!(sorted.signer().unwrap().signed_attributes_in_der_order());
     assert!(sorted.deviations().is_empty());
     // Rewriting such a signature would change what was signed: refused.
@@ -807,4 +816,34 @@ fn unsorted_signed_attributes_verify_as_signed() {
         add_unsigned_attribute(&ci, timestamp_attribute(&fake_token()).unwrap()),
         Err(CmsError::SignedAttributesNotCanonical)
     ));
+}
+
+/// Acrobat keeps the CRLs and OCSP responses it fetched at signing time in the
+/// adbe-revocationInfoArchival signed attribute (ISO 32000-2 §12.8.3.3.2): they are evidence.
+#[test]
+fn crls_in_the_adobe_revocation_attribute_are_evidence() {
+    use crate::validation::revocation::embedded_crls;
+    let p = pki(Algorithm::P256);
+    let crl = eseal_certs::crl::crl_to_der(&p.intermediate_crl(&[]).unwrap()).unwrap();
+    let archival = tlv(0x30, &tlv(0xA0, &tlv(0x30, &crl)));
+    let oid = der::asn1::ObjectIdentifier::new_unwrap("1.2.840.113583.1.1.8");
+    let attribute = tlv(
+        0x30,
+        &[oid.to_der().unwrap(), tlv(0x31, &archival)].concat(),
+    );
+    let (ci, _) = resigned(|attrs| {
+        attrs.push(attribute);
+        attrs.sort();
+    });
+    let cms = SignedCms::parse(&ci).unwrap();
+    cms.verify_detached(&digest(Algorithm::P256, CONTENT))
+        .unwrap();
+    let found = embedded_crls(&cms);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].tbs_cert_list.issuer,
+        *p.intermediate.tbs_certificate().subject()
+    );
+    // Our own signature carries none.
+    assert!(embedded_crls(&SignedCms::parse(&sign(Algorithm::P256)).unwrap()).is_empty());
 }

@@ -65,7 +65,7 @@ pub fn parse_all(ders: &[Vec<u8>]) -> Vec<ParsedResponse> {
 ///     ocsp  [1] EXPLICIT SEQUENCE of OCSP Responses OPTIONAL,
 ///     otherRevInfo [2] EXPLICIT SEQUENCE of OtherRevInfo OPTIONAL }
 /// ```
-/// (ISO 32000-2 §12.8.3.3.2); only the OCSP part is used here.
+/// (ISO 32000-2 §12.8.3.3.2); the CRL and OCSP parts are read.
 #[derive(Sequence)]
 struct RevocationInfoArchival {
     #[asn1(context_specific = "0", optional = "true")]
@@ -91,8 +91,9 @@ pub fn embedded_ocsp(cms: &SignedCms) -> Vec<ParsedResponse> {
     out
 }
 
-/// OCSP responses in the signer's adbe-revocationInfoArchival signed attribute.
-fn archived_ocsp(cms: &SignedCms) -> Vec<ParsedResponse> {
+/// The signer's adbe-revocationInfoArchival signed attributes (Acrobat puts the CRLs and
+/// OCSP responses it fetched at signing time there).
+fn archived(cms: &SignedCms) -> Vec<RevocationInfoArchival> {
     let Ok(signer) = cms.signer() else {
         return Vec::new();
     };
@@ -104,6 +105,13 @@ fn archived_ocsp(cms: &SignedCms) -> Vec<ParsedResponse> {
         .flat_map(|a| a.values.iter())
         .filter_map(|v| v.to_der().ok())
         .filter_map(|d| RevocationInfoArchival::from_der(&d).ok())
+        .collect()
+}
+
+/// OCSP responses in the signer's adbe-revocationInfoArchival signed attribute.
+fn archived_ocsp(cms: &SignedCms) -> Vec<ParsedResponse> {
+    archived(cms)
+        .into_iter()
         .flat_map(|r| r.ocsp.unwrap_or_default())
         .take(MAX_RESPONSES)
         .filter_map(|a| a.to_der().ok())
@@ -111,10 +119,12 @@ fn archived_ocsp(cms: &SignedCms) -> Vec<ParsedResponse> {
         .collect()
 }
 
-/// The CRLs in SignedData `crls` (other revocation choices are skipped).
+/// The CRLs in SignedData `crls` (other revocation choices are skipped) and in the signer's
+/// adbe-revocationInfoArchival attribute.
 pub fn embedded_crls(cms: &SignedCms) -> Vec<Crl> {
     use cms::revocation::RevocationInfoChoice;
-    cms.signed_data()
+    let mut out: Vec<Crl> = cms
+        .signed_data()
         .crls
         .as_ref()
         .map(|set| {
@@ -126,7 +136,16 @@ pub fn embedded_crls(cms: &SignedCms) -> Vec<Crl> {
                 })
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    out.extend(
+        archived(cms)
+            .into_iter()
+            .flat_map(|r| r.crl.unwrap_or_default())
+            .take(MAX_RESPONSES)
+            .filter_map(|a| a.to_der().ok())
+            .filter_map(|d| Crl::from_der(&d).ok()),
+    );
+    out
 }
 
 /// Asks the allowed responders about each certificate of `path` whose revocation is not yet
