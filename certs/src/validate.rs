@@ -33,6 +33,9 @@ const OID_ANY_EKU: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37.0"
 /// Adobe Authentic Documents Trust, still seen on document signers.
 const OID_ADOBE_AUTHENTIC_DOCUMENTS: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113583.1.1.5");
+/// Microsoft Document Signing (szOID_KP_DOCUMENT_SIGNING), which Acrobat accepts for signers.
+const OID_MS_DOCUMENT_SIGNING: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.10.3.12");
 
 /// What the end-entity certificate is used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -447,6 +450,7 @@ fn check_purpose(leaf: &Certificate, purpose: Purpose) -> Result<(), PathFailure
                     OID_KP_EMAIL_PROTECTION,
                     OID_ANY_EKU,
                     OID_ADOBE_AUTHENTIC_DOCUMENTS,
+                    OID_MS_DOCUMENT_SIGNING,
                 ])
             {
                 return Err(PathFailure::ExtendedKeyUsageForbids("document signing"));

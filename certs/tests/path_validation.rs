@@ -553,6 +553,36 @@ fn leaf_without_signing_key_usage_fails() {
     );
 }
 
+/// Signers' EKUs as real CAs issue them: Microsoft Document Signing (with client
+/// authentication) is accepted, as Acrobat accepts it; client authentication alone is not.
+#[test]
+fn leaf_with_microsoft_document_signing_eku_may_seal() {
+    let pki = TestPki::new(Algorithm::P256).unwrap();
+    let with = |ekus: &[&str]| {
+        let mut exts = seal_exts();
+        exts.push(
+            ext(
+                rfc5280::ID_CE_EXT_KEY_USAGE,
+                false,
+                &ExtendedKeyUsage(
+                    ekus.iter()
+                        .map(|o| ObjectIdentifier::new_unwrap(o))
+                        .collect(),
+                ),
+            )
+            .unwrap(),
+        );
+        raw_leaf(&pki, exts, now() - DAY, now() + DAY)
+    };
+    let ms = with(&["1.3.6.1.5.5.7.3.2", "1.3.6.1.4.1.311.10.3.12"]);
+    assert!(check(&pki, &ms, &[], now()).is_ok());
+    let client_only = with(&["1.3.6.1.5.5.7.3.2"]);
+    assert_eq!(
+        reason(check(&pki, &client_only, &[], now())),
+        PathFailure::ExtendedKeyUsageForbids("document signing")
+    );
+}
+
 #[test]
 fn leaf_with_server_auth_only_eku_cannot_seal() {
     let pki = TestPki::new(Algorithm::P256).unwrap();
