@@ -337,3 +337,157 @@ fn a_server_that_never_answers_is_cut_off_by_the_timeout() {
     assert!(report.contains("TRY_LATER"), "{report}");
     assert!(report.contains("no answer in time"), "{report}");
 }
+
+/// `openssl s_server -WWW` serving the files of a folder over TLS on 127.0.0.1, with a server
+/// certificate for that address under a test CA; stopped when dropped.
+struct TlsServer {
+    child: std::process::Child,
+    base: String,
+    files: std::path::PathBuf,
+    ca: std::path::PathBuf,
+}
+
+impl TlsServer {
+    fn start(dir: &Path) -> Option<TlsServer> {
+        let openssl = |args: &[&str]| {
+            Command::new("openssl")
+                .current_dir(dir)
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+        };
+        if openssl(&["version"]).is_none() {
+            assert!(std::env::var_os("CI").is_none(), "CI needs openssl");
+            eprintln!("skipped: no openssl");
+            return None;
+        }
+        std::fs::write(
+            dir.join("srv.ext"),
+            "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        for args in [
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "tls-ca.key",
+                "-out",
+                "tls-ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Online TLS test CA",
+            ][..],
+            &[
+                "req",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                "srv.key",
+                "-out",
+                "srv.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "srv.csr",
+                "-CA",
+                "tls-ca.pem",
+                "-CAkey",
+                "tls-ca.key",
+                "-CAcreateserial",
+                "-out",
+                "srv.pem",
+                "-days",
+                "2",
+                "-extfile",
+                "srv.ext",
+            ],
+        ] {
+            assert!(openssl(args).is_some(), "openssl {args:?} failed");
+        }
+        let files = dir.join("www");
+        std::fs::create_dir_all(&files).unwrap();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("openssl")
+            .current_dir(&files)
+            .args(["s_server", "-quiet", "-WWW", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(dir.join("srv.pem"))
+            .arg("-key")
+            .arg(dir.join("srv.key"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = TlsServer {
+            child,
+            base: format!("https://127.0.0.1:{port}"),
+            files,
+            ca: dir.join("tls-ca.pem"),
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("openssl s_server did not start on port {port}");
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Over https, the server's certificate is checked: with the test CA given by `--ca-bundle`
+/// the CRLs are fetched and named with their https URL; without it the handshake fails and
+/// the seal is INDETERMINATE (TRY_LATER), never a pass.
+#[test]
+fn crls_are_fetched_over_https_from_a_server_the_bundle_vouches_for() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let Some(tls) = TlsServer::start(p) else {
+        return;
+    };
+    pki_with_distribution_points(p, &tls.base);
+    for ca in ["prov", "city", "county"] {
+        let out = format!("{ca}.crl");
+        ok(p, &["crl", "--ca", ca, "--out", &out]);
+        std::fs::copy(p.join(&out), tls.files.join(&out)).unwrap();
+    }
+    let bundle = tls.ca.to_string_lossy().into_owned();
+    let out = verify(p, &["--online", "--no-cache", "--ca-bundle", &bundle]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains(&format!("fetched from {}/county.crl", tls.base)),
+        "{report}"
+    );
+
+    let out = verify(p, &["--online", "--no-cache"]);
+    let report = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(report.contains("TRY_LATER"), "{report}");
+}
