@@ -134,7 +134,7 @@ pub fn embedded_material<R: Read + Seek>(input: R) -> Result<Embedded> {
         let Ok(Object::Dict(sig)) = reader.resolve(v) else {
             continue;
         };
-        if sig.has_name("Type", "DocTimeStamp") {
+        if crate::sigdict::is_document_timestamp(&sig) {
             out.doc_timestamps.push(field.full_name.clone());
         }
         let Some(contents) = sig.get("Contents").and_then(Object::as_string) else {
